@@ -1,0 +1,6 @@
+//! accessreview-conformance: a conformance suite for the Microsoft Graph beta API
+//! *Update accessReviewInstance*.
+#![warn(missing_docs)]
+
+pub mod mock;
+pub mod query;

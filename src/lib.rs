@@ -4,3 +4,4 @@
 
 pub mod mock;
 pub mod query;
+pub mod source;

@@ -2,6 +2,8 @@
 //! *Update accessReviewInstance*.
 #![warn(missing_docs)]
 
+pub mod matching;
 pub mod mock;
 pub mod query;
 pub mod source;
+pub mod template;

@@ -120,7 +120,9 @@ impl SourceFile {
         Diagnostic {
             path: self.path.clone(),
             span,
-            line_text: span.and_then(|s| self.line(s.start.line)).map(str::to_string),
+            line_text: span
+                .and_then(|s| self.line(s.start.line))
+                .map(str::to_string),
             message: message.into(),
             help: None,
         }
@@ -294,10 +296,18 @@ impl fmt::Display for Diagnostic {
 }
 
 /// The candidate closest to `word`, if it is close enough to be a likely misspelling.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()),
+                c,
+            )
+        })
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
@@ -325,7 +335,10 @@ mod tests {
     #[test]
     fn missing_pointer_falls_back_to_ancestor() {
         let f = SourceFile::new("x.yaml", DOC);
-        assert_eq!(f.span_near("/when/body/nothing/deeper"), f.span_near("/when/body"));
+        assert_eq!(
+            f.span_near("/when/body/nothing/deeper"),
+            f.span_near("/when/body")
+        );
         assert_eq!(f.key_span("/when").unwrap().start, Pos { line: 2, col: 1 });
     }
 
@@ -356,6 +369,9 @@ mod tests {
     #[case("thne", Some("then"))]
     #[case("zzzzzz", None)]
     fn suggestions(#[case] word: &str, #[case] expected: Option<&str>) {
-        assert_eq!(did_you_mean(word, ["description", "rules", "given", "when", "then"]), expected);
+        assert_eq!(
+            did_you_mean(word, ["description", "rules", "given", "when", "then"]),
+            expected
+        );
     }
 }

@@ -77,7 +77,9 @@ impl Deviation {
             Deviation::UpdateAnyStatus => "instances that are not InProgress are updated anyway",
             Deviation::AcceptMissingScope => "a body without scope is accepted",
             Deviation::ApplyBodyScope => "the body's scope replaces the instance's scope",
-            Deviation::WriteParentDefinition => "the update is also written into the parent definition",
+            Deviation::WriteParentDefinition => {
+                "the update is also written into the parent definition"
+            }
             Deviation::RejectPatch => "PATCH is answered with 405",
             Deviation::RejectPut => "PUT is answered with 405",
             Deviation::NoAuthCheck => "requests without a bearer token are served",
@@ -113,7 +115,9 @@ impl FromStr for Deviation {
         Deviation::ALL
             .into_iter()
             .find(|d| d.name() == s)
-            .ok_or_else(|| UnknownDeviation { name: s.to_string() })
+            .ok_or_else(|| UnknownDeviation {
+                name: s.to_string(),
+            })
     }
 }
 

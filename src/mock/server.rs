@@ -15,8 +15,8 @@ use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::store::{Refusal, Store, graph_time};
 use super::Deviation;
+use super::store::{Refusal, Store, graph_time};
 
 /// How the mock behaves.
 #[derive(Clone, Debug, Default)]
@@ -53,7 +53,10 @@ pub fn router(options: MockOptions) -> Router {
         .route("/_conformance/fixtures", post(seed))
         .route("/_conformance/fixtures/{definition}", delete(unseed))
         .route(&format!("{API}/{{definition}}"), get(get_definition))
-        .route(&format!("{API}/{{definition}}/instances"), get(list_instances))
+        .route(
+            &format!("{API}/{{definition}}/instances"),
+            get(list_instances),
+        )
         .route(
             &format!("{API}/{{definition}}/instances/{{instance}}"),
             get(get_instance).put(update).patch(update),
@@ -98,7 +101,8 @@ fn graph_error(refusal: &Refusal, ids: Option<&RequestIds>) -> Response {
         inner.insert("request-id".into(), json!(ids.request_id));
         inner.insert("client-request-id".into(), json!(ids.client_request_id));
     }
-    let body = json!({"error": {"code": refusal.code, "message": refusal.message, "innerError": inner}});
+    let body =
+        json!({"error": {"code": refusal.code, "message": refusal.message, "innerError": inner}});
     let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     json_response(status, &body)
 }
@@ -133,7 +137,9 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthenticated("Access token is empty."))?;
     match &state.options.token {
-        Some(expected) if expected != token => Err(unauthenticated("Access token validation failure.")),
+        Some(expected) if expected != token => {
+            Err(unauthenticated("Access token validation failure."))
+        }
         _ => Ok(()),
     }
 }
@@ -157,12 +163,20 @@ async fn seed(State(state): State<Shared>, req: Request) -> Response {
     let ids = ids_of(req.extensions());
     let body = match axum::body::to_bytes(req.into_body(), 4 << 20).await {
         Ok(b) => b,
-        Err(_) => return graph_error(&Refusal::new(400, "BadRequest", "unreadable body"), ids.as_ref()),
+        Err(_) => {
+            return graph_error(
+                &Refusal::new(400, "BadRequest", "unreadable body"),
+                ids.as_ref(),
+            );
+        }
     };
     let parsed: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
-            return graph_error(&Refusal::new(400, "BadRequest", format!("invalid JSON: {e}")), ids.as_ref());
+            return graph_error(
+                &Refusal::new(400, "BadRequest", format!("invalid JSON: {e}")),
+                ids.as_ref(),
+            );
         }
     };
     let result = state.store.lock().expect("store lock").seed(&parsed);
@@ -195,14 +209,26 @@ async fn get_definition(
     if let Err(r) = authorize(&state, req.headers()) {
         return graph_error(&r, ids.as_ref());
     }
-    let found = state.store.lock().expect("store lock").definition(&definition).cloned();
+    let found = state
+        .store
+        .lock()
+        .expect("store lock")
+        .definition(&definition)
+        .cloned();
     match found {
         Some(d) => {
-            let ctx = context_url(req.headers(), "identityGovernance/accessReviews/definitions/$entity");
+            let ctx = context_url(
+                req.headers(),
+                "identityGovernance/accessReviews/definitions/$entity",
+            );
             json_response(StatusCode::OK, &with_context(d, ctx))
         }
         None => graph_error(
-            &Refusal::new(404, "ResourceNotFound", format!("accessReviewScheduleDefinition with id '{definition}' was not found.")),
+            &Refusal::new(
+                404,
+                "ResourceNotFound",
+                format!("accessReviewScheduleDefinition with id '{definition}' was not found."),
+            ),
             ids.as_ref(),
         ),
     }
@@ -229,10 +255,17 @@ async fn list_instances(
                 req.headers(),
                 &format!("identityGovernance/accessReviews/definitions('{definition}')/instances"),
             );
-            json_response(StatusCode::OK, &json!({"@odata.context": ctx, "value": list}))
+            json_response(
+                StatusCode::OK,
+                &json!({"@odata.context": ctx, "value": list}),
+            )
         }
         None => graph_error(
-            &Refusal::new(404, "ResourceNotFound", format!("accessReviewScheduleDefinition with id '{definition}' was not found.")),
+            &Refusal::new(
+                404,
+                "ResourceNotFound",
+                format!("accessReviewScheduleDefinition with id '{definition}' was not found."),
+            ),
             ids.as_ref(),
         ),
     }
@@ -261,7 +294,10 @@ async fn get_instance(
         .instance(&definition, &instance)
         .cloned();
     match found {
-        Ok(i) => json_response(StatusCode::OK, &with_context(i, instance_context(req.headers(), &definition))),
+        Ok(i) => json_response(
+            StatusCode::OK,
+            &with_context(i, instance_context(req.headers(), &definition)),
+        ),
         Err(r) => graph_error(&r, ids.as_ref()),
     }
 }
@@ -281,7 +317,11 @@ async fn update(
     };
     if rejected {
         return graph_error(
-            &Refusal::new(405, "Request_BadRequest", format!("The HTTP method '{method}' is not allowed.")),
+            &Refusal::new(
+                405,
+                "Request_BadRequest",
+                format!("The HTTP method '{method}' is not allowed."),
+            ),
             ids.as_ref(),
         );
     }
@@ -291,26 +331,45 @@ async fn update(
     let headers = req.headers().clone();
     let body: Bytes = match axum::body::to_bytes(req.into_body(), 4 << 20).await {
         Ok(b) => b,
-        Err(_) => return graph_error(&Refusal::new(413, "RequestEntityTooLarge", "The request body is too large."), ids.as_ref()),
+        Err(_) => {
+            return graph_error(
+                &Refusal::new(
+                    413,
+                    "RequestEntityTooLarge",
+                    "The request body is too large.",
+                ),
+                ids.as_ref(),
+            );
+        }
     };
     // Existence is checked before the body, as Graph resolves the path first.
-    if let Err(r) = state.store.lock().expect("store lock").instance(&definition, &instance) {
+    if let Err(r) = state
+        .store
+        .lock()
+        .expect("store lock")
+        .instance(&definition, &instance)
+    {
         return graph_error(&r, ids.as_ref());
     }
     let parsed: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
             return graph_error(
-                &Refusal::new(400, "BadRequest", format!("Unable to read JSON request payload: {e}")),
+                &Refusal::new(
+                    400,
+                    "BadRequest",
+                    format!("Unable to read JSON request payload: {e}"),
+                ),
                 ids.as_ref(),
             );
         }
     };
-    let result = state
-        .store
-        .lock()
-        .expect("store lock")
-        .update(&definition, &instance, &parsed, deviation);
+    let result =
+        state
+            .store
+            .lock()
+            .expect("store lock")
+            .update(&definition, &instance, &parsed, deviation);
     match result {
         Ok(updated) => {
             let body = with_context(updated, instance_context(&headers, &definition));
@@ -335,8 +394,10 @@ async fn faulty_success(deviation: Option<Deviation>, body: Value) -> Response {
             let chunks: Vec<Result<Bytes, std::io::Error>> =
                 vec![Ok(half), Err(std::io::Error::other("connection cut"))];
             let mut resp = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
-            resp.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             if let Ok(len) = HeaderValue::from_str(&text.len().to_string()) {
                 resp.headers_mut().insert(header::CONTENT_LENGTH, len);
             }
@@ -355,7 +416,11 @@ async fn faulty_success(deviation: Option<Deviation>, body: Value) -> Response {
 async fn not_found_route(req: Request) -> Response {
     let ids = ids_of(req.extensions());
     graph_error(
-        &Refusal::new(404, "BadRequest", format!("Resource not found for the segment '{}'.", req.uri().path())),
+        &Refusal::new(
+            404,
+            "BadRequest",
+            format!("Resource not found for the segment '{}'.", req.uri().path()),
+        ),
         ids.as_ref(),
     )
 }
@@ -363,7 +428,11 @@ async fn not_found_route(req: Request) -> Response {
 async fn method_not_allowed(req: Request) -> Response {
     let ids = ids_of(req.extensions());
     graph_error(
-        &Refusal::new(405, "Request_BadRequest", format!("The HTTP method '{}' is not allowed.", req.method())),
+        &Refusal::new(
+            405,
+            "Request_BadRequest",
+            format!("The HTTP method '{}' is not allowed.", req.method()),
+        ),
         ids.as_ref(),
     )
 }

@@ -94,19 +94,30 @@ fn stored_reviewers(list: &Value) -> Value {
 /// Checks that a `reviewers`/`fallbackReviewers` value is a list of reviewer scopes.
 fn validate_reviewers(name: &str, value: &Value) -> Result<(), Refusal> {
     let bad = |message: String| Refusal::new(400, "BadRequest", message);
-    let items = value
-        .as_array()
-        .ok_or_else(|| bad(format!("{name} must be a collection of accessReviewReviewerScope")))?;
+    let items = value.as_array().ok_or_else(|| {
+        bad(format!(
+            "{name} must be a collection of accessReviewReviewerScope"
+        ))
+    })?;
     for (i, item) in items.iter().enumerate() {
-        let obj = item
-            .as_object()
-            .ok_or_else(|| bad(format!("{name}[{i}] must be an accessReviewReviewerScope object")))?;
+        let obj = item.as_object().ok_or_else(|| {
+            bad(format!(
+                "{name}[{i}] must be an accessReviewReviewerScope object"
+            ))
+        })?;
         match obj.get("query") {
             Some(Value::String(q)) if !q.trim().is_empty() => {}
-            _ => return Err(bad(format!("{name}[{i}].query : The query field is required."))),
+            _ => {
+                return Err(bad(format!(
+                    "{name}[{i}].query : The query field is required."
+                )));
+            }
         }
         for key in ["queryType", "queryRoot"] {
-            if !matches!(obj.get(key), None | Some(Value::Null) | Some(Value::String(_))) {
+            if !matches!(
+                obj.get(key),
+                None | Some(Value::Null) | Some(Value::String(_))
+            ) {
                 return Err(bad(format!("{name}[{i}].{key} must be a string")));
             }
         }
@@ -172,7 +183,9 @@ pub fn apply_update(
         return Err(Refusal::new(
             409,
             "Conflict",
-            format!("The access review instance is {status}; only an InProgress instance can be updated."),
+            format!(
+                "The access review instance is {status}; only an InProgress instance can be updated."
+            ),
         ));
     }
     if let Some(new_fallbacks) = body.get("fallbackReviewers")
@@ -219,7 +232,9 @@ impl Store {
     /// where missing; a given id that already exists is refused with 409.
     pub fn seed(&mut self, body: &Value) -> Result<(String, Vec<String>), Refusal> {
         let bad = |m: &str| Refusal::new(400, "BadRequest", m);
-        let body = body.as_object().ok_or_else(|| bad("fixture body must be an object"))?;
+        let body = body
+            .as_object()
+            .ok_or_else(|| bad("fixture body must be an object"))?;
         let mut definition = match body.get("definition") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(d)) => d.clone(),
@@ -232,13 +247,23 @@ impl Store {
         };
         let def_id = take_id(&mut definition)?;
         if self.definitions.contains_key(&def_id) {
-            return Err(Refusal::new(409, "Conflict", format!("definition {def_id} exists")));
+            return Err(Refusal::new(
+                409,
+                "Conflict",
+                format!("definition {def_id} exists"),
+            ));
         }
         let now = SystemTime::now();
         let defaults = [
             ("displayName", json!("Conformance fixture")),
-            ("descriptionForAdmins", json!("Seeded by accessreview-conformance")),
-            ("descriptionForReviewers", json!("Seeded by accessreview-conformance")),
+            (
+                "descriptionForAdmins",
+                json!("Seeded by accessreview-conformance"),
+            ),
+            (
+                "descriptionForReviewers",
+                json!("Seeded by accessreview-conformance"),
+            ),
             ("status", json!("InProgress")),
             ("scope", default_scope()),
             ("reviewers", json!([])),
@@ -266,11 +291,16 @@ impl Store {
             }
             let id = take_id(&mut inst)?;
             if ids.contains(&id) || self.instance_exists(&id) {
-                return Err(Refusal::new(409, "Conflict", format!("instance {id} exists")));
+                return Err(Refusal::new(
+                    409,
+                    "Conflict",
+                    format!("instance {id} exists"),
+                ));
             }
             let start = now - Duration::from_secs(86_400);
             let end = now + Duration::from_secs(14 * 86_400);
-            inst.entry("startDateTime").or_insert(json!(graph_time(start)));
+            inst.entry("startDateTime")
+                .or_insert(json!(graph_time(start)));
             inst.entry("endDateTime").or_insert(json!(graph_time(end)));
             for k in ["scope", "reviewers", "fallbackReviewers"] {
                 let inherited = definition[k].clone();
@@ -318,7 +348,11 @@ impl Store {
     }
 
     /// One instance of one definition.
-    pub fn instance(&self, definition_id: &str, instance_id: &str) -> Result<&Map<String, Value>, Refusal> {
+    pub fn instance(
+        &self,
+        definition_id: &str,
+        instance_id: &str,
+    ) -> Result<&Map<String, Value>, Refusal> {
         let record = self
             .definitions
             .get(definition_id)
@@ -362,14 +396,22 @@ impl Store {
 }
 
 fn not_found(kind: &str, id: &str) -> Refusal {
-    Refusal::new(404, "ResourceNotFound", format!("{kind} with id '{id}' was not found."))
+    Refusal::new(
+        404,
+        "ResourceNotFound",
+        format!("{kind} with id '{id}' was not found."),
+    )
 }
 
 fn take_id(obj: &mut Map<String, Value>) -> Result<String, Refusal> {
     match obj.remove("id") {
         None | Some(Value::Null) => Ok(uuid::Uuid::new_v4().to_string()),
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
-        Some(_) => Err(Refusal::new(400, "BadRequest", "`id` must be a non-empty string")),
+        Some(_) => Err(Refusal::new(
+            400,
+            "BadRequest",
+            "`id` must be a non-empty string",
+        )),
     }
 }
 
@@ -407,7 +449,11 @@ mod tests {
     #[case::reviewer_sdk_type(json!({"scope": {}, "reviewers": [{"@odata.type": "#microsoft.graph.accessReviewReviewerScope", "query": "/users/a"}]}), None)]
     fn update_rules(#[case] body: Value, #[case] refused: Option<u16>) {
         let result = apply_update(&instance("InProgress"), &body, None);
-        assert_eq!(result.as_ref().err().map(|r| r.status), refused, "{result:?}");
+        assert_eq!(
+            result.as_ref().err().map(|r| r.status),
+            refused,
+            "{result:?}"
+        );
     }
 
     #[rstest]
@@ -415,9 +461,18 @@ mod tests {
     #[case("NotStarted")]
     #[case("Applied")]
     fn non_in_progress_is_refused(#[case] status: &str) {
-        let err = apply_update(&instance(status), &body(json!([{"query": "/users/b"}])), None).unwrap_err();
+        let err = apply_update(
+            &instance(status),
+            &body(json!([{"query": "/users/b"}])),
+            None,
+        )
+        .unwrap_err();
         assert_eq!(err.status, 409);
-        let ok = apply_update(&instance(status), &body(json!([{"query": "/users/b"}])), Some(Deviation::UpdateAnyStatus));
+        let ok = apply_update(
+            &instance(status),
+            &body(json!([{"query": "/users/b"}])),
+            Some(Deviation::UpdateAnyStatus),
+        );
         assert!(ok.is_ok());
     }
 
@@ -426,8 +481,12 @@ mod tests {
         let b = json!({"scope": {"query": "/other"}, "reviewers": [{"@odata.type": REVIEWER_SCOPE_TYPE, "query": "/users/z", "queryType": "MicrosoftGraph"}]});
         let out = apply_update(&instance("InProgress"), &b, None).unwrap();
         assert_eq!(out["scope"], default_scope());
-        assert_eq!(out["reviewers"], json!([{"query": "/v1.0/users/z", "queryType": "MicrosoftGraph", "queryRoot": null}]));
-        let out = apply_update(&instance("InProgress"), &b, Some(Deviation::ApplyBodyScope)).unwrap();
+        assert_eq!(
+            out["reviewers"],
+            json!([{"query": "/v1.0/users/z", "queryType": "MicrosoftGraph", "queryRoot": null}])
+        );
+        let out =
+            apply_update(&instance("InProgress"), &b, Some(Deviation::ApplyBodyScope)).unwrap();
         assert_eq!(out["scope"], json!({"query": "/other"}));
     }
 
@@ -450,11 +509,15 @@ mod tests {
     #[test]
     fn write_parent_definition_deviation_touches_the_definition() {
         let mut store = Store::default();
-        let (d, ids) = store.seed(&json!({"instances": [{"status": "InProgress"}]})).unwrap();
+        let (d, ids) = store
+            .seed(&json!({"instances": [{"status": "InProgress"}]}))
+            .unwrap();
         let b = json!({"scope": {}, "reviewers": [{"query": "/users/r"}]});
         store.update(&d, &ids[0], &b, None).unwrap();
         assert_eq!(store.definition(&d).unwrap()["reviewers"], json!([]));
-        store.update(&d, &ids[0], &b, Some(Deviation::WriteParentDefinition)).unwrap();
+        store
+            .update(&d, &ids[0], &b, Some(Deviation::WriteParentDefinition))
+            .unwrap();
         assert_ne!(store.definition(&d).unwrap()["reviewers"], json!([]));
     }
 }

@@ -1,0 +1,333 @@
+//! `${…}` templates in case files: symbolic ids, principals by name, matrix values, fresh
+//! ids and references to the starting state.
+//!
+//! | expression | value |
+//! |---|---|
+//! | `${definition.id}`, `${NAME.id}` | the id the target gave the seeded definition or instance `NAME` |
+//! | `${principal.NAME}` | the object id of principal `NAME` on this target |
+//! | `${matrix.KEY}` | this trial's value of matrix key `KEY` |
+//! | `${new.LABEL}` | a fresh random uuid, the same for one `LABEL` within a trial |
+//! | `${given.NAME.PROP…}` | a property of the starting state as sent to the target |
+//!
+//! A string that is exactly one expression takes the expression's JSON value (an object, a
+//! number…); otherwise values are spliced in as text. `$${` is a literal `${`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+/// One `${…}` expression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expr {
+    /// `${NAME.id}`: the id of a seeded definition or instance.
+    Id(String),
+    /// `${principal.NAME}`.
+    Principal(String),
+    /// `${matrix.KEY}`.
+    Matrix(String),
+    /// `${new.LABEL}`.
+    New(String),
+    /// `${given.NAME.PROP…}`.
+    Given(Vec<String>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Segment {
+    Text(String),
+    Expr(Expr),
+}
+
+/// A parsed string with at least one expression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Template {
+    segments: Vec<Segment>,
+}
+
+/// Why a template could not be parsed or rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// `${` without `}`.
+    #[error("unclosed `${{` in template")]
+    Unclosed,
+    /// An expression of unknown form.
+    #[error("unknown template expression `${{{0}}}`")]
+    UnknownForm(String),
+    /// An expression naming something that does not exist.
+    #[error("`${{{expr}}}`: {problem}")]
+    Unresolved {
+        /// The expression text.
+        expr: String,
+        /// What is missing.
+        problem: String,
+    },
+}
+
+/// The forms an expression may take, for help texts.
+pub const FORMS: &str =
+    "${NAME.id}, ${principal.NAME}, ${matrix.KEY}, ${new.LABEL}, ${given.NAME.PROPERTY}";
+
+impl Template {
+    /// Parses `text`; `Ok(None)` when it holds no expression (after unescaping `$${`).
+    pub fn parse(text: &str) -> Result<Option<Template>, TemplateError> {
+        if !text.contains("${") {
+            return Ok(None);
+        }
+        let mut segments = Vec::new();
+        let mut literal = String::new();
+        let mut rest = text;
+        let mut has_expr = false;
+        while let Some(i) = rest.find("${") {
+            if rest[..i].ends_with('$') {
+                literal.push_str(&rest[..i - 1]);
+                literal.push_str("${");
+                rest = &rest[i + 2..];
+                continue;
+            }
+            literal.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            let end = after.find('}').ok_or(TemplateError::Unclosed)?;
+            let expr = parse_expr(after[..end].trim())?;
+            if !literal.is_empty() {
+                segments.push(Segment::Text(std::mem::take(&mut literal)));
+            }
+            segments.push(Segment::Expr(expr));
+            has_expr = true;
+            rest = &after[end + 1..];
+        }
+        literal.push_str(rest);
+        if !has_expr {
+            return Ok(None);
+        }
+        if !literal.is_empty() {
+            segments.push(Segment::Text(literal));
+        }
+        Ok(Some(Template { segments }))
+    }
+
+    /// The expressions of this template.
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Expr(e) => Some(e),
+            Segment::Text(_) => None,
+        })
+    }
+
+    /// Renders with `bindings`: a lone expression keeps its JSON type, otherwise a string.
+    pub fn render(&self, bindings: &Bindings) -> Result<Value, TemplateError> {
+        if let [Segment::Expr(e)] = self.segments.as_slice() {
+            return bindings.lookup(e);
+        }
+        let mut out = String::new();
+        for s in &self.segments {
+            match s {
+                Segment::Text(t) => out.push_str(t),
+                Segment::Expr(e) => match bindings.lookup(e)? {
+                    Value::String(v) => out.push_str(&v),
+                    other => out.push_str(&other.to_string()),
+                },
+            }
+        }
+        Ok(Value::String(out))
+    }
+}
+
+fn parse_expr(text: &str) -> Result<Expr, TemplateError> {
+    let unknown = || TemplateError::UnknownForm(text.to_string());
+    let (head, tail) = text.split_once('.').ok_or_else(unknown)?;
+    if tail.is_empty() || head.is_empty() {
+        return Err(unknown());
+    }
+    Ok(match head {
+        "principal" => Expr::Principal(tail.to_string()),
+        "matrix" => Expr::Matrix(tail.to_string()),
+        "new" => Expr::New(tail.to_string()),
+        "given" => Expr::Given(tail.split('.').map(str::to_string).collect()),
+        name if tail == "id" => Expr::Id(name.to_string()),
+        _ => return Err(unknown()),
+    })
+}
+
+fn describe(expr: &Expr) -> String {
+    match expr {
+        Expr::Id(n) => format!("{n}.id"),
+        Expr::Principal(n) => format!("principal.{n}"),
+        Expr::Matrix(k) => format!("matrix.{k}"),
+        Expr::New(l) => format!("new.{l}"),
+        Expr::Given(p) => format!("given.{}", p.join(".")),
+    }
+}
+
+/// What templates resolve against in one trial.
+#[derive(Debug, Default)]
+pub struct Bindings {
+    /// This trial's matrix row.
+    pub matrix: Map<String, Value>,
+    /// Principal names to object ids.
+    pub principals: HashMap<String, String>,
+    /// Seeded ids by symbol (`definition`, instance names, other definitions).
+    pub ids: HashMap<String, String>,
+    /// The starting state as sent: symbol → properties.
+    pub given: Map<String, Value>,
+    fresh: RefCell<HashMap<String, String>>,
+}
+
+impl Bindings {
+    /// Resolves one expression.
+    pub fn lookup(&self, expr: &Expr) -> Result<Value, TemplateError> {
+        let missing = |problem: String| TemplateError::Unresolved {
+            expr: describe(expr),
+            problem,
+        };
+        match expr {
+            Expr::Id(name) => self
+                .ids
+                .get(name)
+                .map(|id| Value::String(id.clone()))
+                .ok_or_else(|| missing(format!("no seeded object named `{name}`"))),
+            Expr::Principal(name) => self
+                .principals
+                .get(name)
+                .map(|id| Value::String(id.clone()))
+                .ok_or_else(|| missing(format!("no principal named `{name}`"))),
+            Expr::Matrix(key) => self
+                .matrix
+                .get(key)
+                .cloned()
+                .ok_or_else(|| missing(format!("no matrix key `{key}`"))),
+            Expr::New(label) => {
+                let mut fresh = self.fresh.borrow_mut();
+                let id = fresh
+                    .entry(label.clone())
+                    .or_insert_with(|| uuid::Uuid::new_v4().to_string());
+                Ok(Value::String(id.clone()))
+            }
+            Expr::Given(path) => {
+                let mut at = self
+                    .given
+                    .get(&path[0])
+                    .ok_or_else(|| missing(format!("no starting object named `{}`", path[0])))?;
+                for p in &path[1..] {
+                    at = at
+                        .get(p)
+                        .ok_or_else(|| missing(format!("the starting state has no `{p}` there")))?;
+                }
+                Ok(at.clone())
+            }
+        }
+    }
+
+    /// Renders every template string inside `value`.
+    pub fn render_value(&self, value: &Value) -> Result<Value, TemplateError> {
+        Ok(match value {
+            Value::String(s) => match Template::parse(s)? {
+                Some(t) => t.render(self)?,
+                None => Value::String(unescape(s)),
+            },
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| self.render_value(v))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Object(map) => {
+                let mut out = Map::new();
+                for (k, v) in map {
+                    out.insert(k.clone(), self.render_value(v)?);
+                }
+                Value::Object(out)
+            }
+            other => other.clone(),
+        })
+    }
+}
+
+/// Turns `$${` into `${` in a string without expressions.
+pub fn unescape(s: &str) -> String {
+    s.replace("$${", "${")
+}
+
+/// Visits every template string inside `value` with its JSON pointer.
+pub fn for_each_template(
+    value: &Value,
+    pointer: &str,
+    f: &mut dyn FnMut(&str, Result<Option<Template>, TemplateError>),
+) {
+    match value {
+        Value::String(s) => f(pointer, Template::parse(s)),
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                for_each_template(v, &format!("{pointer}/{i}"), f);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                let p = format!("{pointer}/{}", crate::source::escape_pointer(k));
+                for_each_template(v, &p, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use serde_json::json;
+
+    fn bindings() -> Bindings {
+        let mut b = Bindings::default();
+        b.ids.insert("instance".into(), "i-1".into());
+        b.principals.insert("alice".into(), "a-1".into());
+        b.matrix.insert("status".into(), json!("Completed"));
+        b.matrix.insert("n".into(), json!(3));
+        b.given
+            .insert("instance".into(), json!({"scope": {"query": "/x"}}));
+        b
+    }
+
+    #[rstest]
+    #[case("${instance.id}", json!("i-1"))]
+    #[case("/users/${principal.alice}", json!("/users/a-1"))]
+    #[case("${matrix.status}", json!("Completed"))]
+    #[case("${matrix.n}", json!(3))]
+    #[case("n=${matrix.n}", json!("n=3"))]
+    #[case("${given.instance.scope}", json!({"query": "/x"}))]
+    #[case("$${instance.id}", json!("${instance.id}"))]
+    #[case("plain", json!("plain"))]
+    fn renders(#[case] text: &str, #[case] expected: Value) {
+        assert_eq!(bindings().render_value(&json!(text)).unwrap(), expected);
+    }
+
+    #[rstest]
+    #[case("${instance.id")]
+    #[case("${foo}")]
+    #[case("${.id}")]
+    #[case("${instance.name}")]
+    fn rejects_bad_forms(#[case] text: &str) {
+        assert!(Template::parse(text).is_err(), "{text}");
+    }
+
+    #[rstest]
+    #[case("${sibling.id}")]
+    #[case("${principal.bob}")]
+    #[case("${matrix.nope}")]
+    #[case("${given.instance.reviewers}")]
+    #[case("${given.other.scope}")]
+    fn unresolved_is_an_error(#[case] text: &str) {
+        let err = bindings().render_value(&json!(text)).unwrap_err();
+        assert!(matches!(err, TemplateError::Unresolved { .. }), "{err}");
+    }
+
+    #[test]
+    fn fresh_ids_are_stable_per_label() {
+        let b = bindings();
+        let a1 = b.render_value(&json!("${new.a}")).unwrap();
+        let a2 = b.render_value(&json!("${new.a}")).unwrap();
+        let c = b.render_value(&json!("${new.c}")).unwrap();
+        assert_eq!(a1, a2);
+        assert_ne!(a1, c);
+        assert!(uuid::Uuid::parse_str(a1.as_str().unwrap()).is_ok());
+    }
+}

@@ -2,8 +2,19 @@
 //! *Update accessReviewInstance*.
 #![warn(missing_docs)]
 
+pub mod app;
+pub mod case;
+pub mod files;
+pub mod fixtures;
+pub mod load;
 pub mod matching;
 pub mod mock;
+pub mod outcome;
 pub mod query;
+pub mod report;
+pub mod rules;
+pub mod runner;
+pub mod schema;
 pub mod source;
+pub mod target;
 pub mod template;

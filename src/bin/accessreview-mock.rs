@@ -1,1 +1,73 @@
-fn main() {}
+//! `accessreview-mock`: the reference mock as a standalone server.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use accessreview_conformance::mock::{Deviation, MockOptions, MockServer};
+use clap::Parser;
+
+/// The reference mock of Update accessReviewInstance, with the fixture control protocol.
+///
+/// Prints the base URL to pass as --base-url as its first line of output, then serves until
+/// stopped.
+#[derive(Parser, Debug)]
+#[command(name = "accessreview-mock", version)]
+struct Cli {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    listen: String,
+    /// The only bearer token accepted (default: any non-empty bearer token). Never printed.
+    #[arg(long, env = "MOCK_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    token: Option<String>,
+    /// Run with one deliberate bug (see --list-deviations).
+    #[arg(long, value_name = "NAME")]
+    deviation: Option<Deviation>,
+    /// List the deviations and exit.
+    #[arg(long)]
+    list_deviations: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.list_deviations {
+        for d in Deviation::ALL {
+            println!("{:<26} {}", d.name(), d.description());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    runtime.block_on(async {
+        let options = MockOptions {
+            token: cli.token,
+            deviation: cli.deviation,
+        };
+        let server = match MockServer::start(&cli.listen, options).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: cannot listen on {}: {e}", cli.listen);
+                return ExitCode::from(3);
+            }
+        };
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "{}", server.base_url());
+        let _ = out.flush();
+        if let Some(d) = cli.deviation {
+            eprintln!(
+                "accessreview-mock: running with deviation {d}: {}",
+                d.description()
+            );
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        drop(server);
+        ExitCode::SUCCESS
+    })
+}

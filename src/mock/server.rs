@@ -351,6 +351,24 @@ async fn update(
     {
         return graph_error(&r, ids.as_ref());
     }
+    let json_content = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if !json_content {
+        return graph_error(
+            &Refusal::new(
+                415,
+                "UnsupportedMediaType",
+                "Content-Type must be application/json.",
+            ),
+            ids.as_ref(),
+        );
+    }
     let parsed: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {

@@ -1,0 +1,284 @@
+//! The `accessreview-conformance` command: flags, loading, one trial per case × matrix row ×
+//! update method on libtest-mimic, and the exit code.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use clap::Parser;
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+
+use crate::case::UpdateMethod;
+use crate::files::{self, EMBEDDED_CASES, EMBEDDED_SCHEMAS, InputFile};
+use crate::load::{LoadedCase, Suite, load_suite};
+use crate::mock::{MockOptions, MockServer};
+use crate::outcome::Verdict;
+use crate::report::{render_broken, render_outcome};
+use crate::runner::{RunContext, run_trial};
+use crate::schema::SchemaSet;
+use crate::target::{Secret, Target, install_crypto};
+
+/// Exit code: every trial passed.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the target is not conformant.
+pub const EXIT_NONCONFORMANT: u8 = 1;
+/// Exit code: usage, configuration or case-file error.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: the target could not be reached or provisioning failed.
+pub const EXIT_UNREACHABLE: u8 = 3;
+
+/// How starting states come to exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FixtureStrategy {
+    /// The fixture control protocol (mocks).
+    Control,
+    /// Real Graph: one-time definitions created and deleted per trial (not available yet).
+    Graph,
+}
+
+const AFTER_HELP: &str = "\
+Without --base-url the suite runs against its own reference mock, started in-process.
+
+Examples:
+  accessreview-conformance                                   # the whole suite, embedded mock
+  accessreview-conformance --list                            # every trial name
+  accessreview-conformance --base-url http://127.0.0.1:8080/beta --token T --update-method both
+  accessreview-conformance fallback-reviewers                # only trials whose name contains this
+
+Exit codes: 0 all passed; 1 the target is not conformant; 2 usage, configuration or case-file
+error; 3 the target could not be reached or provisioning failed.";
+
+/// Command-line flags of the runner (the libtest flags are accepted as well).
+#[derive(Parser, Debug)]
+#[command(
+    name = "accessreview-conformance",
+    version,
+    about = "Conformance suite for Microsoft Graph beta: Update accessReviewInstance \
+             (PUT/PATCH /identityGovernance/accessReviews/definitions/{id}/instances/{id}).",
+    disable_version_flag = false,
+    help_template = "{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    /// Target base URL: everything before /identityGovernance, e.g. https://graph.microsoft.com/beta
+    /// or http://127.0.0.1:8080/beta. Default: the embedded reference mock.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Bearer token sent as `Authorization: Bearer …`. Never printed.
+    #[arg(
+        long,
+        env = "GRAPH_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+    /// The method for cases that do not name one: put (the page's HTTP section), patch (the
+    /// SDKs), or both.
+    #[arg(long, value_enum, default_value = "put", value_name = "METHOD")]
+    pub update_method: UpdateMethod,
+    /// How starting states come to exist: control (the fixture control protocol) or graph.
+    #[arg(long, value_enum, default_value = "control", value_name = "STRATEGY")]
+    pub fixtures: FixtureStrategy,
+    /// Fixture control URL. Default: the base URL's origin + /_conformance.
+    #[arg(long, value_name = "URL")]
+    pub control_url: Option<String>,
+    /// Case folder to use instead of the shipped cases.
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+    /// Schema folder to use instead of the shipped schemas.
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// YAML file mapping principal names to this target's object ids (`principals: {alice: <id>}`).
+    #[arg(long, value_name = "FILE")]
+    pub principals: Option<PathBuf>,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// Largest response body accepted, in bytes.
+    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
+    pub max_response_bytes: usize,
+    #[allow(missing_docs)]
+    #[command(flatten, next_help_heading = "Test harness (libtest) options")]
+    pub harness: Arguments,
+}
+
+/// How each trial ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    Fail,
+    Error,
+    Broken,
+}
+
+/// A configuration problem: printed, exit code 2 (or 3 for an unreachable setup).
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Bad flags or files.
+    #[error("{0}")]
+    Usage(String),
+    /// Could not start or reach what the run needs.
+    #[error("{0}")]
+    Setup(String),
+}
+
+fn load_inputs(
+    dir: &Option<PathBuf>,
+    embedded: &'static include_dir::Dir<'static>,
+    label: &str,
+) -> Result<Vec<InputFile>, AppError> {
+    match dir {
+        Some(d) => files::from_dir(d).map_err(|e| AppError::Usage(e.to_string())),
+        None => files::embedded(embedded, label).map_err(|e| AppError::Usage(e.to_string())),
+    }
+}
+
+fn load_principals(path: &Option<PathBuf>) -> Result<Option<HashMap<String, String>>, AppError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        principals: HashMap<String, String>,
+    }
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AppError::Usage(format!("cannot read {}: {e}", path.display())))?;
+    let f: File = serde_yaml::from_str(&text)
+        .map_err(|e| AppError::Usage(format!("{}: {e}", path.display())))?;
+    Ok(Some(f.principals))
+}
+
+/// Loads schemas and cases as the flags say.
+pub fn load(cli: &Cli) -> Result<(Arc<SchemaSet>, Suite), AppError> {
+    let schema_files = load_inputs(&cli.schemas, &EMBEDDED_SCHEMAS, "schemas")?;
+    let schemas = SchemaSet::build(&schema_files).map_err(|e| AppError::Usage(e.to_string()))?;
+    let case_files = load_inputs(&cli.cases, &EMBEDDED_CASES, "cases")?;
+    let principals = load_principals(&cli.principals)?;
+    let suite = load_suite(&case_files, &schemas, principals)
+        .map_err(|e| AppError::Usage(e.to_string()))?;
+    Ok((Arc::new(schemas), suite))
+}
+
+/// Runs the command; returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    match run_inner(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(match e {
+                AppError::Usage(_) => EXIT_USAGE,
+                AppError::Setup(_) => EXIT_UNREACHABLE,
+            })
+        }
+    }
+}
+
+fn run_inner(cli: Cli) -> Result<u8, AppError> {
+    if cli.fixtures == FixtureStrategy::Graph {
+        return Err(AppError::Usage(
+            "--fixtures graph (one-time definitions on a real tenant) is not implemented yet; \
+             use --fixtures control against a target that implements the fixture control protocol"
+                .into(),
+        ));
+    }
+    let (schemas, suite) = load(&cli)?;
+    install_crypto();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| AppError::Setup(format!("cannot start the async runtime: {e}")))?;
+    let listing = cli.harness.list;
+    // The embedded default: our own mock, in-process, with a token of its own.
+    let (base_url, token, _mock) = match (&cli.base_url, listing) {
+        (Some(url), _) => (url.clone(), cli.token.clone(), None),
+        (None, true) => ("http://127.0.0.1:0/beta".to_string(), None, None),
+        (None, false) => {
+            let token = cli
+                .token
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            let options = MockOptions {
+                token: Some(token.clone()),
+                deviation: None,
+            };
+            let mock = runtime
+                .block_on(MockServer::start("127.0.0.1:0", options))
+                .map_err(|e| AppError::Setup(format!("cannot start the embedded mock: {e}")))?;
+            (mock.base_url(), Some(token), Some(mock))
+        }
+    };
+    let target = Target::new(
+        &base_url,
+        cli.control_url.as_deref(),
+        token.map(Secret::new),
+        Duration::from_secs(cli.timeout),
+        cli.max_response_bytes,
+    )
+    .map_err(|e| AppError::Usage(e.to_string()))?;
+    let ctx = Arc::new(RunContext {
+        target,
+        schemas,
+        principals: suite.principals.clone(),
+    });
+    let rules = Arc::new(suite.rules.clone());
+    let ended: Arc<Mutex<Vec<Ended>>> = Arc::default();
+    let handle = runtime.handle().clone();
+    let mut trials = Vec::new();
+    for loaded in &suite.cases {
+        match loaded {
+            LoadedCase::Broken(b) => {
+                let message = render_broken(b);
+                let ended = Arc::clone(&ended);
+                trials.push(Trial::test(b.id.clone(), move || {
+                    ended.lock().expect("lock").push(Ended::Broken);
+                    Err(Failed::from(message))
+                }));
+            }
+            LoadedCase::Ok(case) => {
+                for spec in case.trials(cli.update_method) {
+                    if let Some(reason) = case.skip.clone() {
+                        trials.push(Trial::ignorable_test(spec.name.clone(), move || {
+                            Ok(Completion::ignored_with(reason))
+                        }));
+                        continue;
+                    }
+                    let ctx = Arc::clone(&ctx);
+                    let rules = Arc::clone(&rules);
+                    let ended = Arc::clone(&ended);
+                    let handle = handle.clone();
+                    trials.push(Trial::test(spec.name.clone(), move || {
+                        let outcome = handle.block_on(run_trial(&ctx, &spec));
+                        let end = match (&outcome.verdict, outcome.cleanup.is_empty()) {
+                            (Verdict::Pass, true) => None,
+                            (Verdict::Fail(_), _) => Some(Ended::Fail),
+                            _ => Some(Ended::Error),
+                        };
+                        match end {
+                            None => Ok(()),
+                            Some(e) => {
+                                ended.lock().expect("lock").push(e);
+                                let redact = |s: &str| ctx.target.redact(s);
+                                Err(Failed::from(render_outcome(
+                                    &spec, &outcome, &rules, &redact,
+                                )))
+                            }
+                        }
+                    }));
+                }
+            }
+        }
+    }
+    let conclusion = libtest_mimic::run(&cli.harness, trials);
+    let ended = ended.lock().expect("lock");
+    let code = if ended.contains(&Ended::Broken) {
+        EXIT_USAGE
+    } else if ended.contains(&Ended::Error) {
+        EXIT_UNREACHABLE
+    } else if ended.contains(&Ended::Fail) || conclusion.has_failed() {
+        EXIT_NONCONFORMANT
+    } else {
+        EXIT_OK
+    };
+    Ok(code)
+}

@@ -1,0 +1,246 @@
+//! The case model: one behaviour of the API — starting state, request, expectations — and
+//! its expansion into trials (matrix rows × update methods).
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::matching::Matcher;
+use crate::source::SourceFile;
+
+/// One case file, loaded and checked.
+#[derive(Debug)]
+pub struct Case {
+    /// Stable id: the path below `cases/` without `.yaml` (e.g. `fallback-reviewers/add-one`).
+    pub id: String,
+    /// The file it came from.
+    pub source: Arc<SourceFile>,
+    /// The behaviour it verifies.
+    pub description: String,
+    /// The rule ids it verifies.
+    pub rules: Vec<String>,
+    /// When set, the case is reported as ignored with this reason.
+    pub skip: Option<String>,
+    /// Matrix keys and their values, in file order.
+    pub matrix: Vec<(String, Vec<Value>)>,
+    /// The starting state.
+    pub given: Given,
+    /// The request.
+    pub when: When,
+    /// The expectations.
+    pub then: Then,
+}
+
+/// The starting state: the main definition (symbol `definition`) first, then others.
+#[derive(Debug, Clone, Default)]
+pub struct Given {
+    /// One fixture per definition; seeded in this order.
+    pub fixtures: Vec<Fixture>,
+}
+
+/// One definition with its instances, as sent to the fixture control endpoint.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    /// The definition's symbol (`definition` for the main one).
+    pub name: String,
+    /// Definition properties (templates allowed).
+    pub definition: Map<String, Value>,
+    /// Instances by symbol, in seeding order (templates allowed).
+    pub instances: Vec<(String, Map<String, Value>)>,
+}
+
+impl Given {
+    /// The symbol of the instance a request targets by default.
+    pub fn first_instance(&self) -> Option<&str> {
+        self.fixtures
+            .first()
+            .and_then(|f| f.instances.first())
+            .map(|(n, _)| n.as_str())
+    }
+
+    /// Every symbol (definitions and instances).
+    pub fn symbols(&self) -> impl Iterator<Item = &str> {
+        self.fixtures.iter().flat_map(|f| {
+            std::iter::once(f.name.as_str()).chain(f.instances.iter().map(|(n, _)| n.as_str()))
+        })
+    }
+}
+
+/// The request body.
+#[derive(Debug, Clone, Default)]
+pub enum RequestBody {
+    /// No body.
+    #[default]
+    None,
+    /// A JSON body (templates allowed).
+    Json(Value),
+    /// Bytes sent as written.
+    Raw(String),
+}
+
+/// The request of a case.
+#[derive(Debug, Clone)]
+pub struct When {
+    /// An explicit method; `None` means the configured update method(s).
+    pub method: Option<String>,
+    /// The definition id in the path (a template).
+    pub definition: String,
+    /// The instance id in the path (a template).
+    pub instance: String,
+    /// Headers to set (`None` drops the header).
+    pub headers: Vec<(String, Option<String>)>,
+    /// The body.
+    pub body: RequestBody,
+}
+
+/// An expected status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusExpectation {
+    /// Exactly this code.
+    Code(u16),
+    /// One of these codes.
+    Set(Vec<u16>),
+    /// Any code of this class (4 for 4xx).
+    Class(u16),
+}
+
+impl StatusExpectation {
+    /// True when `status` satisfies the expectation.
+    pub fn accepts(&self, status: u16) -> bool {
+        match self {
+            StatusExpectation::Code(c) => *c == status,
+            StatusExpectation::Set(s) => s.contains(&status),
+            StatusExpectation::Class(c) => status / 100 == *c,
+        }
+    }
+}
+
+impl std::fmt::Display for StatusExpectation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StatusExpectation::Code(c) => write!(f, "{c}"),
+            StatusExpectation::Set(s) => {
+                let list: Vec<String> = s.iter().map(u16::to_string).collect();
+                write!(f, "one of {}", list.join(", "))
+            }
+            StatusExpectation::Class(c) => write!(f, "{c}xx"),
+        }
+    }
+}
+
+/// What must come back and hold afterwards.
+#[derive(Debug, Clone)]
+pub struct Then {
+    /// The status.
+    pub status: StatusExpectation,
+    /// The schema the body must satisfy.
+    pub schema: Option<String>,
+    /// Response headers (lower-cased names) and their matchers.
+    pub headers: Vec<(String, Matcher)>,
+    /// The expected body.
+    pub body: Option<Matcher>,
+    /// State read back afterwards.
+    pub afterwards: Afterwards,
+}
+
+/// Expectations on the state read back after the request.
+#[derive(Debug, Clone, Default)]
+pub struct Afterwards {
+    /// The targeted instance (GET must answer 200).
+    pub instance: Option<Matcher>,
+    /// The parent definition.
+    pub definition: Option<Matcher>,
+    /// Every other seeded instance.
+    pub siblings: Option<Matcher>,
+}
+
+/// The update methods a run sends for cases without an explicit method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UpdateMethod {
+    /// `PUT`, as in the page's HTTP section.
+    Put,
+    /// `PATCH`, as in the page's example and every SDK.
+    Patch,
+    /// Both: each case runs twice.
+    Both,
+}
+
+impl UpdateMethod {
+    /// The HTTP methods this setting sends.
+    pub fn methods(self) -> &'static [&'static str] {
+        match self {
+            UpdateMethod::Put => &["PUT"],
+            UpdateMethod::Patch => &["PATCH"],
+            UpdateMethod::Both => &["PUT", "PATCH"],
+        }
+    }
+}
+
+/// One run of a case: a matrix row and a method.
+#[derive(Debug, Clone)]
+pub struct TrialSpec {
+    /// Stable name: `{case id}[k=v,…]::{method}`.
+    pub name: String,
+    /// The case.
+    pub case: Arc<Case>,
+    /// This trial's matrix values.
+    pub row: Map<String, Value>,
+    /// The HTTP method to send.
+    pub method: String,
+}
+
+fn show_matrix_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Case {
+    /// Every matrix row (one empty row without a matrix).
+    pub fn rows(&self) -> Vec<Map<String, Value>> {
+        let mut rows = vec![Map::new()];
+        for (key, values) in &self.matrix {
+            rows = rows
+                .into_iter()
+                .flat_map(|row| {
+                    values.iter().map(move |v| {
+                        let mut r = row.clone();
+                        r.insert(key.clone(), v.clone());
+                        r
+                    })
+                })
+                .collect();
+        }
+        rows
+    }
+
+    /// The trials of this case for the configured update method.
+    pub fn trials(self: &Arc<Self>, update: UpdateMethod) -> Vec<TrialSpec> {
+        let methods: Vec<String> = match &self.when.method {
+            Some(m) => vec![m.clone()],
+            None => update.methods().iter().map(|m| m.to_string()).collect(),
+        };
+        let mut out = Vec::new();
+        for row in self.rows() {
+            let suffix = if row.is_empty() {
+                String::new()
+            } else {
+                let parts: Vec<String> = row
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", show_matrix_value(v)))
+                    .collect();
+                format!("[{}]", parts.join(","))
+            };
+            for m in &methods {
+                out.push(TrialSpec {
+                    name: format!("{}{suffix}::{}", self.id, m.to_ascii_lowercase()),
+                    case: Arc::clone(self),
+                    row: row.clone(),
+                    method: m.clone(),
+                });
+            }
+        }
+        out
+    }
+}

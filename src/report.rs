@@ -1,0 +1,130 @@
+//! Rendering outcomes as text for people: the failure message of a trial shows the case, the
+//! rules it verifies, every finding, and the exchange (token redacted). Never sends requests.
+
+use std::fmt::Write as _;
+
+use crate::case::TrialSpec;
+use crate::load::BrokenCase;
+use crate::outcome::{Exchange, Outcome, Verdict};
+use crate::rules::{Catalogue, RuleKind};
+
+/// Bodies are shown up to this many characters.
+const BODY_LIMIT: usize = 2000;
+
+fn cut(text: &str) -> String {
+    if text.chars().count() > BODY_LIMIT {
+        let head: String = text.chars().take(BODY_LIMIT).collect();
+        format!("{head}… ({} bytes in all)", text.len())
+    } else {
+        text.to_string()
+    }
+}
+
+/// The message of a failed or errored trial. `redact` removes secrets from the whole text.
+pub fn render_outcome(
+    spec: &TrialSpec,
+    outcome: &Outcome,
+    rules: &Catalogue,
+    redact: &dyn Fn(&str) -> String,
+) -> String {
+    let case = &spec.case;
+    let mut s = String::new();
+    let _ = writeln!(s, "case {} ({})", case.id, case.source.path);
+    let _ = writeln!(s, "  {}", case.description);
+    if !spec.row.is_empty() {
+        let _ = writeln!(
+            s,
+            "  matrix: {}",
+            serde_json::Value::Object(spec.row.clone())
+        );
+    }
+    match &outcome.verdict {
+        Verdict::Pass => {}
+        Verdict::Fail(findings) => {
+            let _ = writeln!(s, "\nnot conformant: {} finding(s)", findings.len());
+            for f in findings {
+                let _ = writeln!(s, "  - {}: {}", f.subject, f.mismatch);
+            }
+        }
+        Verdict::Error(e) => {
+            let _ = writeln!(s, "\nerror (the case could not run): {e}");
+        }
+    }
+    for e in &outcome.cleanup {
+        let _ = writeln!(s, "  ! cleanup: {e}");
+    }
+    let _ = writeln!(s, "\nrules verified by this case:");
+    for id in &case.rules {
+        match rules.get(id) {
+            Some(r) => {
+                let kind = match r.kind {
+                    RuleKind::Documented => "documented",
+                    RuleKind::Inferred => "inferred",
+                };
+                let _ = writeln!(s, "  - {id} ({kind}): {}", r.text.trim());
+                let _ = writeln!(s, "    {}", rules.link(r));
+            }
+            None => {
+                let _ = writeln!(s, "  - {id}");
+            }
+        }
+    }
+    if let Some(x) = &outcome.exchange {
+        s.push('\n');
+        s.push_str(&render_exchange(x));
+    }
+    redact(&s)
+}
+
+/// The request and response of an exchange, as text.
+pub fn render_exchange(x: &Exchange) -> String {
+    let mut s = String::new();
+    let r = &x.request;
+    let _ = writeln!(s, "request:\n  {} {}", r.method, r.url);
+    for (k, v) in &r.headers {
+        let shown = if k.eq_ignore_ascii_case("authorization") {
+            match v.split_once(' ') {
+                Some((scheme, _)) => format!("{scheme} <redacted>"),
+                None => "<redacted>".to_string(),
+            }
+        } else {
+            v.clone()
+        };
+        let _ = writeln!(s, "  {k}: {shown}");
+    }
+    if let Some(b) = &r.body {
+        let _ = writeln!(s, "\n  {}", cut(&String::from_utf8_lossy(b)));
+    }
+    match &x.response {
+        Ok(resp) => {
+            let _ = writeln!(s, "response:\n  status {}", resp.status);
+            for (k, v) in resp.headers.iter().filter(|(k, _)| {
+                [
+                    "content-type",
+                    "request-id",
+                    "client-request-id",
+                    "content-length",
+                ]
+                .contains(&k.as_str())
+            }) {
+                let _ = writeln!(s, "  {k}: {v}");
+            }
+            if !resp.body.is_empty() {
+                let _ = writeln!(s, "\n  {}", cut(&String::from_utf8_lossy(&resp.body)));
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(s, "response: none ({e})");
+        }
+    }
+    s
+}
+
+/// The message of a case file that could not be loaded.
+pub fn render_broken(case: &BrokenCase) -> String {
+    let mut s = format!("case file {} could not be loaded:\n", case.id);
+    for d in &case.diagnostics {
+        let _ = writeln!(s, "\n{d}");
+    }
+    s
+}

@@ -1,0 +1,328 @@
+//! The target under test: base URL, control URL, bearer token, one HTTP client, and the limits
+//! (timeout, response size) every request is held to.
+
+use std::fmt;
+use std::time::Duration;
+
+/// A bearer token that never shows itself: `Debug` and `Display` print `<redacted>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Secret {
+        Secret(token.into())
+    }
+
+    /// The token itself, for the `Authorization` header only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// A request as sent (headers in order).
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    /// `PUT`, `PATCH`, …
+    pub method: String,
+    /// Absolute URL.
+    pub url: String,
+    /// Header names and values.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes, if any.
+    pub body: Option<Vec<u8>>,
+}
+
+/// A response as received.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Header names (lower-case) and values.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first value of a header (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a request got no complete answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// No connection could be made.
+    #[error("cannot connect to {url}: {message}")]
+    Connect {
+        /// Where.
+        url: String,
+        /// Why.
+        message: String,
+    },
+    /// No complete answer within the timeout.
+    #[error("no complete answer within {0:?} (--timeout)")]
+    Timeout(Duration),
+    /// The body exceeded the size cap.
+    #[error("the response body exceeds {limit} bytes (--max-response-bytes)")]
+    TooLarge {
+        /// The cap.
+        limit: usize,
+    },
+    /// The answer broke off or could not be read.
+    #[error("the response could not be read: {0}")]
+    Broken(String),
+    /// The request could not be built (bad URL, bad header).
+    #[error("the request could not be sent: {0}")]
+    Request(String),
+}
+
+/// Where and how requests go.
+#[derive(Debug, Clone)]
+pub struct Target {
+    client: reqwest::Client,
+    /// Everything before `/identityGovernance`, without a trailing slash.
+    pub base_url: String,
+    /// The fixture control URL, without a trailing slash.
+    pub control_url: String,
+    /// The bearer token, if any.
+    pub token: Option<Secret>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Response body cap in bytes.
+    pub max_body: usize,
+}
+
+/// The path of the definitions collection below the base URL.
+pub const DEFINITIONS_PATH: &str = "/identityGovernance/accessReviews/definitions";
+
+/// The default control URL for a base URL: its origin + `/_conformance`.
+pub fn default_control_url(base_url: &str) -> String {
+    let origin = match base_url.find("://") {
+        Some(i) => match base_url[i + 3..].find('/') {
+            Some(j) => &base_url[..i + 3 + j],
+            None => base_url,
+        },
+        None => base_url,
+    };
+    format!("{}/_conformance", origin.trim_end_matches('/'))
+}
+
+impl Target {
+    /// A target with one shared client. Call [`install_crypto`] first.
+    pub fn new(
+        base_url: &str,
+        control_url: Option<&str>,
+        token: Option<Secret>,
+        timeout: Duration,
+        max_body: usize,
+    ) -> Result<Target, TransportError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| TransportError::Request(e.to_string()))?;
+        let base_url = base_url.trim_end_matches('/').to_string();
+        let control_url = control_url
+            .map(|c| c.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| default_control_url(&base_url));
+        Ok(Target {
+            client,
+            base_url,
+            control_url,
+            token,
+            timeout,
+            max_body,
+        })
+    }
+
+    /// `{base}/identityGovernance/accessReviews/definitions/{d}`.
+    pub fn definition_url(&self, definition: &str) -> String {
+        format!(
+            "{}{DEFINITIONS_PATH}/{}",
+            self.base_url,
+            segment(definition)
+        )
+    }
+
+    /// `{base}/identityGovernance/accessReviews/definitions/{d}/instances/{i}`.
+    pub fn instance_url(&self, definition: &str, instance: &str) -> String {
+        format!(
+            "{}/instances/{}",
+            self.definition_url(definition),
+            segment(instance)
+        )
+    }
+
+    /// The headers every request starts with: `Authorization` (when a token is set),
+    /// `Accept`, and `Content-Type` when there is a body.
+    pub fn default_headers(&self, with_body: bool) -> Vec<(String, String)> {
+        let mut h = Vec::new();
+        if let Some(t) = &self.token {
+            h.push(("Authorization".into(), format!("Bearer {}", t.expose())));
+        }
+        h.push(("Accept".into(), "application/json".into()));
+        if with_body {
+            h.push(("Content-Type".into(), "application/json".into()));
+        }
+        h
+    }
+
+    /// Replaces the token wherever it appears in `text`.
+    pub fn redact(&self, text: &str) -> String {
+        match &self.token {
+            Some(t) if !t.expose().is_empty() => text.replace(t.expose(), "<redacted>"),
+            _ => text.to_string(),
+        }
+    }
+
+    /// Sends a request and reads the whole answer, within the timeout and the size cap.
+    pub async fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        match tokio::time::timeout(self.timeout, self.send_inner(req)).await {
+            Ok(r) => r,
+            Err(_) => Err(TransportError::Timeout(self.timeout)),
+        }
+    }
+
+    async fn send_inner(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let method = reqwest::Method::from_bytes(req.method.as_bytes())
+            .map_err(|e| TransportError::Request(e.to_string()))?;
+        let mut builder = self.client.request(method, &req.url);
+        for (k, v) in &req.headers {
+            builder = builder.header(k, v);
+        }
+        if let Some(b) = &req.body {
+            builder = builder.body(b.clone());
+        }
+        let mut resp = builder.send().await.map_err(|e| classify(&req.url, &e))?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_body as u64)
+        {
+            return Err(TransportError::TooLarge {
+                limit: self.max_body,
+            });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| TransportError::Broken(error_chain(&e)))?
+        {
+            if body.len() + chunk.len() > self.max_body {
+                return Err(TransportError::TooLarge {
+                    limit: self.max_body,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn segment(id: &str) -> String {
+    // Ids are GUIDs in practice; escape what would change the path's shape.
+    id.replace('%', "%25")
+        .replace('/', "%2F")
+        .replace('?', "%3F")
+        .replace('#', "%23")
+        .replace(' ', "%20")
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s
+}
+
+fn classify(url: &str, e: &reqwest::Error) -> TransportError {
+    if e.is_connect() {
+        TransportError::Connect {
+            url: url.to_string(),
+            message: error_chain(e),
+        }
+    } else if e.is_builder() {
+        TransportError::Request(error_chain(e))
+    } else {
+        TransportError::Broken(error_chain(e))
+    }
+}
+
+/// Installs the ring crypto provider for rustls once; needed before the first client.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("http://127.0.0.1:8080/beta", "http://127.0.0.1:8080/_conformance")]
+    #[case(
+        "https://graph.microsoft.com/beta/",
+        "https://graph.microsoft.com/_conformance"
+    )]
+    #[case("http://localhost:1", "http://localhost:1/_conformance")]
+    fn control_url_defaults_to_origin(#[case] base: &str, #[case] control: &str) {
+        assert_eq!(default_control_url(base), control);
+    }
+
+    #[test]
+    fn secret_never_shows() {
+        let s = Secret::new("tok-123");
+        assert_eq!(format!("{s} {s:?}"), "<redacted> <redacted>");
+        install_crypto();
+        let t = Target::new("http://x/beta", None, Some(s), Duration::from_secs(1), 10).unwrap();
+        assert_eq!(t.redact("Bearer tok-123!"), "Bearer <redacted>!");
+        assert!(!format!("{t:?}").contains("tok-123"));
+    }
+
+    #[test]
+    fn ids_cannot_change_the_path() {
+        install_crypto();
+        let t = Target::new("http://x/beta", None, None, Duration::from_secs(1), 10).unwrap();
+        assert_eq!(
+            t.instance_url("a/b", "c?d"),
+            "http://x/beta/identityGovernance/accessReviews/definitions/a%2Fb/instances/c%3Fd"
+        );
+    }
+}

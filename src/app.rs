@@ -164,7 +164,12 @@ pub fn run(cli: Cli) -> ExitCode {
     match run_inner(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            let text = e.to_string();
+            if text.starts_with("error:") {
+                eprintln!("{text}");
+            } else {
+                eprintln!("error: {text}");
+            }
             ExitCode::from(match e {
                 AppError::Usage(_) => EXIT_USAGE,
                 AppError::Setup(_) => EXIT_UNREACHABLE,

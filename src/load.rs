@@ -196,20 +196,57 @@ impl Problems<'_> {
     }
 }
 
-fn deep_merge(base: &mut Value, over: &Value) {
-    match (base, over) {
-        (Value::Object(b), Value::Object(o)) => {
+/// Merges a case's inline `given` over a named state: definitions and instances merge by
+/// name, and each property written in the case replaces the state's value whole.
+fn merge_given(base: &mut Value, over: &Value) {
+    fn merge_props(base: &mut Value, over: &Value) {
+        if let (Some(b), Some(o)) = (base.as_object_mut(), over.as_object()) {
             for (k, v) in o {
-                match b.get_mut(k) {
-                    Some(slot) => deep_merge(slot, v),
+                b.insert(k.clone(), v.clone());
+            }
+        } else {
+            *base = over.clone();
+        }
+    }
+    fn merge_instances(base: &mut Value, over: &Value) {
+        if let (Some(b), Some(o)) = (base.as_object_mut(), over.as_object()) {
+            for (name, props) in o {
+                match b.get_mut(name) {
+                    Some(slot) => merge_props(slot, props),
                     None => {
-                        b.insert(k.clone(), v.clone());
+                        b.insert(name.clone(), props.clone());
                     }
                 }
             }
+        } else {
+            *base = over.clone();
         }
-        (slot, v) => *slot = v.clone(),
     }
+    fn merge_fixture(base: &mut Value, over: &Value) {
+        let (Some(b), Some(o)) = (base.as_object_mut(), over.as_object()) else {
+            *base = over.clone();
+            return;
+        };
+        for (k, v) in o {
+            let slot = b.entry(k.clone()).or_insert(Value::Object(Map::new()));
+            match k.as_str() {
+                "definition" => merge_props(slot, v),
+                "instances" => merge_instances(slot, v),
+                "others" => {
+                    if let (Some(bo), Some(oo)) = (slot.as_object_mut(), v.as_object()) {
+                        for (name, f) in oo {
+                            let fs = bo.entry(name.clone()).or_insert(Value::Object(Map::new()));
+                            merge_fixture(fs, f);
+                        }
+                    } else {
+                        *slot = v.clone();
+                    }
+                }
+                _ => *slot = v.clone(),
+            }
+        }
+    }
+    merge_fixture(base, over);
 }
 
 fn object(v: Option<&Value>) -> Map<String, Value> {
@@ -310,7 +347,7 @@ impl LoadContext<'_> {
         let mut merged = Value::Object(Map::new());
         if let Some(name) = given_doc.get("use").and_then(Value::as_str) {
             match self.states.get(name) {
-                Some(state) => deep_merge(&mut merged, state),
+                Some(state) => merge_given(&mut merged, state),
                 None => {
                     let help = match did_you_mean(name, self.states.keys().map(String::as_str)) {
                         Some(s) => {
@@ -329,7 +366,7 @@ impl LoadContext<'_> {
         if let Some(o) = inline.as_object_mut() {
             o.remove("use");
         }
-        deep_merge(&mut merged, &inline);
+        merge_given(&mut merged, &inline);
         let mut fixtures = vec![fixture("definition", &merged)];
         for (name, other) in object(merged.get("others")) {
             fixtures.push(fixture(&name, &other));

@@ -186,9 +186,11 @@ async fn run_seeded(
     };
 
     let mut findings = Vec::new();
+    // The seeded instance the request addressed (none for unknown or foreign ids).
+    let request_url = target.instance_url(&definition_id, &instance_id);
     let target_instance = objects
         .iter()
-        .find(|o| o.is_instance && bindings.ids.get(&o.symbol) == Some(&instance_id))
+        .find(|o| o.is_instance && o.url == request_url)
         .map(|o| o.symbol.clone());
     check_response(
         ctx,
@@ -202,7 +204,7 @@ async fn run_seeded(
     // The state afterwards.
     let after = &case.then.afterwards;
     if let Some(m) = &after.instance {
-        let url = target.instance_url(&definition_id, &instance_id);
+        let url = &request_url;
         let prior = target_instance.as_deref().and_then(|s| before.get(s));
         check_read(
             target,

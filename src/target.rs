@@ -110,6 +110,9 @@ pub struct Target {
     pub max_body: usize,
 }
 
+/// The shortest token searched for and redacted in free text.
+pub const REDACT_MIN_LEN: usize = 8;
+
 /// The path of the definitions collection below the base URL.
 pub const DEFINITIONS_PATH: &str = "/identityGovernance/accessReviews/definitions";
 
@@ -185,10 +188,12 @@ impl Target {
         h
     }
 
-    /// Replaces the token wherever it appears in `text`.
+    /// Replaces the token wherever it appears in `text`. Tokens shorter than
+    /// [`REDACT_MIN_LEN`] are left in free text (they would garble every word); the
+    /// `Authorization` header itself is always shown redacted.
     pub fn redact(&self, text: &str) -> String {
         match &self.token {
-            Some(t) if !t.expose().is_empty() => text.replace(t.expose(), "<redacted>"),
+            Some(t) if t.expose().len() >= REDACT_MIN_LEN => text.replace(t.expose(), "<redacted>"),
             _ => text.to_string(),
         }
     }

@@ -12,8 +12,8 @@
 //! A string that is exactly one expression takes the expression's JSON value (an object, a
 //! number…); otherwise values are spliced in as text. `$${` is a literal `${`.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use serde_json::{Map, Value};
 
@@ -169,7 +169,7 @@ pub struct Bindings {
     pub ids: HashMap<String, String>,
     /// The starting state as sent: symbol → properties.
     pub given: Map<String, Value>,
-    fresh: RefCell<HashMap<String, String>>,
+    fresh: Mutex<HashMap<String, String>>,
 }
 
 impl Bindings {
@@ -196,7 +196,10 @@ impl Bindings {
                 .cloned()
                 .ok_or_else(|| missing(format!("no matrix key `{key}`"))),
             Expr::New(label) => {
-                let mut fresh = self.fresh.borrow_mut();
+                let mut fresh = self
+                    .fresh
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let id = fresh
                     .entry(label.clone())
                     .or_insert_with(|| uuid::Uuid::new_v4().to_string());

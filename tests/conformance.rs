@@ -1,1 +1,7 @@
-fn main() {}
+//! The shipped suite against the embedded reference mock, under plain `cargo test`
+//! (libtest-mimic harness: the runner's own flags and libtest's work after `--`).
+
+fn main() -> std::process::ExitCode {
+    use clap::Parser;
+    accessreview_conformance::app::run(accessreview_conformance::app::Cli::parse())
+}

@@ -1,0 +1,221 @@
+//! The binaries as a user runs them: the embedded default, a separate mock process, listing,
+//! exit codes, and secrets kept out of every output.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use accessreview_conformance::case::UpdateMethod;
+use common::*;
+use rstest::rstest;
+
+const DEADLINE: Duration = Duration::from_secs(120);
+
+#[test]
+fn no_flags_passes_every_case_against_the_embedded_mock() {
+    let (_, suite) = shipped();
+    let expected = trials(&suite, UpdateMethod::Put).len();
+    let out = run_with_deadline(Command::new(RUNNER).env_remove("GRAPH_TOKEN"), DEADLINE);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains(&format!("test result: ok. {expected} passed; 0 failed")),
+        "{t}"
+    );
+}
+
+#[test]
+fn list_names_every_trial() {
+    let (_, suite) = shipped();
+    for (flag, update) in [("put", UpdateMethod::Put), ("both", UpdateMethod::Both)] {
+        let out = run_with_deadline(
+            Command::new(RUNNER).args(["--list", "--update-method", flag]),
+            DEADLINE,
+        );
+        assert_eq!(out.status.code(), Some(0));
+        let listed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.strip_suffix(": test"))
+            .map(str::to_string)
+            .collect();
+        let expected: Vec<String> = trials(&suite, update).into_iter().map(|t| t.name).collect();
+        assert_eq!(listed, expected);
+    }
+}
+
+#[rstest]
+#[case("put")]
+#[case("patch")]
+#[case("both")]
+fn passes_against_a_separate_mock_process(#[case] method: &str) {
+    let mock = spawn_mock(&["--token", "separate-process-token"]);
+    let out = run_with_deadline(
+        Command::new(RUNNER).args([
+            "--base-url",
+            &mock.base_url,
+            "--token",
+            "separate-process-token",
+            "--update-method",
+            method,
+        ]),
+        DEADLINE,
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("test result: ok."), "{t}");
+    if method == "both" {
+        assert!(t.contains("::patch") && t.contains("::put"), "{t}");
+    }
+}
+
+#[test]
+fn wrong_token_is_a_provisioning_error() {
+    // The control endpoint needs no auth; the API paths refuse the wrong token, so reading
+    // the starting state fails: provisioning error, exit 3.
+    let mock = spawn_mock(&["--token", "right-token-123"]);
+    let out = run_with_deadline(
+        Command::new(RUNNER).args([
+            "--base-url",
+            &mock.base_url,
+            "--token",
+            "wrong-token-456",
+            "-q",
+        ]),
+        DEADLINE,
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+}
+
+#[test]
+fn unreachable_target_exits_3() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let url = format!("http://127.0.0.1:{port}/beta");
+    let out = run_with_deadline(
+        Command::new(RUNNER).args(["--base-url", &url, "--token", "x", "-q", "--timeout", "5"]),
+        DEADLINE,
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{t}");
+    assert!(t.contains("provisioning failed"), "{t}");
+}
+
+#[test]
+fn nonconformant_target_exits_1() {
+    let mock = spawn_mock(&["--deviation", "accept-fallback-removal"]);
+    let out = run_with_deadline(
+        Command::new(RUNNER).args(["--base-url", &mock.base_url, "--token", "x", "-q"]),
+        DEADLINE,
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("fallback-removal-conflict"), "{t}");
+}
+
+#[rstest]
+#[case(&["--update-method", "sideways"])]
+#[case(&["--timeout", "0"])]
+#[case(&["--fixtures", "graph"])]
+#[case(&["--cases", "/nonexistent/cases"])]
+#[case(&["--principals", "/nonexistent/p.yaml"])]
+fn usage_errors_exit_2(#[case] args: &[&str]) {
+    let out = run_with_deadline(Command::new(RUNNER).args(args), DEADLINE);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+#[test]
+fn help_explains_the_flags_and_exit_codes() {
+    let out = run_with_deadline(
+        Command::new(RUNNER)
+            .arg("--help")
+            .env("GRAPH_TOKEN", "env-token-should-not-show"),
+        DEADLINE,
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0));
+    for needle in [
+        "--base-url",
+        "--token",
+        "--update-method",
+        "--fixtures",
+        "--control-url",
+        "--cases",
+        "--schemas",
+        "--timeout",
+        "--max-response-bytes",
+        "--list",
+        "--exact",
+        "--skip",
+        "--test-threads",
+        "Exit codes",
+    ] {
+        assert!(t.contains(needle), "--help lacks {needle}:\n{t}");
+    }
+    assert!(!t.contains("env-token-should-not-show"), "{t}");
+    let out = run_with_deadline(Command::new(RUNNER).arg("--version"), DEADLINE);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn a_distinctive_token_never_appears_in_any_output() {
+    const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOi.distinctive-secret-7f3a9c";
+    let mock = spawn_mock(&["--deviation", "update-any-status"]);
+    for args in [
+        vec!["-q"],
+        vec!["--format", "json"],
+        vec!["--format", "pretty", "--update-method", "both"],
+        vec!["--list"],
+    ] {
+        let out = run_with_deadline(
+            Command::new(RUNNER)
+                .args(["--base-url", &mock.base_url])
+                .args(&args)
+                .env("GRAPH_TOKEN", TOKEN),
+            DEADLINE,
+        );
+        let t = text(&out);
+        assert!(!t.contains(TOKEN), "token printed with {args:?}:\n{t}");
+        assert!(
+            !t.contains("distinctive-secret"),
+            "part of the token printed with {args:?}"
+        );
+        if args[0] != "--list" {
+            assert_eq!(out.status.code(), Some(1), "{t}");
+            assert!(
+                t.contains("Bearer <redacted>"),
+                "the request transcript is shown: {t}"
+            );
+        }
+    }
+}
+
+#[test]
+fn libtest_filters_work() {
+    let out = run_with_deadline(
+        Command::new(RUNNER).args(["--exact", "methods/patch::patch"]),
+        DEADLINE,
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("1 passed"), "{t}");
+    let out = run_with_deadline(
+        Command::new(RUNNER).args(["status/", "--skip", "Applied", "--test-threads", "1"]),
+        DEADLINE,
+    );
+    let t = text(&out);
+    assert!(t.contains("7 passed"), "{t}");
+}
+
+#[test]
+fn mock_lists_its_deviations() {
+    let out = run_with_deadline(Command::new(MOCK).arg("--list-deviations"), DEADLINE);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0));
+    for d in accessreview_conformance::mock::Deviation::ALL {
+        assert!(t.contains(d.name()), "{t}");
+    }
+    let out = run_with_deadline(Command::new(MOCK).args(["--deviation", "nope"]), DEADLINE);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}

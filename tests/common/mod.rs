@@ -1,0 +1,137 @@
+//! Helpers shared by the integration tests: the shipped suite, in-process mocks, and the
+//! built binaries.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use accessreview_conformance::app::{Cli, load};
+use accessreview_conformance::case::{TrialSpec, UpdateMethod};
+use accessreview_conformance::load::{LoadedCase, Suite};
+use accessreview_conformance::outcome::Outcome;
+use accessreview_conformance::runner::{RunContext, run_trial};
+use accessreview_conformance::target::{Secret, Target, install_crypto};
+use clap::Parser;
+
+pub const RUNNER: &str = env!("CARGO_BIN_EXE_accessreview-conformance");
+pub const MOCK: &str = env!("CARGO_BIN_EXE_accessreview-mock");
+
+/// The shipped cases and schemas, as the runner loads them by default.
+pub fn shipped() -> (Arc<accessreview_conformance::schema::SchemaSet>, Suite) {
+    load(&Cli::parse_from(["accessreview-conformance"])).expect("the shipped suite loads")
+}
+
+/// Every trial of the shipped suite for an update method.
+pub fn trials(suite: &Suite, update: UpdateMethod) -> Vec<TrialSpec> {
+    suite
+        .cases
+        .iter()
+        .flat_map(|c| match c {
+            LoadedCase::Ok(case) => case.trials(update),
+            LoadedCase::Broken(b) => panic!("shipped case {} is broken: {:?}", b.id, b.diagnostics),
+        })
+        .collect()
+}
+
+/// Runs every trial concurrently against `base_url`; returns them with their outcomes.
+pub async fn run_all(
+    base_url: &str,
+    token: &str,
+    update: UpdateMethod,
+    timeout: Duration,
+) -> Vec<(TrialSpec, Outcome)> {
+    install_crypto();
+    let (schemas, suite) = shipped();
+    let target = Target::new(base_url, None, Some(Secret::new(token)), timeout, 4 << 20).unwrap();
+    let ctx = Arc::new(RunContext {
+        target,
+        schemas,
+        principals: suite.principals.clone(),
+    });
+    let mut set = tokio::task::JoinSet::new();
+    for (i, spec) in trials(&suite, update).into_iter().enumerate() {
+        let ctx = Arc::clone(&ctx);
+        set.spawn(async move {
+            let outcome = run_trial(&ctx, &spec).await;
+            (i, spec, outcome)
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(r.expect("no trial panics"));
+    }
+    out.sort_by_key(|(i, _, _)| *i);
+    out.into_iter().map(|(_, s, o)| (s, o)).collect()
+}
+
+/// A mock process; killed on drop.
+pub struct MockProcess {
+    child: Child,
+    pub base_url: String,
+}
+
+impl Drop for MockProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `accessreview-mock` and reads the base URL from its first line (with a deadline).
+pub fn spawn_mock(args: &[&str]) -> MockProcess {
+    let mut child = Command::new(MOCK)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the mock starts");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the mock prints its base URL");
+    let base_url = line.trim().to_string();
+    assert!(
+        base_url.starts_with("http://127.0.0.1:") && base_url.ends_with("/beta"),
+        "{base_url:?}"
+    );
+    MockProcess { child, base_url }
+}
+
+/// Runs a binary with a deadline; kills it if the deadline passes.
+pub fn run_with_deadline(cmd: &mut Command, deadline: Duration) -> Output {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let start = Instant::now();
+    match rx.recv_timeout(deadline) {
+        Ok(out) => out.expect("output"),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(id.to_string()).status();
+            panic!("{cmd:?} did not finish within {:?}", start.elapsed());
+        }
+    }
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}

@@ -1,0 +1,246 @@
+//! Case files: every shipped one validates against the case schema; broken ones give
+//! file:line:column diagnostics with what would be valid, fail alone, and never panic.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use accessreview_conformance::files::{EMBEDDED_CASES, InputFile, embedded};
+use accessreview_conformance::load::{LoadedCase, is_case_file, load_suite};
+use common::*;
+use rstest::rstest;
+use serde_json::Value;
+
+fn shipped_files() -> Vec<InputFile> {
+    embedded(&EMBEDDED_CASES, "cases").unwrap()
+}
+
+/// The shipped shared files plus one case file `t/x.yaml` with `text`.
+fn with_case(text: &str) -> Vec<InputFile> {
+    let mut files: Vec<InputFile> = shipped_files()
+        .into_iter()
+        .filter(|f| !is_case_file(&f.rel))
+        .collect();
+    files.push(InputFile {
+        rel: "t/x.yaml".into(),
+        display: "cases/t/x.yaml".into(),
+        text: text.into(),
+    });
+    files
+}
+
+const GOOD: &str = "\
+description: ok
+rules: [fallback-removal-conflict]
+given:
+  use: in-progress
+when:
+  body:
+    scope: ${given.instance.scope}
+then:
+  status: 200
+  body:
+    id: $uuid
+";
+
+#[test]
+fn every_shipped_case_validates_against_the_case_schema() {
+    let (schemas, suite) = shipped();
+    let files = shipped_files();
+    let mut n = 0;
+    for f in files.iter().filter(|f| is_case_file(&f.rel)) {
+        let doc: Value =
+            serde_yaml::from_str(&f.text).unwrap_or_else(|e| panic!("{}: {e}", f.display));
+        let violations = schemas.validate("case", &doc).unwrap();
+        assert!(violations.is_empty(), "{}: {violations:?}", f.display);
+        n += 1;
+    }
+    assert!(n >= 20, "only {n} case files");
+    assert!(suite.cases.iter().all(|c| matches!(c, LoadedCase::Ok(_))));
+    // Every case file names the schema for editors.
+    for f in files.iter().filter(|f| is_case_file(&f.rel)) {
+        assert!(
+            f.text
+                .starts_with("# yaml-language-server: $schema=../../schemas/case.schema.json"),
+            "{}",
+            f.display
+        );
+    }
+}
+
+#[test]
+fn a_good_case_loads() {
+    let (schemas, _) = shipped();
+    let suite = load_suite(&with_case(GOOD), &schemas, None).unwrap();
+    let broken: Vec<_> = suite
+        .cases
+        .iter()
+        .filter_map(|c| match c {
+            LoadedCase::Broken(b) => Some(b),
+            _ => None,
+        })
+        .collect();
+    assert!(broken.is_empty(), "{broken:?}");
+}
+
+#[rstest]
+#[case::bad_yaml(
+    "description: [ok\nrules: [a]\n",
+    "cases/t/x.yaml:2:6",
+    "did not find expected",
+    None
+)]
+#[case::tab_indent(
+    "description: ok\nrules:\n\t- a\n",
+    "cases/t/x.yaml:3:1",
+    "cannot start any token",
+    None
+)]
+#[case::unknown_key(&GOOD.replace("description:", "descripton:"), "cases/t/x.yaml:1:1", "unknown key `descripton`", Some("did you mean `description`?"))]
+#[case::unknown_nested_key(&GOOD.replace("  status: 200", "  stauts: 200"), "cases/t/x.yaml:9:3", "unknown key `stauts`", Some("did you mean `status`?"))]
+#[case::wrong_type(&GOOD.replace("status: 200", "status: two hundred"), "cases/t/x.yaml:9:11", "is not valid", None)]
+#[case::unknown_rule(&GOOD.replace("fallback-removal-conflict]", "fallback-removal-conflit]"), "cases/t/x.yaml:2:9", "unknown rule `fallback-removal-conflit`", Some("did you mean `fallback-removal-conflict`?"))]
+#[case::unknown_matcher(&GOOD.replace("$uuid", "$uuidd"), "cases/t/x.yaml:11:9", "unknown matcher `$uuidd`", Some("did you mean `$uuid`?"))]
+#[case::unknown_state(&GOOD.replace("use: in-progress", "use: in-progres"), "cases/t/x.yaml:4:8", "unknown state `in-progres`", Some("did you mean `in-progress`?"))]
+#[case::unknown_schema(&GOOD.replace("  status: 200", "  status: 200\n  schema: accessReviewInstanse"), "cases/t/x.yaml:10:11", "unknown schema", Some("did you mean `accessReviewInstance`?"))]
+#[case::unknown_symbol(&GOOD.replace("${given.instance.scope}", "${given.instanse.scope}"), "cases/t/x.yaml:7:12", "no definition or instance named `instanse`", Some("did you mean `instance`?"))]
+#[case::unknown_principal(&GOOD.replace("id: $uuid", "id: /users/${principal.alicee}"), "cases/t/x.yaml:11:9", "no principal named `alicee`", Some("did you mean `alice`?"))]
+#[case::bad_template(&GOOD.replace("${given.instance.scope}", "${given.instance.scope"), "cases/t/x.yaml:7:12", "unclosed", None)]
+#[case::missing_status(
+    "description: ok\nrules: [fallback-removal-conflict]\ngiven:\n  instances:\n    i: {}\nwhen: {}\nthen: {status: 200}\n",
+    "cases/t/x.yaml:5:8",
+    "instance `i` has no status",
+    None
+)]
+#[case::missing_then(
+    "description: ok\nrules: [fallback-removal-conflict]\nwhen: {}\n",
+    "cases/t/x.yaml:1:1",
+    "\"then\" is a required property",
+    None
+)]
+#[case::empty_file("", "cases/t/x.yaml", "empty", None)]
+#[case::not_a_mapping("- a\n- b\n", "cases/t/x.yaml:1:1", "is not of type \"object\"", None)]
+#[case::id_in_given(&GOOD.replace("  use: in-progress", "  use: in-progress\n  definition:\n    displayName: ${instance.id}"), "cases/t/x.yaml:6:18", "cannot be used in given", None)]
+fn broken_case_files_point_at_the_problem(
+    #[case] text: &str,
+    #[case] location: &str,
+    #[case] message: &str,
+    #[case] help: Option<&str>,
+) {
+    let (schemas, _) = shipped();
+    let suite = load_suite(&with_case(text), &schemas, None).unwrap();
+    let broken = suite
+        .cases
+        .iter()
+        .find_map(|c| match c {
+            LoadedCase::Broken(b) => Some(b),
+            LoadedCase::Ok(_) => None,
+        })
+        .expect("the case is broken");
+    let d = broken
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains(message))
+        .unwrap_or_else(|| panic!("no diagnostic with {message:?}: {:#?}", broken.diagnostics));
+    assert_eq!(d.location(), location, "{d}");
+    if let Some(h) = help {
+        assert!(d.help.as_deref().unwrap_or_default().contains(h), "{d}");
+    }
+    // The rendering shows the offending line with a caret.
+    let shown = d.to_string();
+    if d.span.is_some() {
+        assert!(shown.contains(" | ") && shown.contains('^'), "{shown}");
+    }
+}
+
+#[test]
+fn a_broken_case_fails_alone_and_the_run_exits_2() {
+    let dir = std::env::temp_dir().join(format!("arc-cases-{}", uuid::Uuid::new_v4()));
+    for f in shipped_files() {
+        if is_case_file(&f.rel) && !f.rel.starts_with("methods/") {
+            continue;
+        }
+        let path = dir.join(&f.rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &f.text).unwrap();
+    }
+    std::fs::create_dir_all(dir.join("broken")).unwrap();
+    std::fs::write(
+        dir.join("broken/typo.yaml"),
+        GOOD.replace("description:", "descripton:"),
+    )
+    .unwrap();
+    let out = run_with_deadline(
+        Command::new(RUNNER).arg("--cases").arg(&dir),
+        Duration::from_secs(120),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    let line_of = |name: &str| {
+        t.lines()
+            .find(|l| l.starts_with(&format!("test {name} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line_of("methods/put::put").ends_with("ok"), "{t}");
+    assert!(line_of("methods/patch::patch").ends_with("ok"), "{t}");
+    assert!(line_of("broken/typo").ends_with("FAILED"), "{t}");
+    assert!(
+        t.contains("broken/typo.yaml:1:1") && t.contains("did you mean `description`?"),
+        "{t}"
+    );
+}
+
+#[test]
+fn no_input_makes_the_loader_panic() {
+    let (schemas, _) = shipped();
+    let mut inputs: Vec<String> = Vec::new();
+    for f in shipped_files().iter().filter(|f| is_case_file(&f.rel)) {
+        let t = &f.text;
+        // Every truncation at a char boundary (every 5th byte), and every line dropped.
+        inputs.extend(
+            (0..t.len())
+                .step_by(5)
+                .filter(|i| t.is_char_boundary(*i))
+                .map(|i| t[..i].to_string()),
+        );
+        let lines: Vec<&str> = t.lines().collect();
+        for skip in 0..lines.len() {
+            let kept: Vec<&str> = lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, l)| *l)
+                .collect();
+            inputs.push(kept.join("\n"));
+        }
+    }
+    inputs.extend(
+        [
+            "\u{0}",
+            "{",
+            "[[[[[[[[",
+            "? : ?",
+            "a: &x *x",
+            "a: !!binary x",
+            "*",
+            "---\n---\n",
+            "rules: 5",
+            "then: {status: 99999999999999999999}",
+            "then: {status: []}",
+            "matrix: {a: []}",
+            "given: {others: {definition: {}}}",
+        ]
+        .map(String::from),
+    );
+    for text in &inputs {
+        let files = with_case(text);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            load_suite(&files, &schemas, None)
+        }));
+        assert!(result.is_ok(), "the loader panicked on:\n{text}");
+    }
+    assert!(inputs.len() > 1000);
+}

@@ -60,7 +60,7 @@ pub enum SuiteError {
     Missing(&'static str),
     /// A shared file is broken.
     #[error("{0}")]
-    Broken(Diagnostic),
+    Broken(Box<Diagnostic>),
     /// No `case` schema in the schema set.
     #[error("the schema set has no `case` schema (schemas/case.schema.json)")]
     NoCaseSchema,
@@ -101,7 +101,7 @@ fn yaml_diagnostic(file: &SourceFile, err: &serde_yaml::Error) -> Diagnostic {
 fn parse_typed<T: serde::de::DeserializeOwned>(f: &InputFile) -> Result<T, SuiteError> {
     serde_yaml::from_str(&f.text).map_err(|e| {
         let src = SourceFile::new(f.display.clone(), f.text.clone());
-        SuiteError::Broken(yaml_diagnostic(&src, &e))
+        SuiteError::Broken(Box::new(yaml_diagnostic(&src, &e)))
     })
 }
 

@@ -359,9 +359,9 @@ impl Matcher {
         match self {
             Matcher::Any | Matcher::Absent | Matcher::Unchanged => {}
             Matcher::Uuid => {
-                if !actual
+                if actual
                     .as_str()
-                    .is_some_and(|s| uuid::Uuid::parse_str(s).is_ok())
+                    .is_none_or(|s| uuid::Uuid::parse_str(s).is_err())
                 {
                     fail("a uuid".into(), show(actual));
                 }

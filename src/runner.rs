@@ -208,7 +208,7 @@ async fn run_seeded(
         let prior = target_instance.as_deref().and_then(|s| before.get(s));
         check_read(
             target,
-            &url,
+            url,
             m,
             prior,
             bindings,

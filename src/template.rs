@@ -250,11 +250,14 @@ pub fn unescape(s: &str) -> String {
     s.replace("$${", "${")
 }
 
+/// A callback receiving each string's JSON pointer and its parsed template.
+pub type TemplateVisitor<'a> = dyn FnMut(&str, Result<Option<Template>, TemplateError>) + 'a;
+
 /// Visits every template string inside `value` with its JSON pointer.
 pub fn for_each_template(
     value: &Value,
     pointer: &str,
-    f: &mut dyn FnMut(&str, Result<Option<Template>, TemplateError>),
+    f: &mut TemplateVisitor<'_>,
 ) {
     match value {
         Value::String(s) => f(pointer, Template::parse(s)),

@@ -91,10 +91,10 @@ fn yaml_diagnostic(file: &SourceFile, err: &serde_yaml::Error) -> Diagnostic {
     });
     let message = err.to_string();
     // The location is shown separately; keep the message short.
-    let message = message
-        .rsplit_once(" at line ")
-        .map(|(m, _)| m.to_string())
-        .unwrap_or(message);
+    static TRAILING_LOCATION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r" at line \d+ column \d+$").expect("a constant regex compiles")
+    });
+    let message = TRAILING_LOCATION.replace(&message, "").into_owned();
     file.diagnostic(span, message)
 }
 

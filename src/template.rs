@@ -254,11 +254,7 @@ pub fn unescape(s: &str) -> String {
 pub type TemplateVisitor<'a> = dyn FnMut(&str, Result<Option<Template>, TemplateError>) + 'a;
 
 /// Visits every template string inside `value` with its JSON pointer.
-pub fn for_each_template(
-    value: &Value,
-    pointer: &str,
-    f: &mut TemplateVisitor<'_>,
-) {
+pub fn for_each_template(value: &Value, pointer: &str, f: &mut TemplateVisitor<'_>) {
     match value {
         Value::String(s) => f(pointer, Template::parse(s)),
         Value::Array(items) => {

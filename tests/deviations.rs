@@ -96,6 +96,11 @@ async fn each_deviation_fails_a_trial_that_names_its_rule(
         "{deviation}: no failing trial names {rule}; failing: {:?}",
         failing.iter().map(|(s, _)| &s.name).collect::<Vec<_>>()
     );
+    assert_eq!(
+        mock.fixture_count(),
+        0,
+        "fixtures left behind after failures"
+    );
     // Nothing but failures: a deviation is non-conformance, not an error of the run.
     for (spec, outcome) in &results {
         assert!(
@@ -144,6 +149,11 @@ async fn broken_answers_end_each_trial_within_the_timeout(#[case] deviation: Dev
         );
     }
     assert!(failed > 0, "{deviation}: nothing failed");
+    assert_eq!(
+        mock.fixture_count(),
+        0,
+        "fixtures left behind after broken answers"
+    );
     // Only successful updates are broken by these deviations, so refusals still pass.
     assert!(results.iter().any(|(_, o)| o.verdict == Verdict::Pass));
 }

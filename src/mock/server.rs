@@ -45,10 +45,13 @@ const API: &str = "/beta/identityGovernance/accessReviews/definitions";
 
 /// The mock's routes over a fresh store.
 pub fn router(options: MockOptions) -> Router {
-    let state: Shared = Arc::new(AppState {
+    routes(Arc::new(AppState {
         store: Mutex::new(Store::default()),
         options,
-    });
+    }))
+}
+
+fn routes(state: Shared) -> Router {
     Router::new()
         .route("/_conformance/fixtures", post(seed))
         .route("/_conformance/fixtures/{definition}", delete(unseed))
@@ -422,9 +425,17 @@ async fn faulty_success(deviation: Option<Deviation>, body: Value) -> Response {
             resp
         }
         Some(Deviation::OversizedBody) => {
-            let mut obj = body.as_object().cloned().unwrap_or_default();
-            obj.insert("padding".into(), Value::String("x".repeat(8 << 20)));
-            json_response(StatusCode::OK, &Value::Object(obj))
+            // Streamed without Content-Length: the client can only notice by counting.
+            let chunk = Bytes::from(vec![b' '; 64 << 10]);
+            let chunks =
+                std::iter::once(Ok::<Bytes, std::io::Error>(Bytes::from(body.to_string())))
+                    .chain(std::iter::repeat_n(chunk, 128).map(Ok));
+            let mut resp = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            resp
         }
         Some(Deviation::Hang) => std::future::pending().await,
         _ => json_response(StatusCode::OK, &body),
@@ -458,6 +469,7 @@ async fn method_not_allowed(req: Request) -> Response {
 /// A running mock; dropping it stops the server.
 pub struct MockServer {
     addr: SocketAddr,
+    state: Shared,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -468,7 +480,11 @@ impl MockServer {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel::<()>();
-        let app = router(options);
+        let state: Shared = Arc::new(AppState {
+            store: Mutex::new(Store::default()),
+            options,
+        });
+        let app = routes(Arc::clone(&state));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -478,6 +494,7 @@ impl MockServer {
         });
         Ok(MockServer {
             addr,
+            state,
             shutdown: Some(tx),
             task: Some(task),
         })
@@ -486,6 +503,11 @@ impl MockServer {
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How many seeded definitions the mock holds (0 once every trial cleaned up).
+    pub fn fixture_count(&self) -> usize {
+        self.state.store.lock().expect("store lock").len()
     }
 
     /// The base URL to pass as `--base-url` (ends in `/beta`).

@@ -330,6 +330,16 @@ impl Store {
             .any(|d| d.instances.iter().any(|i| i["id"] == id))
     }
 
+    /// How many definitions are seeded.
+    pub fn len(&self) -> usize {
+        self.definitions.len()
+    }
+
+    /// True when nothing is seeded.
+    pub fn is_empty(&self) -> bool {
+        self.definitions.is_empty()
+    }
+
     /// Removes a seeded definition with its instances; false when unknown.
     pub fn delete(&mut self, definition_id: &str) -> bool {
         self.definitions.remove(definition_id).is_some()

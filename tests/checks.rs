@@ -1,0 +1,149 @@
+//! Every check of the runner can fail: cases that expect the wrong thing from the faithful mock
+//! produce a finding for exactly the check they get wrong.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use accessreview_conformance::case::UpdateMethod;
+use accessreview_conformance::files::{EMBEDDED_CASES, InputFile, embedded};
+use accessreview_conformance::load::{LoadedCase, is_case_file, load_suite};
+use accessreview_conformance::mock::{MockOptions, MockServer};
+use accessreview_conformance::outcome::Verdict;
+use accessreview_conformance::runner::{RunContext, run_trial};
+use accessreview_conformance::target::{Secret, Target, install_crypto};
+use common::shipped;
+use rstest::rstest;
+
+const BASE: &str = "\
+description: a check that must fail
+rules: [success-returns-updated-instance]
+given:
+  use: in-progress-with-sibling
+when:
+  body:
+    scope: ${given.instance.scope}
+    reviewers: [{query: \"/users/${principal.carol}\"}]
+then:
+";
+
+#[rstest]
+#[case::status("  status: 201\n", "status", "status")]
+#[case::status_class("  status: 4xx\n", "status", "status")]
+#[case::status_set("  status: [204, 409]\n", "status", "status")]
+#[case::header(
+    "  status: 200\n  headers:\n    request-id: {$regex: '^nope$'}\n",
+    "headers",
+    "header request-id"
+)]
+#[case::missing_header(
+    "  status: 200\n  headers:\n    x-not-there: $any\n",
+    "headers",
+    "header x-not-there"
+)]
+#[case::schema("  status: 200\n  schema: graphError\n", "schema graphError", "/")]
+#[case::body(
+    "  status: 200\n  body: {status: Completed}\n",
+    "response body",
+    "$.status"
+)]
+#[case::body_absent(
+    "  status: 200\n  body: {scope: $absent}\n",
+    "response body",
+    "$.scope"
+)]
+#[case::body_unchanged(
+    "  status: 200\n  body: {reviewers: $unchanged}\n",
+    "response body",
+    "$.reviewers"
+)]
+#[case::instance_afterwards(
+    "  status: 200\n  afterwards:\n    instance: {reviewers: $unchanged}\n",
+    "instance afterwards",
+    "$.reviewers"
+)]
+#[case::definition_afterwards(
+    "  status: 200\n  afterwards:\n    definition: {displayName: other}\n",
+    "definition afterwards",
+    "$.displayName"
+)]
+#[case::siblings_afterwards(
+    "  status: 200\n  afterwards:\n    siblings: {status: Completed}\n",
+    "sibling `sibling` afterwards",
+    "$.status"
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_check_reports_its_own_finding(
+    #[case] then: &str,
+    #[case] subject: &str,
+    #[case] path: &str,
+) {
+    install_crypto();
+    let (schemas, _) = shipped();
+    let mut files: Vec<InputFile> = embedded(&EMBEDDED_CASES, "cases")
+        .unwrap()
+        .into_iter()
+        .filter(|f| !is_case_file(&f.rel))
+        .collect();
+    files.push(InputFile {
+        rel: "t/check.yaml".into(),
+        display: "t/check.yaml".into(),
+        text: format!("{BASE}{then}"),
+    });
+    let suite = load_suite(&files, &schemas, None).unwrap();
+    let case = match &suite.cases[0] {
+        LoadedCase::Ok(c) => Arc::clone(c),
+        LoadedCase::Broken(b) => panic!("{:?}", b.diagnostics),
+    };
+    let mock = MockServer::start("127.0.0.1:0", MockOptions::default())
+        .await
+        .unwrap();
+    let target = Target::new(
+        &mock.base_url(),
+        None,
+        Some(Secret::new("any-token")),
+        Duration::from_secs(10),
+        1 << 20,
+    )
+    .unwrap();
+    let ctx = RunContext {
+        target,
+        schemas,
+        principals: suite.principals.clone(),
+    };
+    let spec = &case.trials(UpdateMethod::Put)[0];
+    let outcome = run_trial(&ctx, spec).await;
+    let Verdict::Fail(findings) = &outcome.verdict else {
+        panic!("expected a failure, got {:?}", outcome.verdict)
+    };
+    assert!(outcome.cleanup.is_empty());
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0].subject, subject, "{findings:#?}");
+    assert_eq!(findings[0].mismatch.path, path, "{findings:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixtures_are_deleted_after_every_trial() {
+    install_crypto();
+    let mock = MockServer::start("127.0.0.1:0", MockOptions::default())
+        .await
+        .unwrap();
+    let results = common::run_all(
+        &mock.base_url(),
+        "any-token",
+        UpdateMethod::Both,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(!results.is_empty());
+    for (spec, outcome) in &results {
+        assert!(
+            outcome.cleanup.is_empty(),
+            "{}: {:?}",
+            spec.name,
+            outcome.cleanup
+        );
+    }
+    assert_eq!(mock.fixture_count(), 0, "fixtures left behind");
+}

@@ -6,6 +6,7 @@ pub mod app;
 pub mod case;
 pub mod files;
 pub mod fixtures;
+pub mod given;
 pub mod load;
 pub mod matching;
 pub mod mock;

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::case::{Afterwards, Case, Fixture, Given, RequestBody, StatusExpectation, Then, When};
+use crate::case::{Afterwards, Case, Given, RequestBody, StatusExpectation, Then, When};
 use crate::files::InputFile;
+use crate::given::{fixture, merge_given, object};
 use crate::matching::Matcher;
 use crate::rules::Catalogue;
 use crate::schema::SchemaSet;
@@ -193,74 +194,6 @@ impl Problems<'_> {
         let mut d = self.file.diagnostic(self.file.key_span(pointer), message);
         d.help = help;
         self.list.push(d);
-    }
-}
-
-/// Merges a case's inline `given` over a named state: definitions and instances merge by
-/// name, and each property written in the case replaces the state's value whole.
-fn merge_given(base: &mut Value, over: &Value) {
-    fn merge_props(base: &mut Value, over: &Value) {
-        if let (Some(b), Some(o)) = (base.as_object_mut(), over.as_object()) {
-            for (k, v) in o {
-                b.insert(k.clone(), v.clone());
-            }
-        } else {
-            *base = over.clone();
-        }
-    }
-    fn merge_instances(base: &mut Value, over: &Value) {
-        if let (Some(b), Some(o)) = (base.as_object_mut(), over.as_object()) {
-            for (name, props) in o {
-                match b.get_mut(name) {
-                    Some(slot) => merge_props(slot, props),
-                    None => {
-                        b.insert(name.clone(), props.clone());
-                    }
-                }
-            }
-        } else {
-            *base = over.clone();
-        }
-    }
-    fn merge_fixture(base: &mut Value, over: &Value) {
-        let (Some(b), Some(o)) = (base.as_object_mut(), over.as_object()) else {
-            *base = over.clone();
-            return;
-        };
-        for (k, v) in o {
-            let slot = b.entry(k.clone()).or_insert(Value::Object(Map::new()));
-            match k.as_str() {
-                "definition" => merge_props(slot, v),
-                "instances" => merge_instances(slot, v),
-                "others" => {
-                    if let (Some(bo), Some(oo)) = (slot.as_object_mut(), v.as_object()) {
-                        for (name, f) in oo {
-                            let fs = bo.entry(name.clone()).or_insert(Value::Object(Map::new()));
-                            merge_fixture(fs, f);
-                        }
-                    } else {
-                        *slot = v.clone();
-                    }
-                }
-                _ => *slot = v.clone(),
-            }
-        }
-    }
-    merge_fixture(base, over);
-}
-
-fn object(v: Option<&Value>) -> Map<String, Value> {
-    v.and_then(Value::as_object).cloned().unwrap_or_default()
-}
-
-fn fixture(name: &str, v: &Value) -> Fixture {
-    Fixture {
-        name: name.to_string(),
-        definition: object(v.get("definition")),
-        instances: object(v.get("instances"))
-            .into_iter()
-            .map(|(n, i)| (n, i.as_object().cloned().unwrap_or_default()))
-            .collect(),
     }
 }
 

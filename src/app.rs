@@ -12,7 +12,7 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use crate::case::UpdateMethod;
 use crate::files::{self, EMBEDDED_CASES, EMBEDDED_SCHEMAS, InputFile};
-use crate::load::{LoadedCase, Suite, load_suite};
+use crate::load::{LoadedCase, Suite, load_suite, parse_principals};
 use crate::mock::{MockOptions, MockServer};
 use crate::outcome::Verdict;
 use crate::report::{render_broken, render_outcome};
@@ -135,17 +135,17 @@ fn load_inputs(
 }
 
 fn load_principals(path: &Option<PathBuf>) -> Result<Option<HashMap<String, String>>, AppError> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct File {
-        principals: HashMap<String, String>,
-    }
     let Some(path) = path else { return Ok(None) };
     let text = std::fs::read_to_string(path)
         .map_err(|e| AppError::Usage(format!("cannot read {}: {e}", path.display())))?;
-    let f: File = serde_yaml::from_str(&text)
-        .map_err(|e| AppError::Usage(format!("{}: {e}", path.display())))?;
-    Ok(Some(f.principals))
+    let file = InputFile {
+        rel: path.display().to_string(),
+        display: path.display().to_string(),
+        text,
+    };
+    parse_principals(&file)
+        .map(Some)
+        .map_err(|e| AppError::Usage(e.to_string()))
 }
 
 /// Loads schemas and cases as the flags say.

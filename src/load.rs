@@ -99,6 +99,12 @@ fn yaml_diagnostic(file: &SourceFile, err: &serde_yaml::Error) -> Diagnostic {
     file.diagnostic(span, message)
 }
 
+/// Reads a principals file (`principals: {name: object-id}`): the shipped one, or a target's
+/// mapping given with `--principals`.
+pub fn parse_principals(f: &InputFile) -> Result<HashMap<String, String>, SuiteError> {
+    Ok(parse_typed::<PrincipalsFile>(f)?.principals)
+}
+
 fn parse_typed<T: serde::de::DeserializeOwned>(f: &InputFile) -> Result<T, SuiteError> {
     serde_yaml::from_str(&f.text).map_err(|e| {
         let src = SourceFile::new(f.display.clone(), f.text.clone());
@@ -124,7 +130,7 @@ pub fn load_suite(
         None => Map::new(),
     };
     let mut principals = match files.iter().find(|f| f.rel == PRINCIPALS_FILE) {
-        Some(f) => parse_typed::<PrincipalsFile>(f)?.principals,
+        Some(f) => parse_principals(f)?,
         None => HashMap::new(),
     };
     if let Some(overrides) = principal_overrides {

@@ -244,3 +244,53 @@ fn no_input_makes_the_loader_panic() {
     }
     assert!(inputs.len() > 1000);
 }
+
+#[test]
+fn principals_can_be_mapped_per_target() {
+    let (schemas, _) = shipped();
+    let overrides = [(
+        "alice".to_string(),
+        "00000000-0000-0000-0000-0000000000a1".to_string(),
+    )]
+    .into();
+    let suite = load_suite(&shipped_files(), &schemas, Some(overrides)).unwrap();
+    assert_eq!(
+        suite.principals["alice"],
+        "00000000-0000-0000-0000-0000000000a1"
+    );
+    assert_eq!(
+        suite.principals["bob"],
+        "4562bcc8-c436-4f95-b7c0-4f8ce89dca5e"
+    );
+
+    let dir = std::env::temp_dir().join(format!("arc-principals-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.yaml");
+    std::fs::write(
+        &good,
+        "principals:\n  alice: 00000000-0000-0000-0000-0000000000a1\n",
+    )
+    .unwrap();
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, "principal:\n  alice: x\n").unwrap();
+    let ok = run_with_deadline(
+        Command::new(RUNNER)
+            .arg("--principals")
+            .arg(&good)
+            .args(["-q", "success/"]),
+        Duration::from_secs(120),
+    );
+    let broken = run_with_deadline(
+        Command::new(RUNNER).arg("--principals").arg(&bad),
+        Duration::from_secs(120),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert_eq!(broken.status.code(), Some(2), "{}", text(&broken));
+    assert!(
+        text(&broken).contains("bad.yaml:1:1")
+            && text(&broken).contains("unknown field `principal`"),
+        "{}",
+        text(&broken)
+    );
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::Parser;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
-use crate::case::UpdateMethod;
+use crate::case::{Auth, UpdateMethod};
 use crate::files::{self, EMBEDDED_CASES, EMBEDDED_SCHEMAS, InputFile};
 use crate::load::{LoadedCase, Suite, load_suite, parse_principals};
 use crate::mock::{MockOptions, MockServer};
@@ -74,6 +74,15 @@ pub struct Cli {
         value_name = "TOKEN"
     )]
     pub token: Option<String>,
+    /// A token that authenticates but lacks AccessReview.ReadWrite.All, for the permission
+    /// cases (skipped without it). Never printed.
+    #[arg(
+        long,
+        env = "GRAPH_UNPRIVILEGED_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub unprivileged_token: Option<String>,
     /// The method for cases that do not name one: put (the page's HTTP section), patch (the
     /// SDKs), or both.
     #[arg(long, value_enum, default_value = "put", value_name = "METHOD")]
@@ -195,25 +204,35 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
         .map_err(|e| AppError::Setup(format!("cannot start the async runtime: {e}")))?;
     let listing = cli.harness.list;
     // The embedded default: our own mock, in-process, with a token of its own.
-    let (base_url, token, _mock) = match (&cli.base_url, listing) {
-        (Some(url), _) => (url.clone(), cli.token.clone(), None),
-        (None, true) => ("http://127.0.0.1:0/beta".to_string(), None, None),
+    let (base_url, token, unprivileged, _mock) = match (&cli.base_url, listing) {
+        (Some(url), _) => (
+            url.clone(),
+            cli.token.clone(),
+            cli.unprivileged_token.clone(),
+            None,
+        ),
+        (None, true) => ("http://127.0.0.1:0/beta".to_string(), None, None, None),
         (None, false) => {
             let token = cli
                 .token
                 .clone()
                 .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            let unprivileged = cli
+                .unprivileged_token
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
             let options = MockOptions {
                 token: Some(token.clone()),
+                unprivileged_token: Some(unprivileged.clone()),
                 deviation: None,
             };
             let mock = runtime
                 .block_on(MockServer::start("127.0.0.1:0", options))
                 .map_err(|e| AppError::Setup(format!("cannot start the embedded mock: {e}")))?;
-            (mock.base_url(), Some(token), Some(mock))
+            (mock.base_url(), Some(token), Some(unprivileged), Some(mock))
         }
     };
-    let target = Target::new(
+    let mut target = Target::new(
         &base_url,
         cli.control_url.as_deref(),
         token.map(Secret::new),
@@ -221,6 +240,9 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
         cli.max_response_bytes,
     )
     .map_err(|e| AppError::Usage(e.to_string()))?;
+    target.unprivileged = unprivileged.map(Secret::new);
+    // Without --unprivileged-token, a listing still shows the permission trials.
+    let has_unprivileged = target.unprivileged.is_some() || listing;
     let ctx = Arc::new(RunContext {
         target,
         schemas,
@@ -242,7 +264,13 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
             }
             LoadedCase::Ok(case) => {
                 for spec in case.trials(cli.update_method) {
-                    if let Some(reason) = case.skip.clone() {
+                    let skip = case.skip.clone().or_else(|| {
+                        (case.when.auth == Auth::Unprivileged && !has_unprivileged).then(|| {
+                            "needs --unprivileged-token (a token without AccessReview.ReadWrite.All)"
+                                .to_string()
+                        })
+                    });
+                    if let Some(reason) = skip {
                         trials.push(Trial::ignorable_test(spec.name.clone(), move || {
                             Ok(Completion::ignored_with(reason))
                         }));

@@ -78,9 +78,24 @@ pub enum RequestBody {
     Raw(String),
 }
 
+/// Which credentials a request carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Auth {
+    /// The run's token (`--token`).
+    #[default]
+    Default,
+    /// No `Authorization` header.
+    None,
+    /// A token without AccessReview.ReadWrite.All (`--unprivileged-token`); the trial is
+    /// skipped on targets that have none.
+    Unprivileged,
+}
+
 /// The request of a case.
 #[derive(Debug, Clone)]
 pub struct When {
+    /// Which credentials to send.
+    pub auth: Auth,
     /// An explicit method; `None` means the configured update method(s).
     pub method: Option<String>,
     /// The definition id in the path (a template).
@@ -91,6 +106,8 @@ pub struct When {
     pub headers: Vec<(String, Option<String>)>,
     /// The body.
     pub body: RequestBody,
+    /// How many copies of the request to send at once (1 unless the case says `repeat`).
+    pub repeat: usize,
 }
 
 /// An expected status.
@@ -141,6 +158,9 @@ pub struct Then {
     pub body: Option<Matcher>,
     /// State read back afterwards.
     pub afterwards: Afterwards,
+    /// For `repeat` cases: what must hold on the instance afterwards for each request that
+    /// was answered 200 (checked with that request's `${new.*}` values).
+    pub acknowledged: Option<Matcher>,
 }
 
 /// Expectations on the state read back after the request.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::case::{Afterwards, Case, Given, RequestBody, StatusExpectation, Then, When};
+use crate::case::{Afterwards, Auth, Case, Given, RequestBody, StatusExpectation, Then, When};
 use crate::files::InputFile;
 use crate::given::{fixture, merge_given, object};
 use crate::matching::Matcher;
@@ -353,6 +353,12 @@ impl LoadContext<'_> {
             }
         };
         let when = When {
+            auth: match when_doc.get("auth").and_then(Value::as_str) {
+                Some("none") => Auth::None,
+                Some("unprivileged") => Auth::Unprivileged,
+                _ => Auth::Default,
+            },
+            repeat: when_doc.get("repeat").and_then(Value::as_u64).unwrap_or(1) as usize,
             method: when_doc
                 .get("method")
                 .and_then(Value::as_str)
@@ -422,6 +428,7 @@ impl LoadContext<'_> {
             })
             .collect();
         let body = matcher("/then/body", then_doc.get("body"));
+        let acknowledged = matcher("/then/acknowledged", then_doc.get("acknowledged"));
         let after = then_doc.get("afterwards");
         let afterwards = Afterwards {
             instance: matcher(
@@ -521,6 +528,7 @@ impl LoadContext<'_> {
                 headers,
                 body,
                 afterwards,
+                acknowledged,
             },
         })
     }

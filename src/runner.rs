@@ -126,89 +126,111 @@ async fn run_seeded(
         before.insert(o.symbol.clone(), v);
     }
 
-    // The request.
-    let render_str = |t: &str| -> Result<String, TrialError> {
-        Ok(
-            match bindings.render_value(&Value::String(t.to_string()))? {
-                Value::String(s) => s,
-                other => other.to_string(),
-            },
-        )
+    // The request (or `repeat` copies of it, sent at once, each with fresh `${new.*}`).
+    let definition_id = render_str(bindings, &case.when.definition).map_err(no_exchange)?;
+    let instance_id = render_str(bindings, &case.when.instance).map_err(no_exchange)?;
+    let request_url = target.instance_url(&definition_id, &instance_id);
+    let forks: Vec<Bindings> = if case.when.repeat > 1 {
+        (0..case.when.repeat).map(|_| bindings.fork()).collect()
+    } else {
+        Vec::new()
     };
-    let definition_id = render_str(&case.when.definition).map_err(no_exchange)?;
-    let instance_id = render_str(&case.when.instance).map_err(no_exchange)?;
-    let body: Option<Vec<u8>> = match &case.when.body {
-        RequestBody::None => None,
-        RequestBody::Json(v) => Some(
-            bindings
-                .render_value(v)
-                .map_err(|e| no_exchange(e.into()))?
-                .to_string()
-                .into_bytes(),
-        ),
-        RequestBody::Raw(s) => Some(s.clone().into_bytes()),
+    let bindings: &Bindings = bindings;
+    let copies: Vec<&Bindings> = if forks.is_empty() {
+        vec![bindings]
+    } else {
+        forks.iter().collect()
     };
-    let mut headers = target.default_headers(body.is_some());
-    for (name, value) in &case.when.headers {
-        headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
-        if let Some(v) = value {
-            headers.push((name.clone(), render_str(v).map_err(no_exchange)?));
-        }
+    let mut requests = Vec::new();
+    for b in &copies {
+        requests.push(build_request(ctx, spec, b, &request_url).map_err(no_exchange)?);
     }
-    let request = HttpRequest {
-        method: spec.method.clone(),
-        url: target.instance_url(&definition_id, &instance_id),
-        headers,
-        body,
-    };
-    let response = target.send(&request).await;
+    let responses = futures_util::future::join_all(requests.iter().map(|r| target.send(r))).await;
     let exchange = Exchange {
-        request,
-        response: response.clone(),
+        request: requests[0].clone(),
+        response: responses[0].clone(),
     };
-    let response = match response {
-        Ok(r) => r,
-        Err(e @ TransportError::Connect { .. }) | Err(e @ TransportError::Request(_)) => {
-            return Err((TrialError::Unreachable(e), Some(exchange)));
-        }
-        Err(e) => {
-            // The target took the request but gave no usable answer: not conformant.
-            let finding = Finding {
-                subject: "response".into(),
-                mismatch: Mismatch {
-                    path: "$".into(),
-                    expected: format!("a complete answer with status {}", case.then.status),
-                    actual: e.to_string(),
-                },
-            };
-            return Ok((Verdict::Fail(vec![finding]), exchange));
-        }
-    };
-
     let mut findings = Vec::new();
     // The seeded instance the request addressed (none for unknown or foreign ids).
-    let request_url = target.instance_url(&definition_id, &instance_id);
     let target_instance = objects
         .iter()
         .find(|o| o.is_instance && o.url == request_url)
         .map(|o| o.symbol.clone());
-    check_response(
-        ctx,
-        spec,
-        bindings,
-        &response,
-        target_instance.as_deref().and_then(|s| before.get(s)),
-        &mut findings,
-    );
+    let prior = target_instance.as_deref().and_then(|s| before.get(s));
+    let mut acknowledged = Vec::new();
+    for (k, (response, b)) in responses.iter().zip(copies.iter().copied()).enumerate() {
+        let prefix = if copies.len() > 1 {
+            format!("request #{k}: ")
+        } else {
+            String::new()
+        };
+        match response {
+            Ok(r) => {
+                if r.status == 200 {
+                    acknowledged.push((k, b));
+                }
+                check_response(ctx, spec, b, r, prior, &prefix, &mut findings);
+            }
+            Err(e @ TransportError::Connect { .. }) | Err(e @ TransportError::Request(_)) => {
+                return Err((TrialError::Unreachable(e.clone()), Some(exchange)));
+            }
+            Err(e) => {
+                // The target took the request but gave no usable answer: not conformant.
+                findings.push(Finding {
+                    subject: format!("{prefix}response"),
+                    mismatch: Mismatch {
+                        path: "$".into(),
+                        expected: format!("a complete answer with status {}", case.then.status),
+                        actual: e.to_string(),
+                    },
+                });
+            }
+        }
+    }
+    if findings.iter().any(|f| f.subject.ends_with("response")) && copies.len() == 1 {
+        return Ok((Verdict::Fail(findings), exchange));
+    }
+
+    // Every acknowledged copy's effect must be visible afterwards.
+    if let Some(m) = &case.then.acknowledged {
+        if acknowledged.is_empty() {
+            findings.push(Finding {
+                subject: "acknowledged requests".into(),
+                mismatch: Mismatch {
+                    path: "status".into(),
+                    expected: "at least one request answered 200".into(),
+                    actual: "none".into(),
+                },
+            });
+        }
+        match read(target, &request_url).await {
+            Ok(after) => {
+                for (k, b) in &acknowledged {
+                    let mut out = Vec::new();
+                    m.check(Some(&after), prior, b, &mut out);
+                    findings.extend(out.into_iter().map(|mismatch| Finding {
+                        subject: format!("effect of acknowledged request #{k} afterwards"),
+                        mismatch,
+                    }));
+                }
+            }
+            Err(e) => findings.push(Finding {
+                subject: "instance afterwards".into(),
+                mismatch: Mismatch {
+                    path: format!("GET {request_url}"),
+                    expected: "200 with a JSON object".into(),
+                    actual: e,
+                },
+            }),
+        }
+    }
 
     // The state afterwards.
     let after = &case.then.afterwards;
     if let Some(m) = &after.instance {
-        let url = &request_url;
-        let prior = target_instance.as_deref().and_then(|s| before.get(s));
         check_read(
             target,
-            url,
+            &request_url,
             m,
             prior,
             bindings,
@@ -257,18 +279,56 @@ async fn run_seeded(
     Ok((verdict, exchange))
 }
 
+fn render_str(bindings: &Bindings, t: &str) -> Result<String, TrialError> {
+    Ok(
+        match bindings.render_value(&Value::String(t.to_string()))? {
+            Value::String(s) => s,
+            other => other.to_string(),
+        },
+    )
+}
+
+/// The request of a case, rendered with one copy's bindings.
+fn build_request(
+    ctx: &RunContext,
+    spec: &TrialSpec,
+    bindings: &Bindings,
+    url: &str,
+) -> Result<HttpRequest, TrialError> {
+    let when = &spec.case.when;
+    let body: Option<Vec<u8>> = match &when.body {
+        RequestBody::None => None,
+        RequestBody::Json(v) => Some(bindings.render_value(v)?.to_string().into_bytes()),
+        RequestBody::Raw(s) => Some(s.clone().into_bytes()),
+    };
+    let mut headers = ctx.target.headers_for(when.auth, body.is_some());
+    for (name, value) in &when.headers {
+        headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        if let Some(v) = value {
+            headers.push((name.clone(), render_str(bindings, v)?));
+        }
+    }
+    Ok(HttpRequest {
+        method: spec.method.clone(),
+        url: url.to_string(),
+        headers,
+        body,
+    })
+}
+
 fn check_response(
     ctx: &RunContext,
     spec: &TrialSpec,
     bindings: &Bindings,
     response: &HttpResponse,
     before: Option<&Value>,
+    prefix: &str,
     findings: &mut Vec<Finding>,
 ) {
     let then = &spec.case.then;
     let mut push = |subject: &str, mismatch: Mismatch| {
         findings.push(Finding {
-            subject: subject.to_string(),
+            subject: format!("{prefix}{subject}"),
             mismatch,
         })
     };

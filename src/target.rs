@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::case::Auth;
+
 /// A bearer token that never shows itself: `Debug` and `Display` print `<redacted>`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -104,6 +106,8 @@ pub struct Target {
     pub control_url: String,
     /// The bearer token, if any.
     pub token: Option<Secret>,
+    /// A token without AccessReview.ReadWrite.All, if the target has one.
+    pub unprivileged: Option<Secret>,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Response body cap in bytes.
@@ -151,6 +155,7 @@ impl Target {
             base_url,
             control_url,
             token,
+            unprivileged: None,
             timeout,
             max_body,
         })
@@ -177,8 +182,18 @@ impl Target {
     /// The headers every request starts with: `Authorization` (when a token is set),
     /// `Accept`, and `Content-Type` when there is a body.
     pub fn default_headers(&self, with_body: bool) -> Vec<(String, String)> {
+        self.headers_for(Auth::Default, with_body)
+    }
+
+    /// The headers a request starts with, carrying the credentials `auth` names.
+    pub fn headers_for(&self, auth: Auth, with_body: bool) -> Vec<(String, String)> {
         let mut h = Vec::new();
-        if let Some(t) = &self.token {
+        let token = match auth {
+            Auth::Default => self.token.as_ref(),
+            Auth::Unprivileged => self.unprivileged.as_ref(),
+            Auth::None => None,
+        };
+        if let Some(t) = token {
             h.push(("Authorization".into(), format!("Bearer {}", t.expose())));
         }
         h.push(("Accept".into(), "application/json".into()));
@@ -192,10 +207,13 @@ impl Target {
     /// [`REDACT_MIN_LEN`] are left in free text (they would garble every word); the
     /// `Authorization` header itself is always shown redacted.
     pub fn redact(&self, text: &str) -> String {
-        match &self.token {
-            Some(t) if t.expose().len() >= REDACT_MIN_LEN => text.replace(t.expose(), "<redacted>"),
-            _ => text.to_string(),
+        let mut out = text.to_string();
+        for t in self.token.iter().chain(&self.unprivileged) {
+            if t.expose().len() >= REDACT_MIN_LEN {
+                out = out.replace(t.expose(), "<redacted>");
+            }
         }
+        out
     }
 
     /// Sends a request and reads the whole answer, within the timeout and the size cap.

@@ -220,6 +220,17 @@ impl Bindings {
         }
     }
 
+    /// A copy with the same values but its own fresh `${new.*}` ids.
+    pub fn fork(&self) -> Bindings {
+        Bindings {
+            matrix: self.matrix.clone(),
+            principals: self.principals.clone(),
+            ids: self.ids.clone(),
+            given: self.given.clone(),
+            fresh: Mutex::default(),
+        }
+    }
+
     /// Renders every template string inside `value`.
     pub fn render_value(&self, value: &Value) -> Result<Value, TemplateError> {
         Ok(match value {

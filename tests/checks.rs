@@ -126,7 +126,7 @@ async fn each_check_reports_its_own_finding(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fixtures_are_deleted_after_every_trial() {
     install_crypto();
-    let mock = MockServer::start("127.0.0.1:0", MockOptions::default())
+    let mock = MockServer::start("127.0.0.1:0", common::mock_options("any-token", None))
         .await
         .unwrap();
     let results = common::run_all(

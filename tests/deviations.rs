@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use accessreview_conformance::case::UpdateMethod;
-use accessreview_conformance::mock::{Deviation, MockOptions, MockServer};
+use accessreview_conformance::mock::{Deviation, MockServer};
 use accessreview_conformance::outcome::Verdict;
 use accessreview_conformance::report::render_outcome;
 use common::*;
@@ -15,13 +15,7 @@ use rstest::rstest;
 const TOKEN: &str = "deviation-test-token";
 
 async fn start(deviation: Option<Deviation>) -> MockServer {
-    MockServer::start(
-        "127.0.0.1:0",
-        MockOptions {
-            token: Some(TOKEN.into()),
-            deviation,
-        },
-    )
+    MockServer::start("127.0.0.1:0", mock_options(TOKEN, deviation))
     .await
     .expect("mock starts")
 }

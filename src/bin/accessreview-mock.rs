@@ -19,6 +19,15 @@ struct Cli {
     /// The only bearer token accepted (default: any non-empty bearer token). Never printed.
     #[arg(long, env = "MOCK_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     token: Option<String>,
+    /// A token that authenticates but lacks AccessReview.ReadWrite.All: it may read, and its
+    /// updates are refused with 403. Never printed.
+    #[arg(
+        long,
+        env = "MOCK_UNPRIVILEGED_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    unprivileged_token: Option<String>,
     /// Run with one deliberate bug (see --list-deviations).
     #[arg(long, value_name = "NAME")]
     deviation: Option<Deviation>,
@@ -31,7 +40,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.list_deviations {
         for d in Deviation::ALL {
-            println!("{:<26} {}", d.name(), d.description());
+            println!(
+                "{:<28} breaks {:<40} {}",
+                d.name(),
+                d.breaks(),
+                d.description()
+            );
         }
         return ExitCode::SUCCESS;
     }
@@ -48,6 +62,7 @@ fn main() -> ExitCode {
     runtime.block_on(async {
         let options = MockOptions {
             token: cli.token,
+            unprivileged_token: cli.unprivileged_token,
             deviation: cli.deviation,
         };
         let server = match MockServer::start(&cli.listen, options).await {

@@ -1,94 +1,107 @@
-//! Deliberate bugs the reference mock can be started with, to prove that the suite catches them.
+//! Deliberate bugs the reference mock can be started with, to prove that the suite catches
+//! them: at least one per rule of the catalogue, and the mistakes mock authors actually make.
 
 use std::fmt;
 use std::str::FromStr;
 
-/// One deliberate deviation from the API page (or from HTTP hygiene) that the reference mock
-/// can be started with (`accessreview-mock --deviation NAME`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Deviation {
-    /// Removing an existing fallback reviewer succeeds instead of answering 409.
-    AcceptFallbackRemoval,
-    /// Instances whose status is not `InProgress` are updated anyway.
-    UpdateAnyStatus,
-    /// A body without `scope` is accepted.
-    AcceptMissingScope,
-    /// The body's `scope` replaces the instance's scope.
-    ApplyBodyScope,
-    /// The update is also written into the parent definition.
-    WriteParentDefinition,
-    /// `PATCH` is answered with 405 (only `PUT` works).
-    RejectPatch,
-    /// `PUT` is answered with 405 (only `PATCH` works).
-    RejectPut,
-    /// Requests without a valid bearer token are served.
-    NoAuthCheck,
-    /// A successful update answers with an HTML page instead of JSON.
-    NonJsonBody,
-    /// A successful update's body is cut off mid-stream.
-    TruncatedBody,
-    /// A successful update answers with a body of several megabytes.
-    OversizedBody,
-    /// Updates never get an answer.
-    Hang,
+macro_rules! deviations {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $rule:literal, $description:literal; )+) => {
+        /// One deliberate deviation from the API page (or from HTTP hygiene) that the
+        /// reference mock can be started with (`accessreview-mock --deviation NAME`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Deviation {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        impl Deviation {
+            /// Every deviation, in the order `--list-deviations` prints them.
+            pub const ALL: &'static [Deviation] = &[ $( Deviation::$variant, )+ ];
+
+            /// The name used on the command line.
+            pub fn name(self) -> &'static str {
+                match self { $( Deviation::$variant => $name, )+ }
+            }
+
+            /// The id of the rule (in `cases/rules.yaml`) the deviation breaks.
+            pub fn breaks(self) -> &'static str {
+                match self { $( Deviation::$variant => $rule, )+ }
+            }
+
+            /// One line saying what the deviation does.
+            pub fn description(self) -> &'static str {
+                match self { $( Deviation::$variant => $description, )+ }
+            }
+        }
+    };
 }
 
-impl Deviation {
-    /// Every deviation, in the order `--list-deviations` prints them.
-    pub const ALL: [Deviation; 12] = [
-        Deviation::AcceptFallbackRemoval,
-        Deviation::UpdateAnyStatus,
-        Deviation::AcceptMissingScope,
-        Deviation::ApplyBodyScope,
-        Deviation::WriteParentDefinition,
-        Deviation::RejectPatch,
-        Deviation::RejectPut,
-        Deviation::NoAuthCheck,
-        Deviation::NonJsonBody,
-        Deviation::TruncatedBody,
-        Deviation::OversizedBody,
-        Deviation::Hang,
-    ];
-
-    /// The name used on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Deviation::AcceptFallbackRemoval => "accept-fallback-removal",
-            Deviation::UpdateAnyStatus => "update-any-status",
-            Deviation::AcceptMissingScope => "accept-missing-scope",
-            Deviation::ApplyBodyScope => "apply-body-scope",
-            Deviation::WriteParentDefinition => "write-parent-definition",
-            Deviation::RejectPatch => "reject-patch",
-            Deviation::RejectPut => "reject-put",
-            Deviation::NoAuthCheck => "no-auth-check",
-            Deviation::NonJsonBody => "non-json-body",
-            Deviation::TruncatedBody => "truncated-body",
-            Deviation::OversizedBody => "oversized-body",
-            Deviation::Hang => "hang",
-        }
-    }
-
-    /// One line saying what the deviation breaks.
-    pub fn description(self) -> &'static str {
-        match self {
-            Deviation::AcceptFallbackRemoval => {
-                "removing an existing fallback reviewer succeeds instead of 409"
-            }
-            Deviation::UpdateAnyStatus => "instances that are not InProgress are updated anyway",
-            Deviation::AcceptMissingScope => "a body without scope is accepted",
-            Deviation::ApplyBodyScope => "the body's scope replaces the instance's scope",
-            Deviation::WriteParentDefinition => {
-                "the update is also written into the parent definition"
-            }
-            Deviation::RejectPatch => "PATCH is answered with 405",
-            Deviation::RejectPut => "PUT is answered with 405",
-            Deviation::NoAuthCheck => "requests without a bearer token are served",
-            Deviation::NonJsonBody => "a successful update answers with HTML",
-            Deviation::TruncatedBody => "a successful update's body is cut off",
-            Deviation::OversizedBody => "a successful update answers with a multi-megabyte body",
-            Deviation::Hang => "updates never get an answer",
-        }
-    }
+deviations! {
+    /// Read-only properties in the body (status, dates, errors) are applied.
+    ApplyReadOnlyProperties = "apply-read-only-properties", "only-reviewers-updatable", "status, dates and errors in the body are applied";
+    /// Reviewers are treated as add-only too: dropping one is refused with 409.
+    ReviewersAddOnly = "reviewers-add-only", "reviewers-updatable", "dropping a reviewer is refused with 409, as for fallback reviewers";
+    /// Any change to the fallback reviewers, additions included, is refused with 409.
+    RejectFallbackAdditions = "reject-fallback-additions", "fallback-reviewers-add-only", "adding a fallback reviewer is refused with 409";
+    /// Removing an existing fallback reviewer succeeds instead of answering 409.
+    AcceptFallbackRemoval = "accept-fallback-removal", "fallback-removal-conflict", "removing a fallback reviewer succeeds instead of 409";
+    /// Removing an existing fallback reviewer is refused with 400 instead of 409.
+    RemovalWrongStatus = "removal-wrong-status", "fallback-removal-conflict", "removing a fallback reviewer is refused with 400, not 409";
+    /// A body without `scope` is accepted.
+    AcceptMissingScope = "accept-missing-scope", "scope-required", "a body without scope is accepted";
+    /// The body's `scope` replaces the instance's scope.
+    ApplyBodyScope = "apply-body-scope", "scope-not-updated", "the body's scope replaces the instance's scope";
+    /// Instances whose status is not `InProgress` are updated anyway.
+    UpdateAnyStatus = "update-any-status", "status-must-be-in-progress", "instances that are not InProgress are updated anyway";
+    /// Lists left out of the body are cleared.
+    OmittedListsCleared = "omitted-lists-cleared", "omitted-properties-kept", "reviewers or fallbackReviewers left out of the body are emptied";
+    /// The update is also written into the other instances of the definition.
+    WriteSiblingInstances = "write-sibling-instances", "only-that-instance-updated", "the update is also written into the definition's other instances";
+    /// The update is also written into the parent definition.
+    WriteParentDefinition = "write-parent-definition", "parent-definition-unchanged", "the update is also written into the parent definition";
+    /// A successful update answers 204 without a body.
+    SuccessWithoutBody = "success-without-body", "success-returns-updated-instance", "a successful update answers 204 with no body";
+    /// A successful update answers with the instance as it was before.
+    StaleBody = "stale-body", "success-returns-updated-instance", "a successful update answers with the old instance";
+    /// Requests without a valid bearer token are served.
+    NoAuthCheck = "no-auth-check", "authorization-required", "requests without a bearer token are served";
+    /// Any Content-Type is accepted.
+    IgnoreContentType = "ignore-content-type", "content-type-json-required", "a body sent as text/plain is accepted";
+    /// Tokens without AccessReview.ReadWrite.All may update.
+    NoPermissionCheck = "no-permission-check", "permission-access-review-readwrite-all", "a token without AccessReview.ReadWrite.All may update";
+    /// `PUT` is answered with 405 (only `PATCH` works).
+    RejectPut = "reject-put", "http-method-put", "PUT is answered with 405";
+    /// `PATCH` is answered with 405 (only `PUT` works).
+    RejectPatch = "reject-patch", "http-method-patch", "PATCH is answered with 405";
+    /// `@odata.type` anywhere in the body is refused with 400.
+    RejectODataType = "reject-odata-type", "sdk-reviewer-odata-type-accepted", "a body carrying @odata.type is refused with 400";
+    /// `principalResourceMembershipsScope` scopes are refused.
+    RejectMembershipsScope = "reject-memberships-scope", "doc-example-accepted", "a principalResourceMembershipsScope in the body is refused with 400";
+    /// The 200 body has no `@odata.context`.
+    NoODataContext = "no-odata-context", "response-has-odata-context", "the 200 body has no @odata.context";
+    /// The 200 body carries `status` as a number.
+    NumericStatus = "numeric-status", "response-matches-schema", "the 200 body carries status as a number";
+    /// The 200 is right but nothing is stored.
+    NotPersisted = "not-persisted", "update-persisted", "the update answers 200 but is not stored";
+    /// A refused update still writes the reviewers it carried.
+    PartialWriteOnRefusal = "partial-write-on-refusal", "refused-update-changes-nothing", "a refused update still stores its reviewers";
+    /// Errors are plain text, not Graph error bodies.
+    PlainTextErrors = "plain-text-errors", "errors-are-graph-errors", "errors are plain text, not Graph error bodies";
+    /// Unknown definition or instance ids are answered with 200.
+    OkForUnknownIds = "ok-for-unknown-ids", "unknown-ids-not-found", "an unknown definition or instance is answered with 200";
+    /// An instance is found whatever definition the path names.
+    IgnoreDefinitionInPath = "ignore-definition-in-path", "unknown-ids-not-found", "an instance is found under any definition id";
+    /// Malformed JSON is answered with 500.
+    MalformedJson500 = "malformed-json-500", "malformed-json-bad-request", "a malformed JSON body is answered with 500";
+    /// Read-modify-write without a lock: concurrent additions are lost.
+    LostUpdates = "lost-updates", "concurrent-additions-not-lost", "concurrent updates read, wait and write without a lock";
+    /// A successful update answers with an HTML page instead of JSON.
+    NonJsonBody = "non-json-body", "success-returns-updated-instance", "a successful update answers with HTML";
+    /// A successful update's body is cut off mid-stream.
+    TruncatedBody = "truncated-body", "success-returns-updated-instance", "a successful update's body is cut off";
+    /// A successful update answers with a body of several megabytes.
+    OversizedBody = "oversized-body", "success-returns-updated-instance", "a successful update answers with a multi-megabyte body";
+    /// Updates never get an answer.
+    Hang = "hang", "success-returns-updated-instance", "updates never get an answer";
 }
 
 impl fmt::Display for Deviation {
@@ -105,7 +118,11 @@ pub struct UnknownDeviation {
 }
 
 fn valid_names() -> String {
-    Deviation::ALL.map(Deviation::name).join(", ")
+    Deviation::ALL
+        .iter()
+        .map(|d| d.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl FromStr for Deviation {
@@ -113,7 +130,8 @@ impl FromStr for Deviation {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Deviation::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|d| d.name() == s)
             .ok_or_else(|| UnknownDeviation {
                 name: s.to_string(),
@@ -126,9 +144,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_round_trip() {
+    fn names_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
         for d in Deviation::ALL {
-            assert_eq!(d.name().parse::<Deviation>().unwrap(), d);
+            assert_eq!(d.name().parse::<Deviation>().unwrap(), *d);
+            assert!(seen.insert(d.name()), "{d} twice");
         }
     }
 

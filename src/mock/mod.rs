@@ -11,6 +11,7 @@
 mod deviation;
 mod server;
 mod store;
+mod update;
 
 pub use deviation::{Deviation, UnknownDeviation};
 pub use server::{MockOptions, MockServer, router};

@@ -1,13 +1,13 @@
-//! The HTTP side of the reference mock: routes, auth, Graph error bodies.
+//! The HTTP side of the reference mock: routes, auth, Graph error bodies, and the server handle.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -17,28 +17,59 @@ use tokio::task::JoinHandle;
 
 use super::Deviation;
 use super::store::{Refusal, Store, graph_time};
+use super::update::update;
 
 /// How the mock behaves.
 #[derive(Clone, Debug, Default)]
 pub struct MockOptions {
     /// The only bearer token accepted; when `None`, any non-empty bearer token is accepted.
     pub token: Option<String>,
+    /// A token that authenticates but lacks AccessReview.ReadWrite.All: it may read, and its
+    /// updates are refused with 403.
+    pub unprivileged_token: Option<String>,
     /// A deliberate bug to run with.
     pub deviation: Option<Deviation>,
 }
 
-struct AppState {
-    store: Mutex<Store>,
-    options: MockOptions,
+pub(super) struct AppState {
+    pub(super) store: Mutex<Store>,
+    pub(super) options: MockOptions,
 }
 
-type Shared = Arc<AppState>;
+impl AppState {
+    pub(super) fn deviation(&self) -> Option<Deviation> {
+        self.options.deviation
+    }
+
+    pub(super) fn has(&self, d: Deviation) -> bool {
+        self.options.deviation == Some(d)
+    }
+
+    pub(super) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave the store half-written (updates are
+        // computed first, then stored), so a poisoned lock is still usable.
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+pub(super) type Shared = Arc<AppState>;
 
 /// The ids of one request, set by the middleware and used in error bodies.
-#[derive(Clone)]
-struct RequestIds {
+#[derive(Clone, Debug)]
+pub(super) struct RequestIds {
     request_id: String,
     client_request_id: String,
+}
+
+/// What a request is allowed to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Privilege {
+    /// AccessReview.ReadWrite.All.
+    ReadWrite,
+    /// Authenticated, without the write permission.
+    ReadOnly,
 }
 
 const API: &str = "/beta/identityGovernance/accessReviews/definitions";
@@ -66,12 +97,15 @@ fn routes(state: Shared) -> Router {
         )
         .fallback(not_found_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn(request_ids))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            request_ids,
+        ))
         .with_state(state)
 }
 
 /// Adds `request-id` / `client-request-id` to every response (echoing the client's value).
-async fn request_ids(mut req: Request, next: Next) -> Response {
+async fn request_ids(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let client_request_id = req
         .headers()
@@ -85,6 +119,14 @@ async fn request_ids(mut req: Request, next: Next) -> Response {
     };
     req.extensions_mut().insert(ids.clone());
     let mut resp = next.run(req).await;
+    if state.has(Deviation::PlainTextErrors) && resp.status().as_u16() >= 400 {
+        let status = resp.status();
+        resp = (
+            status,
+            status.canonical_reason().unwrap_or("Error").to_string(),
+        )
+            .into_response();
+    }
     let headers = resp.headers_mut();
     for (name, value) in [
         ("request-id", &ids.request_id),
@@ -97,7 +139,8 @@ async fn request_ids(mut req: Request, next: Next) -> Response {
     resp
 }
 
-fn graph_error(refusal: &Refusal, ids: Option<&RequestIds>) -> Response {
+/// A Graph error body for a refusal.
+pub(super) fn graph_error(refusal: &Refusal, ids: Option<&RequestIds>) -> Response {
     let mut inner = Map::new();
     inner.insert("date".into(), json!(graph_time(SystemTime::now())));
     if let Some(ids) = ids {
@@ -110,7 +153,7 @@ fn graph_error(refusal: &Refusal, ids: Option<&RequestIds>) -> Response {
     json_response(status, &body)
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response {
+pub(super) fn json_response(status: StatusCode, body: &Value) -> Response {
     let mut resp = (status, body.to_string()).into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -119,14 +162,14 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
     resp
 }
 
-fn ids_of(req_ext: &axum::http::Extensions) -> Option<RequestIds> {
+pub(super) fn ids_of(req_ext: &axum::http::Extensions) -> Option<RequestIds> {
     req_ext.get::<RequestIds>().cloned()
 }
 
 /// Checks `Authorization: Bearer …` (unless the no-auth deviation is on).
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
-    if state.options.deviation == Some(Deviation::NoAuthCheck) {
-        return Ok(());
+pub(super) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Privilege, Refusal> {
+    if state.has(Deviation::NoAuthCheck) {
+        return Ok(Privilege::ReadWrite);
     }
     let unauthenticated = |m: &str| Refusal::new(401, "InvalidAuthenticationToken", m);
     let value = headers
@@ -139,11 +182,14 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthenticated("Access token is empty."))?;
+    if state.options.unprivileged_token.as_deref() == Some(token) {
+        return Ok(Privilege::ReadOnly);
+    }
     match &state.options.token {
         Some(expected) if expected != token => {
             Err(unauthenticated("Access token validation failure."))
         }
-        _ => Ok(()),
+        _ => Ok(Privilege::ReadWrite),
     }
 }
 
@@ -155,16 +201,31 @@ fn context_url(headers: &HeaderMap, path: &str) -> String {
     format!("http://{host}/beta/$metadata#{path}")
 }
 
-fn with_context(mut obj: Map<String, Value>, context: String) -> Value {
+pub(super) fn instance_context(headers: &HeaderMap, definition: &str) -> String {
+    context_url(
+        headers,
+        &format!("identityGovernance/accessReviews/definitions('{definition}')/instances/$entity"),
+    )
+}
+
+pub(super) fn with_context(mut obj: Map<String, Value>, context: String) -> Value {
     let mut out = Map::new();
     out.insert("@odata.context".into(), Value::String(context));
     out.append(&mut obj);
     Value::Object(out)
 }
 
+fn definition_not_found(definition: &str) -> Refusal {
+    Refusal::new(
+        404,
+        "ResourceNotFound",
+        format!("accessReviewScheduleDefinition with id '{definition}' was not found."),
+    )
+}
+
 async fn seed(State(state): State<Shared>, req: Request) -> Response {
     let ids = ids_of(req.extensions());
-    let body = match axum::body::to_bytes(req.into_body(), 4 << 20).await {
+    let body: Bytes = match axum::body::to_bytes(req.into_body(), 4 << 20).await {
         Ok(b) => b,
         Err(_) => {
             return graph_error(
@@ -182,7 +243,7 @@ async fn seed(State(state): State<Shared>, req: Request) -> Response {
             );
         }
     };
-    let result = state.store.lock().expect("store lock").seed(&parsed);
+    let result = state.store().seed(&parsed);
     match result {
         Ok((definition_id, instance_ids)) => json_response(
             StatusCode::CREATED,
@@ -193,7 +254,7 @@ async fn seed(State(state): State<Shared>, req: Request) -> Response {
 }
 
 async fn unseed(State(state): State<Shared>, Path(definition): Path<String>) -> Response {
-    if state.store.lock().expect("store lock").delete(&definition) {
+    if state.store().delete(&definition) {
         StatusCode::NO_CONTENT.into_response()
     } else {
         graph_error(
@@ -212,12 +273,7 @@ async fn get_definition(
     if let Err(r) = authorize(&state, req.headers()) {
         return graph_error(&r, ids.as_ref());
     }
-    let found = state
-        .store
-        .lock()
-        .expect("store lock")
-        .definition(&definition)
-        .cloned();
+    let found = state.store().definition(&definition).cloned();
     match found {
         Some(d) => {
             let ctx = context_url(
@@ -226,14 +282,7 @@ async fn get_definition(
             );
             json_response(StatusCode::OK, &with_context(d, ctx))
         }
-        None => graph_error(
-            &Refusal::new(
-                404,
-                "ResourceNotFound",
-                format!("accessReviewScheduleDefinition with id '{definition}' was not found."),
-            ),
-            ids.as_ref(),
-        ),
+        None => graph_error(&definition_not_found(&definition), ids.as_ref()),
     }
 }
 
@@ -247,9 +296,7 @@ async fn list_instances(
         return graph_error(&r, ids.as_ref());
     }
     let found = state
-        .store
-        .lock()
-        .expect("store lock")
+        .store()
         .instances(&definition)
         .map(|list| list.iter().cloned().map(Value::Object).collect::<Vec<_>>());
     match found {
@@ -263,22 +310,8 @@ async fn list_instances(
                 &json!({"@odata.context": ctx, "value": list}),
             )
         }
-        None => graph_error(
-            &Refusal::new(
-                404,
-                "ResourceNotFound",
-                format!("accessReviewScheduleDefinition with id '{definition}' was not found."),
-            ),
-            ids.as_ref(),
-        ),
+        None => graph_error(&definition_not_found(&definition), ids.as_ref()),
     }
-}
-
-fn instance_context(headers: &HeaderMap, definition: &str) -> String {
-    context_url(
-        headers,
-        &format!("identityGovernance/accessReviews/definitions('{definition}')/instances/$entity"),
-    )
 }
 
 async fn get_instance(
@@ -290,155 +323,13 @@ async fn get_instance(
     if let Err(r) = authorize(&state, req.headers()) {
         return graph_error(&r, ids.as_ref());
     }
-    let found = state
-        .store
-        .lock()
-        .expect("store lock")
-        .instance(&definition, &instance)
-        .cloned();
+    let found = state.store().instance(&definition, &instance).cloned();
     match found {
         Ok(i) => json_response(
             StatusCode::OK,
             &with_context(i, instance_context(req.headers(), &definition)),
         ),
         Err(r) => graph_error(&r, ids.as_ref()),
-    }
-}
-
-async fn update(
-    State(state): State<Shared>,
-    Path((definition, instance)): Path<(String, String)>,
-    method: Method,
-    req: Request,
-) -> Response {
-    let ids = ids_of(req.extensions());
-    let deviation = state.options.deviation;
-    let rejected = match deviation {
-        Some(Deviation::RejectPatch) => method == Method::PATCH,
-        Some(Deviation::RejectPut) => method == Method::PUT,
-        _ => false,
-    };
-    if rejected {
-        return graph_error(
-            &Refusal::new(
-                405,
-                "Request_BadRequest",
-                format!("The HTTP method '{method}' is not allowed."),
-            ),
-            ids.as_ref(),
-        );
-    }
-    if let Err(r) = authorize(&state, req.headers()) {
-        return graph_error(&r, ids.as_ref());
-    }
-    let headers = req.headers().clone();
-    let body: Bytes = match axum::body::to_bytes(req.into_body(), 4 << 20).await {
-        Ok(b) => b,
-        Err(_) => {
-            return graph_error(
-                &Refusal::new(
-                    413,
-                    "RequestEntityTooLarge",
-                    "The request body is too large.",
-                ),
-                ids.as_ref(),
-            );
-        }
-    };
-    // Existence is checked before the body, as Graph resolves the path first.
-    if let Err(r) = state
-        .store
-        .lock()
-        .expect("store lock")
-        .instance(&definition, &instance)
-    {
-        return graph_error(&r, ids.as_ref());
-    }
-    let json_content = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        });
-    if !json_content {
-        return graph_error(
-            &Refusal::new(
-                415,
-                "UnsupportedMediaType",
-                "Content-Type must be application/json.",
-            ),
-            ids.as_ref(),
-        );
-    }
-    let parsed: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => {
-            return graph_error(
-                &Refusal::new(
-                    400,
-                    "BadRequest",
-                    format!("Unable to read JSON request payload: {e}"),
-                ),
-                ids.as_ref(),
-            );
-        }
-    };
-    let result =
-        state
-            .store
-            .lock()
-            .expect("store lock")
-            .update(&definition, &instance, &parsed, deviation);
-    match result {
-        Ok(updated) => {
-            let body = with_context(updated, instance_context(&headers, &definition));
-            faulty_success(deviation, body).await
-        }
-        Err(r) => graph_error(&r, ids.as_ref()),
-    }
-}
-
-/// The 200 answer, or one of the broken answers the transport deviations produce.
-async fn faulty_success(deviation: Option<Deviation>, body: Value) -> Response {
-    match deviation {
-        Some(Deviation::NonJsonBody) => {
-            let mut resp = (StatusCode::OK, "<html><body>Updated</body></html>").into_response();
-            resp.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
-            resp
-        }
-        Some(Deviation::TruncatedBody) => {
-            let text = body.to_string();
-            let half = Bytes::from(text.as_bytes()[..text.len() / 2].to_vec());
-            let chunks: Vec<Result<Bytes, std::io::Error>> =
-                vec![Ok(half), Err(std::io::Error::other("connection cut"))];
-            let mut resp = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
-            resp.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            if let Ok(len) = HeaderValue::from_str(&text.len().to_string()) {
-                resp.headers_mut().insert(header::CONTENT_LENGTH, len);
-            }
-            resp
-        }
-        Some(Deviation::OversizedBody) => {
-            // Streamed without Content-Length: the client can only notice by counting.
-            let chunk = Bytes::from(vec![b' '; 64 << 10]);
-            let chunks =
-                std::iter::once(Ok::<Bytes, std::io::Error>(Bytes::from(body.to_string())))
-                    .chain(std::iter::repeat_n(chunk, 128).map(Ok));
-            let mut resp = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
-            resp.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            resp
-        }
-        Some(Deviation::Hang) => std::future::pending().await,
-        _ => json_response(StatusCode::OK, &body),
     }
 }
 
@@ -507,7 +398,7 @@ impl MockServer {
 
     /// How many seeded definitions the mock holds (0 once every trial cleaned up).
     pub fn fixture_count(&self) -> usize {
-        self.state.store.lock().expect("store lock").len()
+        self.state.store().len()
     }
 
     /// The base URL to pass as `--base-url` (ends in `/beta`).

@@ -142,6 +142,36 @@ fn reviewer_key(entry: &Value) -> (String, String) {
     (normalize_query(query), root.to_ascii_lowercase())
 }
 
+/// The query of the first entry of `existing` that `new` lacks (when `new` is present).
+fn first_removed(existing: Option<&Value>, new: Option<&Value>) -> Option<String> {
+    let new = new?;
+    let new_keys: Vec<_> = new
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(reviewer_key)
+        .collect();
+    existing
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|e| !new_keys.contains(&reviewer_key(e)))
+        .map(|e| {
+            e.get("query")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string()
+        })
+}
+
+fn carries_odata_type(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.contains_key("@odata.type") || m.values().any(carries_odata_type),
+        Value::Array(items) => items.iter().any(carries_odata_type),
+        _ => false,
+    }
+}
+
 /// Applies an update body to a stored instance: the rules of the API page.
 ///
 /// Returns the new instance; the caller stores it. The order of checks: body shape, unknown
@@ -178,6 +208,28 @@ pub fn apply_update(
             validate_reviewers(name, v)?;
         }
     }
+    if deviation == Some(Deviation::RejectODataType)
+        && carries_odata_type(&Value::Object(body.clone()))
+    {
+        return Err(Refusal::new(
+            400,
+            "BadRequest",
+            "@odata.type is not allowed here.",
+        ));
+    }
+    if deviation == Some(Deviation::RejectMembershipsScope)
+        && body
+            .get("scope")
+            .and_then(|s| s.get("@odata.type"))
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.ends_with("principalResourceMembershipsScope"))
+    {
+        return Err(Refusal::new(
+            400,
+            "BadRequest",
+            "This scope type is not supported.",
+        ));
+    }
     let status = instance.get("status").and_then(Value::as_str).unwrap_or("");
     if status != "InProgress" && deviation != Some(Deviation::UpdateAnyStatus) {
         return Err(Refusal::new(
@@ -188,30 +240,46 @@ pub fn apply_update(
             ),
         ));
     }
-    if let Some(new_fallbacks) = body.get("fallbackReviewers")
-        && deviation != Some(Deviation::AcceptFallbackRemoval)
+    if deviation == Some(Deviation::ReviewersAddOnly)
+        && let Some(missing) = first_removed(instance.get("reviewers"), body.get("reviewers"))
     {
-        let new_keys: Vec<_> = new_fallbacks
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(reviewer_key)
-            .collect();
-        let existing = instance.get("fallbackReviewers").and_then(Value::as_array);
-        if let Some(missing) = existing
-            .into_iter()
-            .flatten()
-            .find(|e| !new_keys.contains(&reviewer_key(e)))
-        {
-            return Err(Refusal::new(
-                409,
-                "Conflict",
-                format!(
-                    "Existing fallback reviewers cannot be removed: {} is missing from the request.",
-                    missing.get("query").and_then(Value::as_str).unwrap_or("?")
-                ),
-            ));
-        }
+        return Err(Refusal::new(
+            409,
+            "Conflict",
+            format!("Existing reviewers cannot be removed: {missing} is missing."),
+        ));
+    }
+    if deviation == Some(Deviation::RejectFallbackAdditions)
+        && first_removed(
+            body.get("fallbackReviewers"),
+            instance.get("fallbackReviewers"),
+        )
+        .is_some()
+    {
+        return Err(Refusal::new(
+            409,
+            "Conflict",
+            "Fallback reviewers cannot be changed.",
+        ));
+    }
+    if deviation != Some(Deviation::AcceptFallbackRemoval)
+        && let Some(missing) = first_removed(
+            instance.get("fallbackReviewers"),
+            body.get("fallbackReviewers"),
+        )
+    {
+        let status = if deviation == Some(Deviation::RemovalWrongStatus) {
+            400
+        } else {
+            409
+        };
+        return Err(Refusal::new(
+            status,
+            "Conflict",
+            format!(
+                "Existing fallback reviewers cannot be removed: {missing} is missing from the request."
+            ),
+        ));
     }
     let mut updated = instance.clone();
     for name in ["reviewers", "fallbackReviewers"] {
@@ -223,6 +291,20 @@ pub fn apply_update(
         && let Some(scope) = body.get("scope")
     {
         updated.insert("scope".into(), scope.clone());
+    }
+    if deviation == Some(Deviation::ApplyReadOnlyProperties) {
+        for k in ["status", "startDateTime", "endDateTime", "errors"] {
+            if let Some(v) = body.get(k) {
+                updated.insert(k.into(), v.clone());
+            }
+        }
+    }
+    if deviation == Some(Deviation::OmittedListsCleared) {
+        for k in ["reviewers", "fallbackReviewers"] {
+            if !body.contains_key(k) {
+                updated.insert(k.into(), Value::Array(Vec::new()));
+            }
+        }
     }
     Ok(updated)
 }
@@ -374,7 +456,40 @@ impl Store {
             .ok_or_else(|| not_found("accessReviewInstance", instance_id))
     }
 
-    /// Runs an update under the store's lock: read, apply the rules, write.
+    /// The definition an instance is served under: `definition` itself, or (with
+    /// `any_definition`, a deviation) whichever definition holds the instance.
+    pub fn locate(
+        &self,
+        definition_id: &str,
+        instance_id: &str,
+        any_definition: bool,
+    ) -> Result<String, Refusal> {
+        match self.instance(definition_id, instance_id) {
+            Ok(_) => Ok(definition_id.to_string()),
+            Err(e) if any_definition => self
+                .definitions
+                .iter()
+                .find(|(_, d)| d.instances.iter().any(|i| i["id"] == instance_id))
+                .map(|(id, _)| id.clone())
+                .ok_or(e),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Replaces a stored instance (matched by its `id`).
+    pub fn put_instance(&mut self, definition_id: &str, instance: Map<String, Value>) {
+        if let Some(record) = self.definitions.get_mut(definition_id)
+            && let Some(slot) = record
+                .instances
+                .iter_mut()
+                .find(|i| i["id"] == instance["id"])
+        {
+            *slot = instance;
+        }
+    }
+
+    /// Runs an update under the store's lock: read, apply the rules, write. Returns the
+    /// instance to answer with.
     pub fn update(
         &mut self,
         definition_id: &str,
@@ -382,25 +497,51 @@ impl Store {
         body: &Value,
         deviation: Option<Deviation>,
     ) -> Result<Map<String, Value>, Refusal> {
-        let current = self.instance(definition_id, instance_id)?;
-        let updated = apply_update(current, body, deviation)?;
+        let current = self.instance(definition_id, instance_id)?.clone();
+        let updated = match apply_update(&current, body, deviation) {
+            Ok(u) => u,
+            Err(refusal) => {
+                if deviation == Some(Deviation::PartialWriteOnRefusal)
+                    && let Some(reviewers) = body.get("reviewers")
+                {
+                    let mut partial = current.clone();
+                    partial.insert("reviewers".into(), stored_reviewers(reviewers));
+                    self.put_instance(definition_id, partial);
+                }
+                return Err(refusal);
+            }
+        };
         let record = self
             .definitions
             .get_mut(definition_id)
             .expect("instance() found the definition");
+        let changed = ["reviewers", "fallbackReviewers"];
         if deviation == Some(Deviation::WriteParentDefinition) {
-            for k in ["reviewers", "fallbackReviewers"] {
+            for k in changed {
                 if let Some(v) = updated.get(k) {
                     record.definition.insert(k.into(), v.clone());
                 }
             }
         }
-        let slot = record
-            .instances
-            .iter_mut()
-            .find(|i| i["id"] == instance_id)
-            .expect("instance() found the instance");
-        *slot = updated.clone();
+        if deviation == Some(Deviation::WriteSiblingInstances) {
+            for sibling in record
+                .instances
+                .iter_mut()
+                .filter(|i| i["id"] != instance_id)
+            {
+                for k in changed {
+                    if let Some(v) = updated.get(k) {
+                        sibling.insert(k.into(), v.clone());
+                    }
+                }
+            }
+        }
+        if deviation != Some(Deviation::NotPersisted) {
+            self.put_instance(definition_id, updated.clone());
+        }
+        if deviation == Some(Deviation::StaleBody) {
+            return Ok(current);
+        }
         Ok(updated)
     }
 }

@@ -15,6 +15,18 @@ use accessreview_conformance::runner::{RunContext, run_trial};
 use accessreview_conformance::target::{Secret, Target, install_crypto};
 use clap::Parser;
 
+/// The token tests give mocks as lacking AccessReview.ReadWrite.All.
+pub const UNPRIVILEGED: &str = "unprivileged-test-token";
+
+/// Mock options with a token, the unprivileged token, and a deviation.
+pub fn mock_options(token: &str, deviation: Option<accessreview_conformance::mock::Deviation>) -> accessreview_conformance::mock::MockOptions {
+    accessreview_conformance::mock::MockOptions {
+        token: Some(token.to_string()),
+        unprivileged_token: Some(UNPRIVILEGED.to_string()),
+        deviation,
+    }
+}
+
 pub const RUNNER: &str = env!("CARGO_BIN_EXE_accessreview-conformance");
 pub const MOCK: &str = env!("CARGO_BIN_EXE_accessreview-mock");
 
@@ -44,7 +56,8 @@ pub async fn run_all(
 ) -> Vec<(TrialSpec, Outcome)> {
     install_crypto();
     let (schemas, suite) = shipped();
-    let target = Target::new(base_url, None, Some(Secret::new(token)), timeout, 4 << 20).unwrap();
+    let mut target = Target::new(base_url, None, Some(Secret::new(token)), timeout, 4 << 20).unwrap();
+    target.unprivileged = Some(Secret::new(UNPRIVILEGED));
     let ctx = Arc::new(RunContext {
         target,
         schemas,

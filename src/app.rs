@@ -1,7 +1,7 @@
 //! The `accessreview-conformance` command: flags, loading, one trial per case × matrix row ×
 //! update method on libtest-mimic, and the exit code.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -10,7 +10,8 @@ use std::time::Duration;
 use clap::Parser;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
-use crate::case::{Auth, UpdateMethod};
+use crate::case::{Auth, TrialSpec, UpdateMethod};
+use crate::coverage::{TrialResult, coverage, render_coverage};
 use crate::files::{self, EMBEDDED_CASES, EMBEDDED_SCHEMAS, InputFile};
 use crate::load::{LoadedCase, Suite, load_suite, parse_principals};
 use crate::mock::{MockOptions, MockServer};
@@ -18,6 +19,7 @@ use crate::outcome::Verdict;
 use crate::report::{render_broken, render_outcome};
 use crate::runner::{RunContext, run_trial};
 use crate::schema::SchemaSet;
+use crate::selfcheck::{KillRow, kill_table, render_kill_table};
 use crate::target::{Secret, Target, install_crypto};
 
 /// Exit code: every trial passed.
@@ -28,6 +30,17 @@ pub const EXIT_NONCONFORMANT: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: the target could not be reached or provisioning failed.
 pub const EXIT_UNREACHABLE: u8 = 3;
+
+/// What `--coverage` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CoverageMode {
+    /// Rule → kind → trials, without sending a request.
+    Static,
+    /// Run the suite against the target, then show each rule's outcome.
+    Run,
+    /// Run the suite against the reference mock with each deviation: the kill table.
+    Deviations,
+}
 
 /// How starting states come to exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -102,6 +115,10 @@ pub struct Cli {
     /// YAML file mapping principal names to this target's object ids (`principals: {alice: <id>}`).
     #[arg(long, value_name = "FILE")]
     pub principals: Option<PathBuf>,
+    /// Show rule coverage: `static` (default; no request is sent), `run` (run, then each
+    /// rule's outcome), or `deviations` (the suite against every deviant reference mock).
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "static", value_name = "MODE")]
+    pub coverage: Option<CoverageMode>,
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
@@ -111,14 +128,6 @@ pub struct Cli {
     #[allow(missing_docs)]
     #[command(flatten, next_help_heading = "Test harness (libtest) options")]
     pub harness: Arguments,
-}
-
-/// How each trial ended, for the exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ended {
-    Fail,
-    Error,
-    Broken,
 }
 
 /// A configuration problem: printed, exit code 2 (or 3 for an unreachable setup).
@@ -196,12 +205,51 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
         ));
     }
     let (schemas, suite) = load(&cli)?;
+    let any_broken = suite
+        .cases
+        .iter()
+        .any(|c| matches!(c, LoadedCase::Broken(_)));
+    if cli.coverage == Some(CoverageMode::Static) {
+        print!(
+            "{}",
+            render_coverage(&coverage(&suite, cli.update_method), None)
+        );
+        return Ok(if any_broken { EXIT_USAGE } else { EXIT_OK });
+    }
     install_crypto();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| AppError::Setup(format!("cannot start the async runtime: {e}")))?;
+    if cli.coverage == Some(CoverageMode::Deviations) {
+        let trials: Vec<TrialSpec> = suite
+            .cases
+            .iter()
+            .filter_map(|c| match c {
+                LoadedCase::Ok(case) => Some(case.trials(cli.update_method)),
+                LoadedCase::Broken(_) => None,
+            })
+            .flatten()
+            .filter(|t| t.case.skip.is_none())
+            .collect();
+        let rows = runtime
+            .block_on(kill_table(
+                &trials,
+                &schemas,
+                &suite.principals,
+                Duration::from_secs(cli.timeout.min(5)),
+            ))
+            .map_err(|e| AppError::Setup(format!("cannot run the reference mock: {e}")))?;
+        print!("{}", render_kill_table(&rows));
+        return Ok(if any_broken {
+            EXIT_USAGE
+        } else if rows.iter().all(KillRow::verdict_ok) {
+            EXIT_OK
+        } else {
+            EXIT_NONCONFORMANT
+        });
+    }
     let listing = cli.harness.list;
     // The embedded default: our own mock, in-process, with a token of its own.
     let (base_url, token, unprivileged, _mock) = match (&cli.base_url, listing) {
@@ -249,16 +297,14 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
         principals: suite.principals.clone(),
     });
     let rules = Arc::new(suite.rules.clone());
-    let ended: Arc<Mutex<Vec<Ended>>> = Arc::default();
+    let results: Arc<Mutex<BTreeMap<String, TrialResult>>> = Arc::default();
     let handle = runtime.handle().clone();
     let mut trials = Vec::new();
     for loaded in &suite.cases {
         match loaded {
             LoadedCase::Broken(b) => {
                 let message = render_broken(b);
-                let ended = Arc::clone(&ended);
                 trials.push(Trial::test(b.id.clone(), move || {
-                    ended.lock().expect("lock").push(Ended::Broken);
                     Err(Failed::from(message))
                 }));
             }
@@ -271,44 +317,60 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
                         })
                     });
                     if let Some(reason) = skip {
+                        let results = Arc::clone(&results);
+                        let name = spec.name.clone();
                         trials.push(Trial::ignorable_test(spec.name.clone(), move || {
+                            results
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .insert(name, TrialResult::Skip);
                             Ok(Completion::ignored_with(reason))
                         }));
                         continue;
                     }
                     let ctx = Arc::clone(&ctx);
                     let rules = Arc::clone(&rules);
-                    let ended = Arc::clone(&ended);
+                    let results = Arc::clone(&results);
                     let handle = handle.clone();
                     trials.push(Trial::test(spec.name.clone(), move || {
                         let outcome = handle.block_on(run_trial(&ctx, &spec));
-                        let end = match (&outcome.verdict, outcome.cleanup.is_empty()) {
-                            (Verdict::Pass, true) => None,
-                            (Verdict::Fail(_), _) => Some(Ended::Fail),
-                            _ => Some(Ended::Error),
+                        let result = match (&outcome.verdict, outcome.cleanup.is_empty()) {
+                            (Verdict::Pass, true) => TrialResult::Pass,
+                            (Verdict::Fail(_), _) => TrialResult::Fail,
+                            _ => TrialResult::Error,
                         };
-                        match end {
-                            None => Ok(()),
-                            Some(e) => {
-                                ended.lock().expect("lock").push(e);
-                                let redact = |s: &str| ctx.target.redact(s);
-                                Err(Failed::from(render_outcome(
-                                    &spec, &outcome, &rules, &redact,
-                                )))
-                            }
+                        results
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .insert(spec.name.clone(), result);
+                        if result == TrialResult::Pass {
+                            return Ok(());
                         }
+                        let redact = |s: &str| ctx.target.redact(s);
+                        Err(Failed::from(render_outcome(
+                            &spec, &outcome, &rules, &redact,
+                        )))
                     }));
                 }
             }
         }
     }
     let conclusion = libtest_mimic::run(&cli.harness, trials);
-    let ended = ended.lock().expect("lock");
-    let code = if ended.contains(&Ended::Broken) {
+    let results = results
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if cli.coverage == Some(CoverageMode::Run) && !listing {
+        println!();
+        print!(
+            "{}",
+            render_coverage(&coverage(&suite, cli.update_method), Some(&results))
+        );
+    }
+    let code = if any_broken {
         EXIT_USAGE
-    } else if ended.contains(&Ended::Error) {
+    } else if results.values().any(|r| *r == TrialResult::Error) {
         EXIT_UNREACHABLE
-    } else if ended.contains(&Ended::Fail) || conclusion.has_failed() {
+    } else if results.values().any(|r| *r == TrialResult::Fail) || conclusion.has_failed() {
         EXIT_NONCONFORMANT
     } else {
         EXIT_OK

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod case;
+pub mod coverage;
 pub mod files;
 pub mod fixtures;
 pub mod given;
@@ -16,6 +17,7 @@ pub mod report;
 pub mod rules;
 pub mod runner;
 pub mod schema;
+pub mod selfcheck;
 pub mod source;
 pub mod target;
 pub mod template;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::case::{RequestBody, TrialSpec};
+use crate::case::{Auth, RequestBody, TrialSpec};
 use crate::fixtures;
 use crate::matching::{Matcher, Mismatch, show};
 use crate::outcome::{Exchange, Finding, Outcome, TrialError, Verdict};
@@ -37,6 +37,15 @@ struct Seeded {
 
 /// Runs one trial to its outcome.
 pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
+    if spec.case.when.auth == Auth::Unprivileged && ctx.target.unprivileged.is_none() {
+        return Outcome {
+            verdict: Verdict::Error(TrialError::MissingCredential(
+                "--unprivileged-token (a token without AccessReview.ReadWrite.All)",
+            )),
+            exchange: None,
+            cleanup: Vec::new(),
+        };
+    }
     let mut bindings = Bindings::default();
     bindings.matrix = spec.row.clone();
     bindings.principals = ctx.principals.clone();

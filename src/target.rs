@@ -133,7 +133,7 @@ pub fn default_control_url(base_url: &str) -> String {
 }
 
 impl Target {
-    /// A target with one shared client. Call [`install_crypto`] first.
+    /// A target with one shared client (installs the TLS crypto provider if needed).
     pub fn new(
         base_url: &str,
         control_url: Option<&str>,
@@ -141,6 +141,7 @@ impl Target {
         timeout: Duration,
         max_body: usize,
     ) -> Result<Target, TransportError> {
+        install_crypto();
         let client = reqwest::Client::builder()
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
@@ -308,7 +309,8 @@ fn classify(url: &str, e: &reqwest::Error) -> TransportError {
     }
 }
 
-/// Installs the ring crypto provider for rustls once; needed before the first client.
+/// Installs the ring crypto provider for rustls (once; later calls do nothing). reqwest's
+/// lean TLS feature set needs it before the first client is built.
 pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -19,7 +19,10 @@ use clap::Parser;
 pub const UNPRIVILEGED: &str = "unprivileged-test-token";
 
 /// Mock options with a token, the unprivileged token, and a deviation.
-pub fn mock_options(token: &str, deviation: Option<accessreview_conformance::mock::Deviation>) -> accessreview_conformance::mock::MockOptions {
+pub fn mock_options(
+    token: &str,
+    deviation: Option<accessreview_conformance::mock::Deviation>,
+) -> accessreview_conformance::mock::MockOptions {
     accessreview_conformance::mock::MockOptions {
         token: Some(token.to_string()),
         unprivileged_token: Some(UNPRIVILEGED.to_string()),
@@ -56,7 +59,8 @@ pub async fn run_all(
 ) -> Vec<(TrialSpec, Outcome)> {
     install_crypto();
     let (schemas, suite) = shipped();
-    let mut target = Target::new(base_url, None, Some(Secret::new(token)), timeout, 4 << 20).unwrap();
+    let mut target =
+        Target::new(base_url, None, Some(Secret::new(token)), timeout, 4 << 20).unwrap();
     target.unprivileged = Some(Secret::new(UNPRIVILEGED));
     let ctx = Arc::new(RunContext {
         target,

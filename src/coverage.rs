@@ -1,0 +1,147 @@
+//! Rule coverage: which trials verify each rule of the catalogue, and — after a run — how each
+//! rule fared on the target. Rendering only; no requests.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::case::UpdateMethod;
+use crate::load::{LoadedCase, Suite};
+use crate::rules::RuleKind;
+
+/// How one trial ended, as far as coverage is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TrialResult {
+    /// Passed.
+    Pass,
+    /// Ignored (skipped, with a reason).
+    Skip,
+    /// The target is not conformant.
+    Fail,
+    /// The trial could not run.
+    Error,
+}
+
+/// One rule and the trials that verify it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoverageRow {
+    /// The rule id.
+    pub rule: String,
+    /// Documented or inferred.
+    pub kind: RuleKind,
+    /// Trial names, in suite order.
+    pub trials: Vec<String>,
+}
+
+/// Every rule of the catalogue (in catalogue order) with the trials that cite it.
+pub fn coverage(suite: &Suite, update: UpdateMethod) -> Vec<CoverageRow> {
+    let mut by_rule: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for loaded in &suite.cases {
+        if let LoadedCase::Ok(case) = loaded {
+            for trial in case.trials(update) {
+                for rule in &case.rules {
+                    by_rule.entry(rule).or_default().push(trial.name.clone());
+                }
+            }
+        }
+    }
+    suite
+        .rules
+        .rules
+        .iter()
+        .map(|r| CoverageRow {
+            rule: r.id.clone(),
+            kind: r.kind,
+            trials: by_rule.remove(r.id.as_str()).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Documented rules that no case verifies.
+pub fn uncovered_documented(rows: &[CoverageRow]) -> Vec<&str> {
+    rows.iter()
+        .filter(|r| r.kind == RuleKind::Documented && r.trials.is_empty())
+        .map(|r| r.rule.as_str())
+        .collect()
+}
+
+fn kind_name(kind: RuleKind) -> &'static str {
+    match kind {
+        RuleKind::Documented => "documented",
+        RuleKind::Inferred => "inferred",
+    }
+}
+
+/// The outcome of a rule over its trials: the worst of them, or none.
+fn rule_outcome(trials: &[String], results: &BTreeMap<String, TrialResult>) -> &'static str {
+    let worst = trials.iter().filter_map(|t| results.get(t)).max();
+    match worst {
+        None if trials.is_empty() => "no case",
+        None => "not run",
+        Some(TrialResult::Pass) => "pass",
+        Some(TrialResult::Skip) => "skipped",
+        Some(TrialResult::Fail) => "FAIL",
+        Some(TrialResult::Error) => "ERROR",
+    }
+}
+
+/// The coverage table. With `results` (a run), each rule also shows its outcome on the target,
+/// and each trial its own result when it did not pass.
+pub fn render_coverage(
+    rows: &[CoverageRow],
+    results: Option<&BTreeMap<String, TrialResult>>,
+) -> String {
+    let width = rows.iter().map(|r| r.rule.len()).max().unwrap_or(4).max(4);
+    let mut s = String::new();
+    let outcome_col = results.is_some();
+    let _ = writeln!(
+        s,
+        "{:<width$}  {:<10}  {}trials",
+        "rule",
+        "kind",
+        if outcome_col { "outcome   " } else { "" }
+    );
+    for row in rows {
+        let outcome = results
+            .map(|r| format!("{:<10}", rule_outcome(&row.trials, r)))
+            .unwrap_or_default();
+        let trial_text = |t: &String| match results.and_then(|r| r.get(t)) {
+            Some(TrialResult::Fail) => format!("{t} (failed)"),
+            Some(TrialResult::Error) => format!("{t} (error)"),
+            Some(TrialResult::Skip) => format!("{t} (skipped)"),
+            _ => t.clone(),
+        };
+        let first = row
+            .trials
+            .first()
+            .map(trial_text)
+            .unwrap_or_else(|| "(none)".into());
+        let _ = writeln!(
+            s,
+            "{:<width$}  {:<10}  {outcome}{first}",
+            row.rule,
+            kind_name(row.kind)
+        );
+        let pad = " ".repeat(width + 2 + 10 + 2 + if outcome_col { 10 } else { 0 });
+        for t in row.trials.iter().skip(1) {
+            let _ = writeln!(s, "{pad}{}", trial_text(t));
+        }
+    }
+    let documented = rows
+        .iter()
+        .filter(|r| r.kind == RuleKind::Documented)
+        .count();
+    let uncovered = uncovered_documented(rows);
+    let _ = writeln!(
+        s,
+        "\n{} rules ({documented} documented, {} inferred); {} documented without a case{}",
+        rows.len(),
+        rows.len() - documented,
+        uncovered.len(),
+        if uncovered.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", uncovered.join(", "))
+        }
+    );
+    s
+}

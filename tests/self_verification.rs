@@ -1,0 +1,114 @@
+//! Self-verification: the whole suite against the faithful reference mock (no failure) and
+//! against every deviation (at least one failure, naming the rule the deviation breaks). The
+//! kill table is printed (`cargo test --test self_verification -- --nocapture`).
+
+mod common;
+
+use std::time::Duration;
+
+use accessreview_conformance::case::UpdateMethod;
+use accessreview_conformance::mock::Deviation;
+use accessreview_conformance::outcome::Verdict;
+use accessreview_conformance::report::render_outcome;
+use accessreview_conformance::selfcheck::{kill_table, render_kill_table, run_against_mock};
+use common::{shipped, trials};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_deviation_is_caught_by_a_trial_naming_its_rule() {
+    let (schemas, suite) = shipped();
+    let specs = trials(&suite, UpdateMethod::Put);
+    let rows = kill_table(&specs, &schemas, &suite.principals, Duration::from_secs(2))
+        .await
+        .unwrap();
+    let table = render_kill_table(&rows);
+    println!("{table}");
+    assert_eq!(rows.len(), Deviation::ALL.len() + 1);
+    assert!(
+        rows[0].deviation.is_none() && rows[0].failing.is_empty(),
+        "the faithful mock fails: {:?}",
+        rows[0].failing
+    );
+    for row in &rows[1..] {
+        let d = row.deviation.unwrap();
+        assert!(!row.failing.is_empty(), "{d}: no trial failed\n{table}");
+        assert!(
+            row.rules_named.contains(d.breaks()),
+            "{d}: no failing trial names {}\n{table}",
+            d.breaks()
+        );
+    }
+    assert!(
+        table.contains(&format!(
+            "{} deviations, {} caught\n",
+            Deviation::ALL.len(),
+            Deviation::ALL.len()
+        )),
+        "{table}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_message_names_the_broken_rule_with_its_text() {
+    let (schemas, suite) = shipped();
+    let specs = trials(&suite, UpdateMethod::Put);
+    let results = run_against_mock(
+        Some(Deviation::AcceptFallbackRemoval),
+        &specs,
+        &schemas,
+        &suite.principals,
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    let (spec, outcome) = results
+        .iter()
+        .find(|(s, _)| s.name == "fallback-reviewers/swap::put")
+        .unwrap();
+    let text = render_outcome(spec, outcome, &suite.rules, &|s: &str| s.to_string());
+    assert!(
+        text.contains(
+            "fallback-removal-conflict (documented): Removing any existing fallback reviewer"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("status: expected 409, got 200"), "{text}");
+    assert!(text.contains("https://learn.microsoft.com/en-us/graph/api/accessreviewinstance-update?view=graph-rest-beta"), "{text}");
+}
+
+/// The concurrency case, alone, against a mock; true when it passed.
+async fn concurrency_case_passes(deviation: Option<Deviation>) -> bool {
+    let (schemas, suite) = shipped();
+    let spec: Vec<_> = trials(&suite, UpdateMethod::Put)
+        .into_iter()
+        .filter(|t| t.name == "concurrency/concurrent-additions::put")
+        .collect();
+    assert_eq!(spec.len(), 1);
+    let results = run_against_mock(
+        deviation,
+        &spec,
+        &schemas,
+        &suite.principals,
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    match &results[0].1.verdict {
+        Verdict::Pass => true,
+        Verdict::Fail(_) => false,
+        Verdict::Error(e) => panic!("the concurrency case could not run: {e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_concurrency_case_never_passes_on_lost_updates_and_always_on_the_faithful_mock() {
+    for run in 0..20 {
+        assert!(
+            !concurrency_case_passes(Some(Deviation::LostUpdates)).await,
+            "run {run}: a lost update went unnoticed"
+        );
+        assert!(
+            concurrency_case_passes(None).await,
+            "run {run}: the faithful mock failed the concurrency case"
+        );
+    }
+}

@@ -35,6 +35,29 @@ struct Seeded {
     is_instance: bool,
 }
 
+/// Runs `trials` all at once on the current runtime; returns them with their outcomes, in
+/// the order given.
+pub async fn run_all(ctx: Arc<RunContext>, trials: &[TrialSpec]) -> Vec<(TrialSpec, Outcome)> {
+    let mut set = tokio::task::JoinSet::new();
+    for (i, spec) in trials.iter().cloned().enumerate() {
+        let ctx = Arc::clone(&ctx);
+        set.spawn(async move {
+            let outcome = run_trial(&ctx, &spec).await;
+            (i, spec, outcome)
+        });
+    }
+    let mut out = Vec::with_capacity(trials.len());
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok(done) => out.push(done),
+            // A trial never panics by design; if one did, its panic belongs to the caller.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+    out.sort_by_key(|(i, _, _)| *i);
+    out.into_iter().map(|(_, s, o)| (s, o)).collect()
+}
+
 /// Runs one trial to its outcome.
 pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
     if spec.case.when.auth == Auth::Unprivileged && ctx.target.unprivileged.is_none() {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::case::TrialSpec;
 use crate::mock::{Deviation, MockOptions, MockServer};
 use crate::outcome::{Outcome, Verdict};
-use crate::runner::{RunContext, run_trial};
+use crate::runner::{RunContext, run_all};
 use crate::schema::SchemaSet;
 use crate::target::{Secret, Target};
 
@@ -67,20 +67,7 @@ pub async fn run_against_mock(
         schemas: Arc::clone(schemas),
         principals: principals.clone(),
     });
-    let mut set = tokio::task::JoinSet::new();
-    for (i, spec) in trials.iter().cloned().enumerate() {
-        let ctx = Arc::clone(&ctx);
-        set.spawn(async move {
-            let outcome = run_trial(&ctx, &spec).await;
-            (i, spec, outcome)
-        });
-    }
-    let mut out = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        out.push(joined.map_err(std::io::Error::other)?);
-    }
-    out.sort_by_key(|(i, _, _)| *i);
-    Ok(out.into_iter().map(|(_, s, o)| (s, o)).collect())
+    Ok(run_all(ctx, trials).await)
 }
 
 /// The kill table: the faithful mock first, then every deviation.

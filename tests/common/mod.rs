@@ -11,8 +11,8 @@ use accessreview_conformance::app::{Cli, load};
 use accessreview_conformance::case::{TrialSpec, UpdateMethod};
 use accessreview_conformance::load::{LoadedCase, Suite};
 use accessreview_conformance::outcome::Outcome;
-use accessreview_conformance::runner::{RunContext, run_trial};
-use accessreview_conformance::target::{Secret, Target, install_crypto};
+use accessreview_conformance::runner::{self, RunContext};
+use accessreview_conformance::target::{Secret, Target};
 use clap::Parser;
 
 /// The token tests give mocks as lacking AccessReview.ReadWrite.All.
@@ -57,7 +57,6 @@ pub async fn run_all(
     update: UpdateMethod,
     timeout: Duration,
 ) -> Vec<(TrialSpec, Outcome)> {
-    install_crypto();
     let (schemas, suite) = shipped();
     let mut target =
         Target::new(base_url, None, Some(Secret::new(token)), timeout, 4 << 20).unwrap();
@@ -67,20 +66,7 @@ pub async fn run_all(
         schemas,
         principals: suite.principals.clone(),
     });
-    let mut set = tokio::task::JoinSet::new();
-    for (i, spec) in trials(&suite, update).into_iter().enumerate() {
-        let ctx = Arc::clone(&ctx);
-        set.spawn(async move {
-            let outcome = run_trial(&ctx, &spec).await;
-            (i, spec, outcome)
-        });
-    }
-    let mut out = Vec::new();
-    while let Some(r) = set.join_next().await {
-        out.push(r.expect("no trial panics"));
-    }
-    out.sort_by_key(|(i, _, _)| *i);
-    out.into_iter().map(|(_, s, o)| (s, o)).collect()
+    runner::run_all(ctx, &trials(&suite, update)).await
 }
 
 /// A mock process; killed on drop.

@@ -12,6 +12,7 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use crate::case::{Auth, TrialSpec, UpdateMethod};
 use crate::coverage::{TrialResult, coverage, render_coverage};
+use crate::credential::{Credential, CredentialArg};
 use crate::files::{self, EMBEDDED_CASES, EMBEDDED_SCHEMAS, InputFile};
 use crate::load::{LoadedCase, Suite, load_suite, parse_principals};
 use crate::mock::{MockOptions, MockServer};
@@ -87,15 +88,17 @@ pub struct Cli {
         value_name = "TOKEN"
     )]
     pub token: Option<String>,
-    /// A token that authenticates but lacks AccessReview.ReadWrite.All, for the permission
-    /// cases (skipped without it). Never printed.
+    /// A restricted credential as NAME=TOKEN (repeatable): unprivileged (no
+    /// AccessReview.ReadWrite.All), roleless (delegated, no supported Entra role),
+    /// personal-account. Cases that need one are skipped without it. Never printed.
     #[arg(
-        long,
-        env = "GRAPH_UNPRIVILEGED_TOKEN",
+        long = "credential",
+        env = "GRAPH_CREDENTIALS",
+        value_delimiter = ',',
         hide_env_values = true,
-        value_name = "TOKEN"
+        value_name = "NAME=TOKEN"
     )]
-    pub unprivileged_token: Option<String>,
+    pub credentials: Vec<CredentialArg>,
     /// The method for cases that do not name one: put (the page's HTTP section), patch (the
     /// SDKs), or both.
     #[arg(long, value_enum, default_value = "put", value_name = "METHOD")]
@@ -252,32 +255,34 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
     }
     let listing = cli.harness.list;
     // The embedded default: our own mock, in-process, with a token of its own.
-    let (base_url, token, unprivileged, _mock) = match (&cli.base_url, listing) {
-        (Some(url), _) => (
-            url.clone(),
-            cli.token.clone(),
-            cli.unprivileged_token.clone(),
-            None,
-        ),
-        (None, true) => ("http://127.0.0.1:0/beta".to_string(), None, None, None),
+    let given: Vec<(Credential, String)> = cli
+        .credentials
+        .iter()
+        .map(|c| (c.credential, c.token.clone()))
+        .collect();
+    let (base_url, token, credentials, _mock) = match (&cli.base_url, listing) {
+        (Some(url), _) => (url.clone(), cli.token.clone(), given, None),
+        (None, true) => ("http://127.0.0.1:0/beta".to_string(), None, given, None),
         (None, false) => {
-            let token = cli
-                .token
-                .clone()
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-            let unprivileged = cli
-                .unprivileged_token
-                .clone()
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            // The embedded mock gets a token of its own and one of each restricted kind.
+            let fresh = || uuid::Uuid::new_v4().to_string();
+            let token = cli.token.clone().unwrap_or_else(fresh);
+            let credentials: Vec<(Credential, String)> = Credential::ALL
+                .iter()
+                .map(|c| {
+                    let given = given.iter().find(|(g, _)| g == c).map(|(_, t)| t.clone());
+                    (*c, given.unwrap_or_else(fresh))
+                })
+                .collect();
             let options = MockOptions {
                 token: Some(token.clone()),
-                unprivileged_token: Some(unprivileged.clone()),
+                credentials: credentials.clone(),
                 deviation: None,
             };
             let mock = runtime
                 .block_on(MockServer::start("127.0.0.1:0", options))
                 .map_err(|e| AppError::Setup(format!("cannot start the embedded mock: {e}")))?;
-            (mock.base_url(), Some(token), Some(unprivileged), Some(mock))
+            (mock.base_url(), Some(token), credentials, Some(mock))
         }
     };
     let mut target = Target::new(
@@ -288,9 +293,10 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
         cli.max_response_bytes,
     )
     .map_err(|e| AppError::Usage(e.to_string()))?;
-    target.unprivileged = unprivileged.map(Secret::new);
-    // Without --unprivileged-token, a listing still shows the permission trials.
-    let has_unprivileged = target.unprivileged.is_some() || listing;
+    target.credentials = credentials
+        .into_iter()
+        .map(|(c, t)| (c, Secret::new(t)))
+        .collect();
     let ctx = Arc::new(RunContext {
         target,
         schemas,
@@ -310,11 +316,16 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
             }
             LoadedCase::Ok(case) => {
                 for spec in case.trials(cli.update_method) {
-                    let skip = case.skip.clone().or_else(|| {
-                        (case.when.auth == Auth::Unprivileged && !has_unprivileged).then(|| {
-                            "needs --unprivileged-token (a token without AccessReview.ReadWrite.All)"
-                                .to_string()
-                        })
+                    let skip = case.skip.clone().or_else(|| match case.when.auth {
+                        Auth::Credential(c)
+                            if !listing && !ctx.target.credentials.contains_key(&c) =>
+                        {
+                            Some(format!(
+                                "needs --credential {c}=TOKEN ({})",
+                                c.description()
+                            ))
+                        }
+                        _ => None,
                     });
                     if let Some(reason) = skip {
                         let results = Arc::clone(&results);

@@ -86,9 +86,9 @@ pub enum Auth {
     Default,
     /// No `Authorization` header.
     None,
-    /// A token without AccessReview.ReadWrite.All (`--unprivileged-token`); the trial is
-    /// skipped on targets that have none.
-    Unprivileged,
+    /// A restricted credential (`--credential NAME=TOKEN`); the trial is skipped on targets
+    /// that have none of that name.
+    Credential(crate::credential::Credential),
 }
 
 /// The request of a case.

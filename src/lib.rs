@@ -5,6 +5,7 @@
 pub mod app;
 pub mod case;
 pub mod coverage;
+pub mod credential;
 pub mod files;
 pub mod fixtures;
 pub mod given;

@@ -355,8 +355,8 @@ impl LoadContext<'_> {
         let when = When {
             auth: match when_doc.get("auth").and_then(Value::as_str) {
                 Some("none") => Auth::None,
-                Some("unprivileged") => Auth::Unprivileged,
-                _ => Auth::Default,
+                Some(name) => name.parse().map(Auth::Credential).unwrap_or(Auth::Default),
+                None => Auth::Default,
             },
             repeat: when_doc.get("repeat").and_then(Value::as_u64).unwrap_or(1) as usize,
             method: when_doc

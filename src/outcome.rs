@@ -28,9 +28,9 @@ pub enum TrialError {
     /// The starting state could not be read back before the request.
     #[error("could not read the starting state: {0}")]
     ReadBefore(String),
-    /// The case needs a credential the run does not have (e.g. `--unprivileged-token`).
-    #[error("the case needs {0}")]
-    MissingCredential(&'static str),
+    /// The case needs a credential the run does not have (`--credential NAME=TOKEN`).
+    #[error("the case needs --credential {0}=TOKEN ({desc})", desc = .0.description())]
+    MissingCredential(crate::credential::Credential),
     /// The target could not be reached for the request itself.
     #[error("the target could not be reached: {0}")]
     Unreachable(TransportError),

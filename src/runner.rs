@@ -60,11 +60,11 @@ pub async fn run_all(ctx: Arc<RunContext>, trials: &[TrialSpec]) -> Vec<(TrialSp
 
 /// Runs one trial to its outcome.
 pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
-    if spec.case.when.auth == Auth::Unprivileged && ctx.target.unprivileged.is_none() {
+    if let Auth::Credential(c) = spec.case.when.auth
+        && !ctx.target.credentials.contains_key(&c)
+    {
         return Outcome {
-            verdict: Verdict::Error(TrialError::MissingCredential(
-                "--unprivileged-token (a token without AccessReview.ReadWrite.All)",
-            )),
+            verdict: Verdict::Error(TrialError::MissingCredential(c)),
             exchange: None,
             cleanup: Vec::new(),
         };

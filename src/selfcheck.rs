@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::case::TrialSpec;
+use crate::credential::Credential;
 use crate::mock::{Deviation, MockOptions, MockServer};
 use crate::outcome::{Outcome, Verdict};
 use crate::runner::{RunContext, run_all};
@@ -15,7 +16,6 @@ use crate::schema::SchemaSet;
 use crate::target::{Secret, Target};
 
 const TOKEN: &str = "selfcheck-token-5f2c";
-const UNPRIVILEGED: &str = "selfcheck-unprivileged-9d1e";
 
 /// What the suite did against one mock.
 #[derive(Clone, Debug)]
@@ -49,7 +49,10 @@ pub async fn run_against_mock(
 ) -> std::io::Result<Vec<(TrialSpec, Outcome)>> {
     let options = MockOptions {
         token: Some(TOKEN.into()),
-        unprivileged_token: Some(UNPRIVILEGED.into()),
+        credentials: Credential::ALL
+            .iter()
+            .map(|c| (*c, format!("selfcheck-{c}-9d1e")))
+            .collect(),
         deviation,
     };
     let mock = MockServer::start("127.0.0.1:0", options).await?;
@@ -61,7 +64,10 @@ pub async fn run_against_mock(
         4 << 20,
     )
     .map_err(std::io::Error::other)?;
-    target.unprivileged = Some(Secret::new(UNPRIVILEGED));
+    target.credentials = Credential::ALL
+        .iter()
+        .map(|c| (*c, Secret::new(format!("selfcheck-{c}-9d1e"))))
+        .collect();
     let ctx = Arc::new(RunContext {
         target,
         schemas: Arc::clone(schemas),

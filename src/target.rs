@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::case::Auth;
+use crate::credential::Credential;
 
 /// A bearer token that never shows itself: `Debug` and `Display` print `<redacted>`.
 #[derive(Clone, PartialEq, Eq)]
@@ -106,8 +107,8 @@ pub struct Target {
     pub control_url: String,
     /// The bearer token, if any.
     pub token: Option<Secret>,
-    /// A token without AccessReview.ReadWrite.All, if the target has one.
-    pub unprivileged: Option<Secret>,
+    /// Restricted credentials the target has (`--credential NAME=TOKEN`).
+    pub credentials: std::collections::BTreeMap<Credential, Secret>,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Response body cap in bytes.
@@ -156,7 +157,7 @@ impl Target {
             base_url,
             control_url,
             token,
-            unprivileged: None,
+            credentials: Default::default(),
             timeout,
             max_body,
         })
@@ -191,7 +192,7 @@ impl Target {
         let mut h = Vec::new();
         let token = match auth {
             Auth::Default => self.token.as_ref(),
-            Auth::Unprivileged => self.unprivileged.as_ref(),
+            Auth::Credential(c) => self.credentials.get(&c),
             Auth::None => None,
         };
         if let Some(t) = token {
@@ -209,7 +210,7 @@ impl Target {
     /// `Authorization` header itself is always shown redacted.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for t in self.token.iter().chain(&self.unprivileged) {
+        for t in self.token.iter().chain(self.credentials.values()) {
             if t.expose().len() >= REDACT_MIN_LEN {
                 out = out.replace(t.expose(), "<redacted>");
             }

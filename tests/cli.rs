@@ -172,6 +172,7 @@ fn a_distinctive_token_never_appears_in_any_output() {
             Command::new(RUNNER)
                 .args(["--base-url", &mock.base_url])
                 .args(&args)
+                .args(["--credential", &format!("roleless={TOKEN}-roleless")])
                 .env("GRAPH_TOKEN", TOKEN),
             DEADLINE,
         );

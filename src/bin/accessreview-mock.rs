@@ -3,6 +3,7 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
+use accessreview_conformance::credential::CredentialArg;
 use accessreview_conformance::mock::{Deviation, MockOptions, MockServer};
 use clap::Parser;
 
@@ -19,15 +20,16 @@ struct Cli {
     /// The only bearer token accepted (default: any non-empty bearer token). Never printed.
     #[arg(long, env = "MOCK_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     token: Option<String>,
-    /// A token that authenticates but lacks AccessReview.ReadWrite.All: it may read, and its
-    /// updates are refused with 403. Never printed.
+    /// A restricted token as NAME=TOKEN (repeatable): unprivileged, roleless or
+    /// personal-account. It may read; its updates are refused with 403. Never printed.
     #[arg(
-        long,
-        env = "MOCK_UNPRIVILEGED_TOKEN",
+        long = "credential",
+        env = "MOCK_CREDENTIALS",
+        value_delimiter = ',',
         hide_env_values = true,
-        value_name = "TOKEN"
+        value_name = "NAME=TOKEN"
     )]
-    unprivileged_token: Option<String>,
+    credentials: Vec<CredentialArg>,
     /// Run with one deliberate bug (see --list-deviations).
     #[arg(long, value_name = "NAME")]
     deviation: Option<Deviation>,
@@ -62,7 +64,11 @@ fn main() -> ExitCode {
     runtime.block_on(async {
         let options = MockOptions {
             token: cli.token,
-            unprivileged_token: cli.unprivileged_token,
+            credentials: cli
+                .credentials
+                .into_iter()
+                .map(|c| (c.credential, c.token))
+                .collect(),
             deviation: cli.deviation,
         };
         let server = match MockServer::start(&cli.listen, options).await {

@@ -68,6 +68,10 @@ deviations! {
     IgnoreContentType = "ignore-content-type", "content-type-json-required", "a body sent as text/plain is accepted";
     /// Tokens without AccessReview.ReadWrite.All may update.
     NoPermissionCheck = "no-permission-check", "permission-access-review-readwrite-all", "a token without AccessReview.ReadWrite.All may update";
+    /// Users without a supported Entra role may update.
+    NoRoleCheck = "no-role-check", "delegated-role-required", "a delegated user without a supported role may update";
+    /// Personal Microsoft accounts may update.
+    AcceptPersonalAccounts = "accept-personal-accounts", "personal-accounts-not-supported", "a personal Microsoft account may update";
     /// `PUT` is answered with 405 (only `PATCH` works).
     RejectPut = "reject-put", "http-method-put", "PUT is answered with 405";
     /// `PATCH` is answered with 405 (only `PUT` works).

@@ -18,15 +18,15 @@ use tokio::task::JoinHandle;
 use super::Deviation;
 use super::store::{Refusal, Store, graph_time};
 use super::update::update;
+use crate::credential::Credential;
 
 /// How the mock behaves.
 #[derive(Clone, Debug, Default)]
 pub struct MockOptions {
     /// The only bearer token accepted; when `None`, any non-empty bearer token is accepted.
     pub token: Option<String>,
-    /// A token that authenticates but lacks AccessReview.ReadWrite.All: it may read, and its
-    /// updates are refused with 403.
-    pub unprivileged_token: Option<String>,
+    /// Restricted tokens: they may read, and their updates are refused (403).
+    pub credentials: Vec<(Credential, String)>,
     /// A deliberate bug to run with.
     pub deviation: Option<Deviation>,
 }
@@ -66,10 +66,10 @@ pub(super) struct RequestIds {
 /// What a request is allowed to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Privilege {
-    /// AccessReview.ReadWrite.All.
+    /// AccessReview.ReadWrite.All (and, delegated, a supported role).
     ReadWrite,
-    /// Authenticated, without the write permission.
-    ReadOnly,
+    /// Authenticated with a restricted credential.
+    Restricted(Credential),
 }
 
 const API: &str = "/beta/identityGovernance/accessReviews/definitions";
@@ -182,8 +182,8 @@ pub(super) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Privile
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthenticated("Access token is empty."))?;
-    if state.options.unprivileged_token.as_deref() == Some(token) {
-        return Ok(Privilege::ReadOnly);
+    if let Some((c, _)) = state.options.credentials.iter().find(|(_, t)| t == token) {
+        return Ok(Privilege::Restricted(*c));
     }
     match &state.options.token {
         Some(expected) if expected != token => {

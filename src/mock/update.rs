@@ -15,6 +15,7 @@ use super::server::{
     with_context,
 };
 use super::store::{Refusal, apply_update};
+use crate::credential::Credential;
 
 /// How long the lost-updates deviation waits between reading and writing.
 const RACE_WINDOW: Duration = Duration::from_millis(50);
@@ -40,12 +41,24 @@ pub(super) async fn update(
         Ok(p) => p,
         Err(r) => return fail(r),
     };
-    if privilege == Privilege::ReadOnly && !state.has(Deviation::NoPermissionCheck) {
-        return fail(Refusal::new(
-            403,
-            "Authorization_RequestDenied",
-            "Insufficient privileges to complete the operation.",
-        ));
+    if let Privilege::Restricted(c) = privilege {
+        let (ignored_by, message) = match c {
+            Credential::Unprivileged => (
+                Deviation::NoPermissionCheck,
+                "Insufficient privileges to complete the operation.",
+            ),
+            Credential::Roleless => (
+                Deviation::NoRoleCheck,
+                "The signed-in user is not assigned a role that may update access reviews.",
+            ),
+            Credential::PersonalAccount => (
+                Deviation::AcceptPersonalAccounts,
+                "Personal Microsoft accounts are not supported for this operation.",
+            ),
+        };
+        if !state.has(ignored_by) {
+            return fail(Refusal::new(403, "Authorization_RequestDenied", message));
+        }
     }
     let headers = req.headers().clone();
     let body: Bytes = match axum::body::to_bytes(req.into_body(), 4 << 20).await {

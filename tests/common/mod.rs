@@ -9,23 +9,29 @@ use std::time::{Duration, Instant};
 
 use accessreview_conformance::app::{Cli, load};
 use accessreview_conformance::case::{TrialSpec, UpdateMethod};
+use accessreview_conformance::credential::Credential;
 use accessreview_conformance::load::{LoadedCase, Suite};
 use accessreview_conformance::outcome::Outcome;
 use accessreview_conformance::runner::{self, RunContext};
 use accessreview_conformance::target::{Secret, Target};
 use clap::Parser;
 
-/// The token tests give mocks as lacking AccessReview.ReadWrite.All.
-pub const UNPRIVILEGED: &str = "unprivileged-test-token";
+/// The restricted tokens tests give mocks and targets.
+pub fn credentials() -> Vec<(Credential, String)> {
+    Credential::ALL
+        .iter()
+        .map(|c| (*c, format!("{c}-test-token")))
+        .collect()
+}
 
-/// Mock options with a token, the unprivileged token, and a deviation.
+/// Mock options with a token, the restricted credentials, and a deviation.
 pub fn mock_options(
     token: &str,
     deviation: Option<accessreview_conformance::mock::Deviation>,
 ) -> accessreview_conformance::mock::MockOptions {
     accessreview_conformance::mock::MockOptions {
         token: Some(token.to_string()),
-        unprivileged_token: Some(UNPRIVILEGED.to_string()),
+        credentials: credentials(),
         deviation,
     }
 }
@@ -60,7 +66,10 @@ pub async fn run_all(
     let (schemas, suite) = shipped();
     let mut target =
         Target::new(base_url, None, Some(Secret::new(token)), timeout, 4 << 20).unwrap();
-    target.unprivileged = Some(Secret::new(UNPRIVILEGED));
+    target.credentials = credentials()
+        .into_iter()
+        .map(|(c, t)| (c, Secret::new(t)))
+        .collect();
     let ctx = Arc::new(RunContext {
         target,
         schemas,

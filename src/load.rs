@@ -277,6 +277,15 @@ impl LoadContext<'_> {
             .into_iter()
             .map(|(k, v)| (k, v.as_array().cloned().unwrap_or_default()))
             .collect();
+        for (k, values) in &matrix {
+            if values.is_empty() {
+                p.at(
+                    &format!("/matrix/{}", escape_pointer(k)),
+                    format!("matrix key `{k}` has no values"),
+                    Some("give a non-empty list of values".into()),
+                );
+            }
+        }
 
         // Given: the named state, with the inline parts merged over it.
         let given_doc = doc
@@ -382,16 +391,21 @@ impl LoadContext<'_> {
 
         // Then.
         let then_doc = &doc["then"];
-        let status = match &then_doc["status"] {
-            Value::Number(n) => StatusExpectation::Code(n.as_u64().unwrap_or(0) as u16),
-            Value::Array(list) => StatusExpectation::Set(
-                list.iter()
-                    .filter_map(Value::as_u64)
-                    .map(|c| c as u16)
-                    .collect(),
-            ),
-            Value::String(s) => StatusExpectation::Class(s[..1].parse().unwrap_or(0)),
-            _ => StatusExpectation::Code(0),
+        // The case schema shapes these already; a replaced schema (--schemas) might not, so
+        // the loader checks what it relies on itself.
+        let status = match parse_status(&then_doc["status"]) {
+            Some(s) => s,
+            None => {
+                p.at(
+                    "/then/status",
+                    "invalid status",
+                    Some(
+                        "a code 100-599 (200), a list of codes ([400, 409]) or a class (\"4xx\")"
+                            .into(),
+                    ),
+                );
+                StatusExpectation::Code(0)
+            }
         };
         let schema = then_doc
             .get("schema")
@@ -534,6 +548,28 @@ impl LoadContext<'_> {
     }
 }
 
+/// A status expectation: a code, a non-empty list of codes, or a class like `4xx`.
+fn parse_status(v: &Value) -> Option<StatusExpectation> {
+    let code = |v: &Value| {
+        v.as_u64()
+            .filter(|c| (100..=599).contains(c))
+            .map(|c| c as u16)
+    };
+    match v {
+        Value::Number(_) => code(v).map(StatusExpectation::Code),
+        Value::Array(list) if !list.is_empty() => list
+            .iter()
+            .map(code)
+            .collect::<Option<Vec<u16>>>()
+            .map(StatusExpectation::Set),
+        Value::String(s) => match s.as_bytes() {
+            [d @ b'1'..=b'5', b'x', b'x'] => Some(StatusExpectation::Class(u16::from(d - b'0'))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn show_expr(e: &Expr) -> String {
     match e {
         Expr::Id(n) => format!("${{{n}.id}}"),
@@ -554,5 +590,31 @@ fn suggestion<'a>(
     match did_you_mean(word, candidates) {
         Some(s) => format!("did you mean `{s}`? ({what}: {})", all.join(", ")),
         None => format!("{what}: {}", all.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use serde_json::json;
+
+    #[rstest]
+    #[case(json!(200), Some(StatusExpectation::Code(200)))]
+    #[case(json!([400, 409]), Some(StatusExpectation::Set(vec![400, 409])))]
+    #[case(json!("4xx"), Some(StatusExpectation::Class(4)))]
+    #[case(json!("5xx"), Some(StatusExpectation::Class(5)))]
+    #[case(json!(""), None)]
+    #[case(json!("6xx"), None)]
+    #[case(json!("4XX"), None)]
+    #[case(json!("é"), None)]
+    #[case(json!(70000), None)]
+    #[case(json!(-1), None)]
+    #[case(json!(2.5), None)]
+    #[case(json!([]), None)]
+    #[case(json!([200, "x"]), None)]
+    #[case(json!(null), None)]
+    fn statuses(#[case] v: Value, #[case] expected: Option<StatusExpectation>) {
+        assert_eq!(parse_status(&v), expected);
     }
 }

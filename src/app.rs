@@ -285,7 +285,7 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
             (mock.base_url(), Some(token), credentials, Some(mock))
         }
     };
-    let mut target = Target::new(
+    let target = Target::new(
         &base_url,
         cli.control_url.as_deref(),
         token.map(Secret::new),
@@ -293,10 +293,7 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
         cli.max_response_bytes,
     )
     .map_err(|e| AppError::Usage(e.to_string()))?;
-    target.credentials = credentials
-        .into_iter()
-        .map(|(c, t)| (c, Secret::new(t)))
-        .collect();
+    let target = target.with_credentials(credentials);
     let ctx = Arc::new(RunContext {
         target,
         schemas,

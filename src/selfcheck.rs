@@ -56,7 +56,7 @@ pub async fn run_against_mock(
         deviation,
     };
     let mock = MockServer::start("127.0.0.1:0", options).await?;
-    let mut target = Target::new(
+    let target = Target::new(
         &mock.base_url(),
         None,
         Some(Secret::new(TOKEN)),
@@ -64,10 +64,11 @@ pub async fn run_against_mock(
         4 << 20,
     )
     .map_err(std::io::Error::other)?;
-    target.credentials = Credential::ALL
-        .iter()
-        .map(|c| (*c, Secret::new(format!("selfcheck-{c}-9d1e"))))
-        .collect();
+    let target = target.with_credentials(
+        Credential::ALL
+            .iter()
+            .map(|c| (*c, format!("selfcheck-{c}-9d1e"))),
+    );
     let ctx = Arc::new(RunContext {
         target,
         schemas: Arc::clone(schemas),

@@ -163,6 +163,18 @@ impl Target {
         })
     }
 
+    /// The same target with these restricted credentials (`--credential NAME=TOKEN`).
+    pub fn with_credentials(
+        mut self,
+        credentials: impl IntoIterator<Item = (Credential, String)>,
+    ) -> Target {
+        self.credentials = credentials
+            .into_iter()
+            .map(|(c, t)| (c, Secret::new(t)))
+            .collect();
+        self
+    }
+
     /// `{base}/identityGovernance/accessReviews/definitions/{d}`.
     pub fn definition_url(&self, definition: &str) -> String {
         format!(
@@ -352,6 +364,28 @@ mod tests {
         assert_eq!(short.redact("https://learn"), "https://learn");
     }
 
+    /// A target at `addr` with a timeout and a body cap.
+    fn target_at(addr: impl std::fmt::Display, timeout: Duration, max_body: usize) -> Target {
+        Target::new(
+            &format!("http://{addr}/beta"),
+            None,
+            None,
+            timeout,
+            max_body,
+        )
+        .unwrap()
+    }
+
+    /// A GET of a definition.
+    fn get(t: &Target) -> HttpRequest {
+        HttpRequest {
+            method: "GET".into(),
+            url: t.definition_url("d"),
+            headers: vec![],
+            body: None,
+        }
+    }
+
     /// A server that answers every connection with `response` and then closes.
     async fn raw_server(response: &'static str) -> String {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -385,12 +419,7 @@ mod tests {
         install_crypto();
         let base = raw_server(response).await;
         let t = Target::new(&base, None, None, Duration::from_secs(5), 100).unwrap();
-        let req = HttpRequest {
-            method: "GET".into(),
-            url: t.definition_url("d"),
-            headers: vec![],
-            body: None,
-        };
+        let req = get(&t);
         let err = t.send(&req).await.unwrap_err();
         assert!(err.to_string().contains(message), "{err}");
     }
@@ -405,20 +434,8 @@ mod tests {
             std::future::pending::<()>().await;
             drop(held);
         });
-        let t = Target::new(
-            &format!("http://{addr}/beta"),
-            None,
-            None,
-            Duration::from_millis(300),
-            100,
-        )
-        .unwrap();
-        let req = HttpRequest {
-            method: "GET".into(),
-            url: t.definition_url("d"),
-            headers: vec![],
-            body: None,
-        };
+        let t = target_at(addr, Duration::from_millis(300), 100);
+        let req = get(&t);
         assert_eq!(
             t.send(&req).await.unwrap_err(),
             TransportError::Timeout(Duration::from_millis(300))
@@ -431,20 +448,8 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
-        let t = Target::new(
-            &format!("http://{addr}/beta"),
-            None,
-            None,
-            Duration::from_secs(5),
-            100,
-        )
-        .unwrap();
-        let req = HttpRequest {
-            method: "GET".into(),
-            url: t.definition_url("d"),
-            headers: vec![],
-            body: None,
-        };
+        let t = target_at(addr, Duration::from_secs(5), 100);
+        let req = get(&t);
         assert!(matches!(
             t.send(&req).await.unwrap_err(),
             TransportError::Connect { .. }

@@ -64,12 +64,8 @@ pub async fn run_all(
     timeout: Duration,
 ) -> Vec<(TrialSpec, Outcome)> {
     let (schemas, suite) = shipped();
-    let mut target =
-        Target::new(base_url, None, Some(Secret::new(token)), timeout, 4 << 20).unwrap();
-    target.credentials = credentials()
-        .into_iter()
-        .map(|(c, t)| (c, Secret::new(t)))
-        .collect();
+    let target = Target::new(base_url, None, Some(Secret::new(token)), timeout, 4 << 20).unwrap();
+    let target = target.with_credentials(credentials());
     let ctx = Arc::new(RunContext {
         target,
         schemas,

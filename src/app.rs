@@ -21,7 +21,7 @@ use crate::report::{render_broken, render_outcome};
 use crate::runner::{RunContext, run_trial};
 use crate::schema::SchemaSet;
 use crate::selfcheck::{KillRow, kill_table, render_kill_table};
-use crate::target::{Secret, Target, install_crypto};
+use crate::target::{Secret, Target};
 
 /// Exit code: every trial passed.
 pub const EXIT_OK: u8 = 0;
@@ -219,52 +219,104 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
         );
         return Ok(if any_broken { EXIT_USAGE } else { EXIT_OK });
     }
-    install_crypto();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| AppError::Setup(format!("cannot start the async runtime: {e}")))?;
     if cli.coverage == Some(CoverageMode::Deviations) {
-        let trials: Vec<TrialSpec> = suite
-            .cases
-            .iter()
-            .filter_map(|c| match c {
-                LoadedCase::Ok(case) => Some(case.trials(cli.update_method)),
-                LoadedCase::Broken(_) => None,
-            })
-            .flatten()
-            .filter(|t| t.case.skip.is_none())
-            .collect();
-        let rows = runtime
-            .block_on(kill_table(
-                &trials,
-                &schemas,
-                &suite.principals,
-                Duration::from_secs(cli.timeout.min(5)),
-            ))
-            .map_err(|e| AppError::Setup(format!("cannot run the reference mock: {e}")))?;
-        print!("{}", render_kill_table(&rows));
+        let caught = run_deviations(&cli, &runtime, &schemas, &suite)?;
         return Ok(if any_broken {
             EXIT_USAGE
-        } else if rows.iter().all(KillRow::verdict_ok) {
+        } else if caught {
             EXIT_OK
         } else {
             EXIT_NONCONFORMANT
         });
     }
     let listing = cli.harness.list;
-    // The embedded default: our own mock, in-process, with a token of its own.
+    let (target, _mock) = connect(&cli, &runtime, listing)?;
+    let ctx = Arc::new(RunContext {
+        target,
+        schemas,
+        principals: suite.principals.clone(),
+    });
+    let results: Results = Arc::default();
+    let trials = build_trials(&cli, &suite, &ctx, runtime.handle(), &results, listing);
+    let conclusion = libtest_mimic::run(&cli.harness, trials);
+    let results = results
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if cli.coverage == Some(CoverageMode::Run) && !listing {
+        println!();
+        print!(
+            "{}",
+            render_coverage(&coverage(&suite, cli.update_method), Some(&results))
+        );
+    }
+    let code = if any_broken {
+        EXIT_USAGE
+    } else if results.values().any(|r| *r == TrialResult::Error) {
+        EXIT_UNREACHABLE
+    } else if results.values().any(|r| *r == TrialResult::Fail) || conclusion.has_failed() {
+        EXIT_NONCONFORMANT
+    } else {
+        EXIT_OK
+    };
+    Ok(code)
+}
+
+/// Each trial's result by name, filled in as trials end.
+type Results = Arc<Mutex<BTreeMap<String, TrialResult>>>;
+
+fn record(results: &Results, name: &str, result: TrialResult) {
+    results
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(name.to_string(), result);
+}
+
+/// `--coverage=deviations`: the kill table; true when the faithful mock passed and every
+/// deviation was caught.
+fn run_deviations(
+    cli: &Cli,
+    runtime: &tokio::runtime::Runtime,
+    schemas: &Arc<SchemaSet>,
+    suite: &Suite,
+) -> Result<bool, AppError> {
+    let trials: Vec<TrialSpec> = suite
+        .trials(cli.update_method)
+        .into_iter()
+        .filter(|t| t.case.skip.is_none())
+        .collect();
+    let rows = runtime
+        .block_on(kill_table(
+            &trials,
+            schemas,
+            &suite.principals,
+            Duration::from_secs(cli.timeout.min(5)),
+        ))
+        .map_err(|e| AppError::Setup(format!("cannot run the reference mock: {e}")))?;
+    print!("{}", render_kill_table(&rows));
+    Ok(rows.iter().all(KillRow::verdict_ok))
+}
+
+/// The target the flags name — or, without `--base-url`, the embedded reference mock,
+/// started in-process with a token of its own and one of each restricted credential.
+fn connect(
+    cli: &Cli,
+    runtime: &tokio::runtime::Runtime,
+    listing: bool,
+) -> Result<(Target, Option<MockServer>), AppError> {
     let given: Vec<(Credential, String)> = cli
         .credentials
         .iter()
         .map(|c| (c.credential, c.token.clone()))
         .collect();
-    let (base_url, token, credentials, _mock) = match (&cli.base_url, listing) {
+    let (base_url, token, credentials, mock) = match (&cli.base_url, listing) {
         (Some(url), _) => (url.clone(), cli.token.clone(), given, None),
         (None, true) => ("http://127.0.0.1:0/beta".to_string(), None, given, None),
         (None, false) => {
-            // The embedded mock gets a token of its own and one of each restricted kind.
             let fresh = || uuid::Uuid::new_v4().to_string();
             let token = cli.token.clone().unwrap_or_else(fresh);
             let credentials: Vec<(Credential, String)> = Credential::ALL
@@ -292,96 +344,74 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
         Duration::from_secs(cli.timeout),
         cli.max_response_bytes,
     )
-    .map_err(|e| AppError::Usage(e.to_string()))?;
-    let target = target.with_credentials(credentials);
-    let ctx = Arc::new(RunContext {
-        target,
-        schemas,
-        principals: suite.principals.clone(),
-    });
+    .map_err(|e| AppError::Usage(e.to_string()))?
+    .with_credentials(credentials);
+    Ok((target, mock))
+}
+
+/// One libtest-mimic trial per case × matrix row × method; a broken case file is one failing
+/// trial; a case needing a credential the target lacks is ignored with the reason.
+fn build_trials(
+    cli: &Cli,
+    suite: &Suite,
+    ctx: &Arc<RunContext>,
+    handle: &tokio::runtime::Handle,
+    results: &Results,
+    listing: bool,
+) -> Vec<Trial> {
     let rules = Arc::new(suite.rules.clone());
-    let results: Arc<Mutex<BTreeMap<String, TrialResult>>> = Arc::default();
-    let handle = runtime.handle().clone();
     let mut trials = Vec::new();
     for loaded in &suite.cases {
-        match loaded {
+        let case = match loaded {
             LoadedCase::Broken(b) => {
                 let message = render_broken(b);
                 trials.push(Trial::test(b.id.clone(), move || {
                     Err(Failed::from(message))
                 }));
+                continue;
             }
-            LoadedCase::Ok(case) => {
-                for spec in case.trials(cli.update_method) {
-                    let skip = case.skip.clone().or_else(|| match case.when.auth {
-                        Auth::Credential(c)
-                            if !listing && !ctx.target.credentials.contains_key(&c) =>
-                        {
-                            Some(format!(
-                                "needs --credential {c}=TOKEN ({})",
-                                c.description()
-                            ))
-                        }
-                        _ => None,
-                    });
-                    if let Some(reason) = skip {
-                        let results = Arc::clone(&results);
-                        let name = spec.name.clone();
-                        trials.push(Trial::ignorable_test(spec.name.clone(), move || {
-                            results
-                                .lock()
-                                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                                .insert(name, TrialResult::Skip);
-                            Ok(Completion::ignored_with(reason))
-                        }));
-                        continue;
-                    }
-                    let ctx = Arc::clone(&ctx);
-                    let rules = Arc::clone(&rules);
-                    let results = Arc::clone(&results);
-                    let handle = handle.clone();
-                    trials.push(Trial::test(spec.name.clone(), move || {
-                        let outcome = handle.block_on(run_trial(&ctx, &spec));
-                        let result = match (&outcome.verdict, outcome.cleanup.is_empty()) {
-                            (Verdict::Pass, true) => TrialResult::Pass,
-                            (Verdict::Fail(_), _) => TrialResult::Fail,
-                            _ => TrialResult::Error,
-                        };
-                        results
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .insert(spec.name.clone(), result);
-                        if result == TrialResult::Pass {
-                            return Ok(());
-                        }
-                        let redact = |s: &str| ctx.target.redact(s);
-                        Err(Failed::from(render_outcome(
-                            &spec, &outcome, &rules, &redact,
-                        )))
-                    }));
+            LoadedCase::Ok(case) => case,
+        };
+        for spec in case.trials(cli.update_method) {
+            let skip = case.skip.clone().or_else(|| match case.when.auth {
+                Auth::Credential(c) if !listing && !ctx.target.credentials.contains_key(&c) => {
+                    Some(format!(
+                        "needs --credential {c}=TOKEN ({})",
+                        c.description()
+                    ))
                 }
+                _ => None,
+            });
+            if let Some(reason) = skip {
+                let results = Arc::clone(results);
+                let name = spec.name.clone();
+                trials.push(Trial::ignorable_test(spec.name.clone(), move || {
+                    record(&results, &name, TrialResult::Skip);
+                    Ok(Completion::ignored_with(reason))
+                }));
+                continue;
             }
+            let ctx = Arc::clone(ctx);
+            let rules = Arc::clone(&rules);
+            let results = Arc::clone(results);
+            let handle = handle.clone();
+            trials.push(Trial::test(spec.name.clone(), move || {
+                let outcome = handle.block_on(run_trial(&ctx, &spec));
+                let result = match (&outcome.verdict, outcome.cleanup.is_empty()) {
+                    (Verdict::Pass, true) => TrialResult::Pass,
+                    (Verdict::Fail(_), _) => TrialResult::Fail,
+                    _ => TrialResult::Error,
+                };
+                record(&results, &spec.name, result);
+                if result == TrialResult::Pass {
+                    return Ok(());
+                }
+                let redact = |s: &str| ctx.target.redact(s);
+                Err(Failed::from(render_outcome(
+                    &spec, &outcome, &rules, &redact,
+                )))
+            }));
         }
     }
-    let conclusion = libtest_mimic::run(&cli.harness, trials);
-    let results = results
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if cli.coverage == Some(CoverageMode::Run) && !listing {
-        println!();
-        print!(
-            "{}",
-            render_coverage(&coverage(&suite, cli.update_method), Some(&results))
-        );
-    }
-    let code = if any_broken {
-        EXIT_USAGE
-    } else if results.values().any(|r| *r == TrialResult::Error) {
-        EXIT_UNREACHABLE
-    } else if results.values().any(|r| *r == TrialResult::Fail) || conclusion.has_failed() {
-        EXIT_NONCONFORMANT
-    } else {
-        EXIT_OK
-    };
-    Ok(code)
+    trials
 }

@@ -35,6 +35,20 @@ pub struct Suite {
     pub cases: Vec<LoadedCase>,
 }
 
+impl Suite {
+    /// Every trial of the loaded cases for an update method, in case order.
+    pub fn trials(&self, update: crate::case::UpdateMethod) -> Vec<crate::case::TrialSpec> {
+        self.cases
+            .iter()
+            .filter_map(|c| match c {
+                LoadedCase::Ok(case) => Some(case.trials(update)),
+                LoadedCase::Broken(_) => None,
+            })
+            .flatten()
+            .collect()
+    }
+}
+
 /// One case file's outcome of loading.
 #[derive(Debug)]
 pub enum LoadedCase {

@@ -18,7 +18,7 @@ use super::store::{Refusal, apply_update};
 use crate::credential::Credential;
 
 /// How long the lost-updates deviation waits between reading and writing.
-const RACE_WINDOW: Duration = Duration::from_millis(50);
+const RACE_WINDOW: Duration = Duration::from_millis(200);
 
 pub(super) async fn update(
     State(state): State<Shared>,

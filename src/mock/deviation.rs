@@ -94,6 +94,8 @@ deviations! {
     OkForUnknownIds = "ok-for-unknown-ids", "unknown-ids-not-found", "an unknown definition or instance is answered with 200";
     /// An instance is found whatever definition the path names.
     IgnoreDefinitionInPath = "ignore-definition-in-path", "unknown-ids-not-found", "an instance is found under any definition id";
+    /// Responses carry no request-id / client-request-id headers.
+    NoRequestIds = "no-request-ids", "responses-carry-request-ids", "responses carry no request-id or client-request-id";
     /// Malformed JSON is answered with 500.
     MalformedJson500 = "malformed-json-500", "malformed-json-bad-request", "a malformed JSON body is answered with 500";
     /// Read-modify-write without a lock: concurrent additions are lost.

@@ -127,6 +127,9 @@ async fn request_ids(State(state): State<Shared>, mut req: Request, next: Next) 
         )
             .into_response();
     }
+    if state.has(Deviation::NoRequestIds) {
+        return resp;
+    }
     let headers = resp.headers_mut();
     for (name, value) in [
         ("request-id", &ids.request_id),

@@ -98,7 +98,7 @@ pub struct Cli {
         hide_env_values = true,
         value_name = "NAME=TOKEN"
     )]
-    pub credentials: Vec<CredentialArg>,
+    pub credentials: Vec<String>,
     /// The method for cases that do not name one: put (the page's HTTP section), patch (the
     /// SDKs), or both.
     #[arg(long, value_enum, default_value = "put", value_name = "METHOD")]
@@ -276,6 +276,20 @@ fn record(results: &Results, name: &str, result: TrialResult) {
         .insert(name.to_string(), result);
 }
 
+/// Parses `--credential NAME=TOKEN` values; errors never repeat the token.
+fn parse_credentials(raw: &[String]) -> Result<Vec<CredentialArg>, AppError> {
+    raw.iter()
+        .map(|r| {
+            r.parse::<CredentialArg>().map_err(|e| {
+                let shown = r
+                    .split_once('=')
+                    .map_or("…".to_string(), |(n, _)| format!("{n}=…"));
+                AppError::Usage(format!("invalid --credential `{shown}`: {e}"))
+            })
+        })
+        .collect()
+}
+
 /// `--coverage=deviations`: the kill table; true when the faithful mock passed and every
 /// deviation was caught.
 fn run_deviations(
@@ -308,10 +322,9 @@ fn connect(
     runtime: &tokio::runtime::Runtime,
     listing: bool,
 ) -> Result<(Target, Option<MockServer>), AppError> {
-    let given: Vec<(Credential, String)> = cli
-        .credentials
-        .iter()
-        .map(|c| (c.credential, c.token.clone()))
+    let given: Vec<(Credential, String)> = parse_credentials(&cli.credentials)?
+        .into_iter()
+        .map(|c| (c.credential, c.token))
         .collect();
     let (base_url, token, credentials, mock) = match (&cli.base_url, listing) {
         (Some(url), _) => (url.clone(), cli.token.clone(), given, None),

@@ -220,3 +220,20 @@ fn mock_lists_its_deviations() {
     let out = run_with_deadline(Command::new(MOCK).args(["--deviation", "nope"]), DEADLINE);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+#[rstest]
+#[case(RUNNER, "nope=SECRETVALUE123")]
+#[case(RUNNER, "SECRETVALUE123")]
+#[case(RUNNER, "roleless=")]
+#[case(MOCK, "nope=SECRETVALUE123")]
+#[case(MOCK, "SECRETVALUE123")]
+fn bad_credentials_are_usage_errors_that_do_not_repeat_the_token(
+    #[case] bin: &str,
+    #[case] arg: &str,
+) {
+    let out = run_with_deadline(Command::new(bin).args(["--credential", arg]), DEADLINE);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("--credential"), "{t}");
+    assert!(!t.contains("SECRETVALUE123"), "{t}");
+}

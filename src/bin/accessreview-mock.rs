@@ -29,7 +29,7 @@ struct Cli {
         hide_env_values = true,
         value_name = "NAME=TOKEN"
     )]
-    credentials: Vec<CredentialArg>,
+    credentials: Vec<String>,
     /// Run with one deliberate bug (see --list-deviations).
     #[arg(long, value_name = "NAME")]
     deviation: Option<Deviation>,
@@ -40,6 +40,20 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let mut credentials = Vec::new();
+    for raw in &cli.credentials {
+        match raw.parse::<CredentialArg>() {
+            Ok(c) => credentials.push((c.credential, c.token)),
+            Err(e) => {
+                // The value may be a secret: name only the part before `=`.
+                let shown = raw
+                    .split_once('=')
+                    .map_or("…".to_string(), |(n, _)| format!("{n}=…"));
+                eprintln!("error: invalid --credential `{shown}`: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     if cli.list_deviations {
         for d in Deviation::ALL {
             println!(
@@ -64,11 +78,7 @@ fn main() -> ExitCode {
     runtime.block_on(async {
         let options = MockOptions {
             token: cli.token,
-            credentials: cli
-                .credentials
-                .into_iter()
-                .map(|c| (c.credential, c.token))
-                .collect(),
+            credentials,
             deviation: cli.deviation,
         };
         let server = match MockServer::start(&cli.listen, options).await {

@@ -72,6 +72,18 @@ async fn a_failure_message_names_the_broken_rule_with_its_text() {
         "{text}"
     );
     assert!(text.contains("status: expected 409, got 200"), "{text}");
+    // The exchange: the request sent (method, URL, body) and the status and body received.
+    assert!(text.contains("request:\n  PUT http://127.0.0.1:"), "{text}");
+    assert!(text.contains("Authorization: Bearer <redacted>"), "{text}");
+    assert!(
+        text.contains("\"fallbackReviewers\":[{\"query\":\"/users/"),
+        "{text}"
+    );
+    assert!(text.contains("response:\n  status 200"), "{text}");
+    assert!(
+        text.contains("\"@odata.context\""),
+        "the body received is shown: {text}"
+    );
     assert!(text.contains("https://learn.microsoft.com/en-us/graph/api/accessreviewinstance-update?view=graph-rest-beta"), "{text}");
 }
 

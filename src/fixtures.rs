@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use crate::matching::clip;
 use crate::target::{HttpRequest, Target, TransportError};
 
 /// Why seeding or cleaning up failed.
@@ -35,12 +36,7 @@ pub struct Seeded {
 }
 
 fn cut(body: &[u8]) -> String {
-    let s = String::from_utf8_lossy(body);
-    if s.chars().count() > 500 {
-        format!("{}…", s.chars().take(500).collect::<String>())
-    } else {
-        s.into_owned()
-    }
+    clip(&String::from_utf8_lossy(body), 500)
 }
 
 /// Seeds one definition with its instances.

@@ -498,7 +498,7 @@ impl LoadContext<'_> {
             for e in t.exprs() {
                 let problem = match e {
                     Expr::Id(_) | Expr::Given(_) if in_given => Some((
-                        format!("`{}` cannot be used in given", show_expr(e)),
+                        format!("`${{{e}}}` cannot be used in given"),
                         "ids exist only after seeding; use them in when and then".to_string(),
                     )),
                     Expr::Id(n) if !symbols.contains(n.as_str()) => Some((
@@ -581,16 +581,6 @@ fn parse_status(v: &Value) -> Option<StatusExpectation> {
             _ => None,
         },
         _ => None,
-    }
-}
-
-fn show_expr(e: &Expr) -> String {
-    match e {
-        Expr::Id(n) => format!("${{{n}.id}}"),
-        Expr::Given(p) => format!("${{given.{}}}", p.join(".")),
-        Expr::Principal(n) => format!("${{principal.{n}}}"),
-        Expr::Matrix(k) => format!("${{matrix.{k}}}"),
-        Expr::New(l) => format!("${{new.{l}}}"),
     }
 }
 

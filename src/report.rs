@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use crate::case::TrialSpec;
 use crate::load::BrokenCase;
+use crate::matching::clip;
 use crate::outcome::{Exchange, Outcome, Verdict};
 use crate::rules::{Catalogue, RuleKind};
 
@@ -12,12 +13,7 @@ use crate::rules::{Catalogue, RuleKind};
 const BODY_LIMIT: usize = 2000;
 
 fn cut(text: &str) -> String {
-    if text.chars().count() > BODY_LIMIT {
-        let head: String = text.chars().take(BODY_LIMIT).collect();
-        format!("{head}… ({} bytes in all)", text.len())
-    } else {
-        text.to_string()
-    }
+    clip(text, BODY_LIMIT)
 }
 
 /// The message of a failed or errored trial. `redact` removes secrets from the whole text.

@@ -148,13 +148,16 @@ fn parse_expr(text: &str) -> Result<Expr, TemplateError> {
     })
 }
 
-fn describe(expr: &Expr) -> String {
-    match expr {
-        Expr::Id(n) => format!("{n}.id"),
-        Expr::Principal(n) => format!("principal.{n}"),
-        Expr::Matrix(k) => format!("matrix.{k}"),
-        Expr::New(l) => format!("new.{l}"),
-        Expr::Given(p) => format!("given.{}", p.join(".")),
+/// The expression as written, without `${…}` (e.g. `principal.alice`).
+impl std::fmt::Display for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expr::Id(n) => write!(f, "{n}.id"),
+            Expr::Principal(n) => write!(f, "principal.{n}"),
+            Expr::Matrix(k) => write!(f, "matrix.{k}"),
+            Expr::New(l) => write!(f, "new.{l}"),
+            Expr::Given(p) => write!(f, "given.{}", p.join(".")),
+        }
     }
 }
 
@@ -176,7 +179,7 @@ impl Bindings {
     /// Resolves one expression.
     pub fn lookup(&self, expr: &Expr) -> Result<Value, TemplateError> {
         let missing = |problem: String| TemplateError::Unresolved {
-            expr: describe(expr),
+            expr: expr.to_string(),
             problem,
         };
         match expr {

@@ -124,12 +124,14 @@ pub fn loosely_equal(a: Option<&Value>, b: Option<&Value>) -> bool {
 
 /// Compact JSON for messages, cut at 300 characters.
 pub fn show(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 300 {
-        let cut: String = s.chars().take(300).collect();
-        format!("{cut}… ({} bytes)", s.len())
-    } else {
-        s
+    clip(&v.to_string(), 300)
+}
+
+/// `text` cut to `max_chars` characters for a message, saying how long it was.
+pub fn clip(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((end, _)) => format!("{}… ({} bytes in all)", &text[..end], text.len()),
+        None => text.to_string(),
     }
 }
 

@@ -31,14 +31,8 @@ impl Matcher {
                 "$datetime" => Matcher::DateTime,
                 "$unchanged" => Matcher::Unchanged,
                 other => {
-                    let help = match did_you_mean(other, NAMED.into_iter().chain(KEYED)) {
-                        Some(s) => format!("did you mean `{s}`? ({})", valid_matchers()),
-                        None => format!(
-                            "{}; write `$${}` for a literal string",
-                            valid_matchers(),
-                            &other[1..]
-                        ),
-                    };
+                    let help =
+                        unknown_matcher_help(other, NAMED.into_iter().chain(KEYED), "string");
                     err(format!("unknown matcher `{other}`"), Some(help));
                     Matcher::Any
                 }
@@ -104,39 +98,22 @@ impl Matcher {
                             other => other,
                         }
                     }
-                    ("$regex" | "$query", _) => {
+                    ("$regex" | "$query" | "$exact" | "$ordered" | "$contains", _) => {
+                        let wants = match key.as_str() {
+                            "$exact" => "an object",
+                            "$ordered" | "$contains" => "an array",
+                            _ => "a string",
+                        };
                         errors.push(MatcherError {
                             pointer: arg_pointer,
-                            message: format!("`{key}` takes a string"),
-                            help: None,
-                        });
-                        Matcher::Any
-                    }
-                    ("$exact", _) => {
-                        errors.push(MatcherError {
-                            pointer: arg_pointer,
-                            message: "`$exact` takes an object".into(),
-                            help: None,
-                        });
-                        Matcher::Any
-                    }
-                    ("$ordered" | "$contains", _) => {
-                        errors.push(MatcherError {
-                            pointer: arg_pointer,
-                            message: format!("`{key}` takes an array"),
+                            message: format!("`{key}` takes {wants}"),
                             help: None,
                         });
                         Matcher::Any
                     }
                     (other, _) => {
-                        let help = match did_you_mean(other, KEYED.into_iter().chain(NAMED)) {
-                            Some(s) => format!("did you mean `{s}`? ({})", valid_matchers()),
-                            None => format!(
-                                "{}; write `$${}` for a literal key",
-                                valid_matchers(),
-                                &other[1..]
-                            ),
-                        };
+                        let help =
+                            unknown_matcher_help(other, KEYED.into_iter().chain(NAMED), "key");
                         errors.push(MatcherError {
                             pointer: format!("{pointer}/{}", crate::source::escape_pointer(other)),
                             message: format!("unknown matcher `{other}`"),
@@ -197,6 +174,23 @@ impl Matcher {
             },
             scalar => Matcher::Literal(scalar.clone()),
         }
+    }
+}
+
+/// Did-you-mean for an unknown matcher (closest of `candidates` first), or how to write a
+/// literal `what` (string or key) that starts with `$`.
+fn unknown_matcher_help<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    what: &str,
+) -> String {
+    match did_you_mean(name, candidates) {
+        Some(s) => format!("did you mean `{s}`? ({})", valid_matchers()),
+        None => format!(
+            "{}; write `$${}` for a literal {what}",
+            valid_matchers(),
+            &name[1..]
+        ),
     }
 }
 

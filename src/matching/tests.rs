@@ -99,6 +99,9 @@ fn unchanged_compares_with_before() {
 #[case(json!({"a": {"$regx": "x"}}), "/a/$regx", "unknown matcher `$regx`", Some("did you mean `$regex`?"))]
 #[case(json!({"$regex": "("}), "/$regex", "invalid regular expression", None)]
 #[case(json!({"$regex": 1}), "/$regex", "`$regex` takes a string", None)]
+#[case(json!({"$exact": [1]}), "/$exact", "`$exact` takes an object", None)]
+#[case(json!({"$ordered": {"a": 1}}), "/$ordered", "`$ordered` takes an array", None)]
+#[case(json!({"$query": 5}), "/$query", "`$query` takes a string", None)]
 #[case(json!({"$exact": {}, "b": 1}), "/$exact", "must be the only key", None)]
 #[case(json!("${nope}"), "/", "unknown template expression", None)]
 fn parse_errors(
@@ -117,4 +120,11 @@ fn parse_errors(
     if let Some(h) = help {
         assert!(e.help.as_deref().unwrap_or("").contains(h), "{e:?}");
     }
+}
+
+#[test]
+fn clip_cuts_at_a_character_boundary_and_says_how_long() {
+    assert_eq!(clip("héllo", 10), "héllo");
+    assert_eq!(clip("héllo", 2), "hé… (6 bytes in all)");
+    assert_eq!(clip("", 0), "");
 }

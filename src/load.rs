@@ -219,7 +219,7 @@ impl Problems<'_> {
 
 impl LoadContext<'_> {
     fn load_case(&self, f: &InputFile) -> Result<Case, Vec<Diagnostic>> {
-        let file = SourceFile::new(f.display.clone(), f.text.clone());
+        let file = Arc::new(SourceFile::new(f.display.clone(), f.text.clone()));
         let doc: Value = match serde_yaml::from_str(&f.text) {
             Ok(v) => v,
             Err(e) => return Err(vec![yaml_diagnostic(&file, &e)]),
@@ -254,7 +254,7 @@ impl LoadContext<'_> {
         if !p.list.is_empty() {
             return Err(p.list);
         }
-        let case = self.build(f, &doc, &mut p);
+        let case = self.build(f, Arc::clone(&file), &doc, &mut p);
         if p.list.is_empty() {
             Ok(case.expect("no problems means a case"))
         } else {
@@ -263,7 +263,13 @@ impl LoadContext<'_> {
     }
 
     /// Builds the model from a schema-valid document, reporting what the schema cannot see.
-    fn build(&self, f: &InputFile, doc: &Value, p: &mut Problems<'_>) -> Option<Case> {
+    fn build(
+        &self,
+        f: &InputFile,
+        source: Arc<SourceFile>,
+        doc: &Value,
+        p: &mut Problems<'_>,
+    ) -> Option<Case> {
         // Rules.
         let rules: Vec<String> = doc["rules"]
             .as_array()
@@ -543,7 +549,7 @@ impl LoadContext<'_> {
         }
         Some(Case {
             id: case_id(&f.rel),
-            source: Arc::new(SourceFile::new(f.display.clone(), f.text.clone())),
+            source,
             description: doc["description"].as_str().unwrap_or_default().to_string(),
             rules,
             skip: doc.get("skip").and_then(Value::as_str).map(str::to_string),

@@ -13,9 +13,9 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use crate::case::{Auth, TrialSpec, UpdateMethod};
 use crate::coverage::{TrialResult, coverage, render_coverage};
 use crate::credential::{Credential, CredentialArg};
+use crate::embedded::{Embedded, EmbeddedOptions};
 use crate::files::{self, EMBEDDED_CASES, EMBEDDED_SCHEMAS, InputFile};
 use crate::load::{LoadedCase, Suite, load_suite, parse_principals};
-use crate::mock::{MockOptions, MockServer};
 use crate::outcome::Verdict;
 use crate::report::{render_broken, render_outcome};
 use crate::runner::{RunContext, run_trial};
@@ -321,45 +321,41 @@ fn connect(
     cli: &Cli,
     runtime: &tokio::runtime::Runtime,
     listing: bool,
-) -> Result<(Target, Option<MockServer>), AppError> {
+) -> Result<(Target, Option<Embedded>), AppError> {
     let given: Vec<(Credential, String)> = parse_credentials(&cli.credentials)?
         .into_iter()
         .map(|c| (c.credential, c.token))
         .collect();
-    let (base_url, token, credentials, mock) = match (&cli.base_url, listing) {
-        (Some(url), _) => (url.clone(), cli.token.clone(), given, None),
-        (None, true) => ("http://127.0.0.1:0/beta".to_string(), None, given, None),
-        (None, false) => {
-            let fresh = || uuid::Uuid::new_v4().to_string();
-            let token = cli.token.clone().unwrap_or_else(fresh);
-            let credentials: Vec<(Credential, String)> = Credential::ALL
-                .iter()
-                .map(|c| {
-                    let given = given.iter().find(|(g, _)| g == c).map(|(_, t)| t.clone());
-                    (*c, given.unwrap_or_else(fresh))
-                })
-                .collect();
-            let options = MockOptions {
-                token: Some(token.clone()),
-                credentials: credentials.clone(),
-                deviation: None,
-            };
-            let mock = runtime
-                .block_on(MockServer::start("127.0.0.1:0", options))
-                .map_err(|e| AppError::Setup(format!("cannot start the embedded mock: {e}")))?;
-            (mock.base_url(), Some(token), credentials, Some(mock))
+    let timeout = Duration::from_secs(cli.timeout);
+    if cli.base_url.is_none() && !listing {
+        let mut options = EmbeddedOptions::fresh();
+        if let Some(t) = &cli.token {
+            options.token = t.clone();
         }
-    };
+        for (c, t) in &mut options.credentials {
+            if let Some((_, given)) = given.iter().find(|(g, _)| g == c) {
+                *t = given.clone();
+            }
+        }
+        options.timeout = timeout;
+        options.max_body = cli.max_response_bytes;
+        let embedded = runtime
+            .block_on(Embedded::start(options))
+            .map_err(|e| AppError::Setup(format!("cannot start the embedded mock: {e}")))?;
+        return Ok((embedded.target.clone(), Some(embedded)));
+    }
+    // Listing sends nothing: a placeholder address is enough.
+    let base_url = cli.base_url.as_deref().unwrap_or("http://127.0.0.1:0/beta");
     let target = Target::new(
-        &base_url,
+        base_url,
         cli.control_url.as_deref(),
-        token.map(Secret::new),
-        Duration::from_secs(cli.timeout),
+        cli.token.clone().map(Secret::new),
+        timeout,
         cli.max_response_bytes,
     )
     .map_err(|e| AppError::Usage(e.to_string()))?
-    .with_credentials(credentials);
-    Ok((target, mock))
+    .with_credentials(given);
+    Ok((target, None))
 }
 
 /// One libtest-mimic trial per case × matrix row × method; a broken case file is one failing

@@ -7,13 +7,14 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+use accessreview_mock::Deviation;
+
 use crate::case::TrialSpec;
 use crate::credential::Credential;
-use crate::mock::{Deviation, MockOptions, MockServer};
+use crate::embedded::{Embedded, EmbeddedOptions};
 use crate::outcome::{Outcome, Verdict};
 use crate::runner::{RunContext, run_all};
 use crate::schema::SchemaSet;
-use crate::target::{Secret, Target};
 
 const TOKEN: &str = "selfcheck-token-5f2c";
 
@@ -22,20 +23,43 @@ const TOKEN: &str = "selfcheck-token-5f2c";
 pub struct KillRow {
     /// The deviation (`None` for the faithful mock).
     pub deviation: Option<Deviation>,
-    /// The trials that failed (or errored).
+    /// The trials that failed (found the target not conformant).
     pub failing: Vec<String>,
+    /// The trials that could not run (an error is never a catch).
+    pub errored: Vec<String>,
     /// The rules cited by the failing trials.
     pub rules_named: BTreeSet<String>,
 }
 
 impl KillRow {
-    /// For a deviation: some failing trial names the rule it breaks. For the faithful mock:
-    /// nothing failed.
+    /// For a deviation: some *failing* trial names the rule it breaks (trials that errored
+    /// prove nothing). For the faithful mock: nothing failed and nothing errored.
     pub fn verdict_ok(&self) -> bool {
         match self.deviation {
             Some(d) => self.rules_named.contains(d.breaks()),
-            None => self.failing.is_empty(),
+            None => self.failing.is_empty() && self.errored.is_empty(),
         }
+    }
+
+    /// The row for one mock from its trials' outcomes.
+    pub fn from_results(deviation: Option<Deviation>, results: &[(TrialSpec, Outcome)]) -> KillRow {
+        let mut row = KillRow {
+            deviation,
+            failing: Vec::new(),
+            errored: Vec::new(),
+            rules_named: BTreeSet::new(),
+        };
+        for (spec, outcome) in results {
+            match outcome.verdict {
+                Verdict::Fail(_) => {
+                    row.failing.push(spec.name.clone());
+                    row.rules_named.extend(spec.case.rules.iter().cloned());
+                }
+                Verdict::Error(_) => row.errored.push(spec.name.clone()),
+                Verdict::Pass => {}
+            }
+        }
+        row
     }
 }
 
@@ -47,30 +71,19 @@ pub async fn run_against_mock(
     principals: &std::collections::HashMap<String, String>,
     timeout: Duration,
 ) -> std::io::Result<Vec<(TrialSpec, Outcome)>> {
-    let options = MockOptions {
-        token: Some(TOKEN.into()),
+    let embedded = Embedded::start(EmbeddedOptions {
+        token: TOKEN.into(),
         credentials: Credential::ALL
             .iter()
             .map(|c| (*c, format!("selfcheck-{c}-9d1e")))
             .collect(),
         deviation,
-    };
-    let mock = MockServer::start("127.0.0.1:0", options).await?;
-    let target = Target::new(
-        &mock.base_url(),
-        None,
-        Some(Secret::new(TOKEN)),
         timeout,
-        4 << 20,
-    )
-    .map_err(std::io::Error::other)?;
-    let target = target.with_credentials(
-        Credential::ALL
-            .iter()
-            .map(|c| (*c, format!("selfcheck-{c}-9d1e"))),
-    );
+        max_body: 4 << 20,
+    })
+    .await?;
     let ctx = Arc::new(RunContext {
-        target,
+        target: embedded.target.clone(),
         schemas: Arc::clone(schemas),
         principals: principals.clone(),
     });
@@ -88,19 +101,7 @@ pub async fn kill_table(
     let targets = std::iter::once(None).chain(Deviation::ALL.iter().copied().map(Some));
     for deviation in targets {
         let results = run_against_mock(deviation, trials, schemas, principals, timeout).await?;
-        let mut failing = Vec::new();
-        let mut rules_named = BTreeSet::new();
-        for (spec, outcome) in &results {
-            if matches!(outcome.verdict, Verdict::Fail(_) | Verdict::Error(_)) {
-                failing.push(spec.name.clone());
-                rules_named.extend(spec.case.rules.iter().cloned());
-            }
-        }
-        rows.push(KillRow {
-            deviation,
-            failing,
-            rules_named,
-        });
+        rows.push(KillRow::from_results(deviation, &results));
     }
     Ok(rows)
 }

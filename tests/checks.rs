@@ -9,10 +9,10 @@ use std::time::Duration;
 use accessreview_conformance::case::UpdateMethod;
 use accessreview_conformance::files::{EMBEDDED_CASES, InputFile, embedded};
 use accessreview_conformance::load::{LoadedCase, is_case_file, load_suite};
-use accessreview_conformance::mock::{MockOptions, MockServer};
 use accessreview_conformance::outcome::Verdict;
 use accessreview_conformance::runner::{RunContext, run_trial};
 use accessreview_conformance::target::{Secret, Target, install_crypto};
+use accessreview_mock::{MockOptions, MockServer};
 use common::shipped;
 use rstest::rstest;
 
@@ -96,7 +96,7 @@ async fn each_check_reports_its_own_finding(
         LoadedCase::Ok(c) => Arc::clone(c),
         LoadedCase::Broken(b) => panic!("{:?}", b.diagnostics),
     };
-    let mock = MockServer::start("127.0.0.1:0", MockOptions::default())
+    let mock = MockServer::start_with("127.0.0.1:0", MockOptions::default())
         .await
         .unwrap();
     let target = Target::new(
@@ -126,7 +126,7 @@ async fn each_check_reports_its_own_finding(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fixtures_are_deleted_after_every_trial() {
     install_crypto();
-    let mock = MockServer::start("127.0.0.1:0", common::mock_options("any-token", None))
+    let mock = MockServer::start_with("127.0.0.1:0", common::mock_options("any-token", None))
         .await
         .unwrap();
     let results = common::run_all(

@@ -211,26 +211,36 @@ fn libtest_filters_work() {
 
 #[test]
 fn mock_lists_its_deviations() {
-    let out = run_with_deadline(Command::new(MOCK).arg("--list-deviations"), DEADLINE);
+    let out = run_with_deadline(
+        Command::new(mock_binary()).arg("--list-deviations"),
+        DEADLINE,
+    );
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0));
-    for d in accessreview_conformance::mock::Deviation::ALL {
+    for d in accessreview_mock::Deviation::ALL {
         assert!(t.contains(d.name()), "{t}");
     }
-    let out = run_with_deadline(Command::new(MOCK).args(["--deviation", "nope"]), DEADLINE);
+    let out = run_with_deadline(
+        Command::new(mock_binary()).args(["--deviation", "nope"]),
+        DEADLINE,
+    );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
 
 #[rstest]
-#[case(RUNNER, "nope=SECRETVALUE123")]
-#[case(RUNNER, "SECRETVALUE123")]
-#[case(RUNNER, "roleless=")]
-#[case(MOCK, "nope=SECRETVALUE123")]
-#[case(MOCK, "SECRETVALUE123")]
+#[case("runner", "nope=SECRETVALUE123")]
+#[case("runner", "SECRETVALUE123")]
+#[case("runner", "roleless=")]
+#[case("mock", "nope=SECRETVALUE123")]
+#[case("mock", "SECRETVALUE123")]
 fn bad_credentials_are_usage_errors_that_do_not_repeat_the_token(
-    #[case] bin: &str,
+    #[case] which: &str,
     #[case] arg: &str,
 ) {
+    let bin = match which {
+        "mock" => mock_binary(),
+        _ => RUNNER.into(),
+    };
     let out = run_with_deadline(Command::new(bin).args(["--credential", arg]), DEADLINE);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(2), "{t}");

@@ -12,8 +12,8 @@ use accessreview_conformance::coverage::{
     TrialResult, coverage, render_coverage, uncovered_documented,
 };
 use accessreview_conformance::load::LoadedCase;
-use accessreview_conformance::mock::Deviation;
 use accessreview_conformance::rules::RuleKind;
+use accessreview_mock::Deviation;
 use common::*;
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/coverage.txt");

@@ -7,15 +7,15 @@ mod common;
 use std::time::{Duration, Instant};
 
 use accessreview_conformance::case::UpdateMethod;
-use accessreview_conformance::mock::{Deviation, MockServer};
 use accessreview_conformance::outcome::Verdict;
+use accessreview_mock::{Deviation, MockServer};
 use common::*;
 use rstest::rstest;
 
 const TOKEN: &str = "deviation-test-token";
 
 async fn start(deviation: Option<Deviation>) -> MockServer {
-    MockServer::start("127.0.0.1:0", mock_options(TOKEN, deviation))
+    MockServer::start_with("127.0.0.1:0", mock_options(TOKEN, deviation))
         .await
         .expect("mock starts")
 }

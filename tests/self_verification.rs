@@ -7,10 +7,14 @@ mod common;
 use std::time::Duration;
 
 use accessreview_conformance::case::UpdateMethod;
-use accessreview_conformance::mock::Deviation;
 use accessreview_conformance::outcome::Verdict;
 use accessreview_conformance::report::render_outcome;
-use accessreview_conformance::selfcheck::{kill_table, render_kill_table, run_against_mock};
+use accessreview_conformance::runner::{self, RunContext};
+use accessreview_conformance::selfcheck::{
+    KillRow, kill_table, render_kill_table, run_against_mock,
+};
+use accessreview_conformance::target::{Secret, Target};
+use accessreview_mock::Deviation;
 use common::{shipped, trials};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,4 +127,48 @@ async fn the_concurrency_case_never_passes_on_lost_updates_and_always_on_the_fai
             "run {run}: the faithful mock failed the concurrency case"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deviation_that_only_makes_trials_error_is_not_counted_as_caught() {
+    let (schemas, suite) = shipped();
+    let specs = trials(&suite, UpdateMethod::Put);
+    // A deliberately broken transport: nothing listens where the target points.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let target = Target::new(
+        &format!("http://{addr}/beta"),
+        None,
+        Some(Secret::new("broken-transport-token")),
+        Duration::from_secs(2),
+        1 << 20,
+    )
+    .unwrap()
+    .with_credentials(common::credentials());
+    let ctx = std::sync::Arc::new(RunContext {
+        target,
+        schemas,
+        principals: suite.principals.clone(),
+    });
+    let results = runner::run_all(ctx, &specs).await;
+    assert!(
+        results
+            .iter()
+            .all(|(_, o)| matches!(o.verdict, Verdict::Error(_))),
+        "every trial errors on a broken transport"
+    );
+    for d in Deviation::ALL {
+        let row = KillRow::from_results(Some(*d), &results);
+        assert!(row.failing.is_empty() && row.rules_named.is_empty(), "{d}");
+        assert_eq!(row.errored.len(), specs.len(), "{d}");
+        assert!(!row.verdict_ok(), "{d}: errors counted as a catch");
+    }
+    let faithful = KillRow::from_results(None, &results);
+    assert!(!faithful.verdict_ok(), "a run that errors is not clean");
+    let table = render_kill_table(&[
+        faithful,
+        KillRow::from_results(Some(Deviation::Hang), &results),
+    ]);
+    assert!(table.contains("NOT caught: hang"), "{table}");
 }

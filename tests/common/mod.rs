@@ -27,17 +27,48 @@ pub fn credentials() -> Vec<(Credential, String)> {
 /// Mock options with a token, the restricted credentials, and a deviation.
 pub fn mock_options(
     token: &str,
-    deviation: Option<accessreview_conformance::mock::Deviation>,
-) -> accessreview_conformance::mock::MockOptions {
-    accessreview_conformance::mock::MockOptions {
+    deviation: Option<accessreview_mock::Deviation>,
+) -> accessreview_mock::MockOptions {
+    accessreview_mock::MockOptions {
         token: Some(token.to_string()),
-        credentials: credentials(),
+        credentials: credentials()
+            .into_iter()
+            .map(|(c, t)| (c.name().parse().expect("the mock names it alike"), t))
+            .collect(),
         deviation,
     }
 }
 
 pub const RUNNER: &str = env!("CARGO_BIN_EXE_accessreview-conformance");
-pub const MOCK: &str = env!("CARGO_BIN_EXE_accessreview-mock");
+/// The `accessreview-mock` binary of the workspace's mock crate: beside the runner's binary
+/// (cargo builds it when the workspace's tests are built), or built on demand.
+pub fn mock_binary() -> std::path::PathBuf {
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = std::path::Path::new(RUNNER)
+                .parent()
+                .expect("the runner binary has a folder");
+            let path = dir.join(format!("accessreview-mock{}", std::env::consts::EXE_SUFFIX));
+            if !path.exists() {
+                let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+                let status = Command::new(cargo)
+                    .args([
+                        "build",
+                        "-p",
+                        "accessreview-mock",
+                        "--bin",
+                        "accessreview-mock",
+                    ])
+                    .current_dir(env!("CARGO_MANIFEST_DIR"))
+                    .status()
+                    .expect("cargo runs");
+                assert!(status.success(), "cannot build accessreview-mock");
+            }
+            path
+        })
+        .clone()
+}
 
 /// The shipped cases and schemas, as the runner loads them by default.
 pub fn shipped() -> (Arc<accessreview_conformance::schema::SchemaSet>, Suite) {
@@ -87,7 +118,7 @@ impl Drop for MockProcess {
 
 /// Starts `accessreview-mock` and reads the base URL from its first line (with a deadline).
 pub fn spawn_mock(args: &[&str]) -> MockProcess {
-    let mut child = Command::new(MOCK)
+    let mut child = Command::new(mock_binary())
         .args(["--listen", "127.0.0.1:0"])
         .args(args)
         .stdout(Stdio::piped())

@@ -1,5 +1,6 @@
-//! Deliberate bugs the reference mock can be started with, to prove that the suite catches
-//! them: at least one per rule of the catalogue, and the mistakes mock authors actually make.
+//! Deliberate bugs the reference mock can be started with, to prove that a conformance suite
+//! catches them: at least one per rule of the API page, and the mistakes mock authors actually
+//! make. This module only names them; [`crate::fault`] says how each one lies.
 
 use std::fmt;
 use std::str::FromStr;
@@ -22,7 +23,7 @@ macro_rules! deviations {
                 match self { $( Deviation::$variant => $name, )+ }
             }
 
-            /// The id of the rule (in `cases/rules.yaml`) the deviation breaks.
+            /// The id of the rule the deviation breaks (as the suite's `cases/rules.yaml` names it).
             pub fn breaks(self) -> &'static str {
                 match self { $( Deviation::$variant => $rule, )+ }
             }

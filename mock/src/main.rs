@@ -3,8 +3,8 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use accessreview_conformance::credential::CredentialArg;
-use accessreview_conformance::mock::{Deviation, MockOptions, MockServer};
+use accessreview_mock::credential::parse_credential;
+use accessreview_mock::{Deviation, MockOptions, MockServer};
 use clap::Parser;
 
 /// The reference mock of Update accessReviewInstance, with the fixture control protocol.
@@ -42,8 +42,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut credentials = Vec::new();
     for raw in &cli.credentials {
-        match raw.parse::<CredentialArg>() {
-            Ok(c) => credentials.push((c.credential, c.token)),
+        match parse_credential(raw) {
+            Ok(c) => credentials.push(c),
             Err(e) => {
                 // The value may be a secret: name only the part before `=`.
                 let shown = raw
@@ -81,7 +81,7 @@ fn main() -> ExitCode {
             credentials,
             deviation: cli.deviation,
         };
-        let server = match MockServer::start(&cli.listen, options).await {
+        let server = match MockServer::start_with(&cli.listen, options).await {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("error: cannot listen on {}: {e}", cli.listen);

@@ -1,0 +1,54 @@
+//! Who is calling: `Authorization: Bearer …` checked against the mock's tokens, and the rule
+//! that restricted callers may read but not update.
+
+use axum::http::{HeaderMap, header};
+
+use crate::credential::Restricted;
+use crate::refusal::{Refusal, Why};
+
+/// What a request is allowed to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Privilege {
+    /// AccessReview.ReadWrite.All (and, delegated, a supported role).
+    ReadWrite,
+    /// Authenticated with a restricted credential.
+    Restricted(Restricted),
+}
+
+/// The tokens a mock accepts.
+#[derive(Clone, Debug, Default)]
+pub struct Tokens {
+    /// The only full-privilege token; `None` accepts any non-empty bearer token.
+    pub token: Option<String>,
+    /// Restricted tokens.
+    pub restricted: Vec<(Restricted, String)>,
+}
+
+/// Checks `Authorization: Bearer …`: 401 without a usable token.
+pub fn authenticate(tokens: &Tokens, headers: &HeaderMap) -> Result<Privilege, Refusal> {
+    let unauthenticated = |m: &str| Refusal::new(Why::Unauthenticated, m);
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unauthenticated("Access token is empty."))?;
+    if let Some((c, _)) = tokens.restricted.iter().find(|(_, t)| t == token) {
+        return Ok(Privilege::Restricted(*c));
+    }
+    match &tokens.token {
+        Some(expected) if expected != token => {
+            Err(unauthenticated("Access token validation failure."))
+        }
+        _ => Ok(Privilege::ReadWrite),
+    }
+}
+
+/// "AccessReview.ReadWrite.All, a supported role, not a personal account": 403 otherwise.
+pub fn may_update(privilege: Privilege) -> Result<(), Refusal> {
+    match privilege {
+        Privilege::ReadWrite => Ok(()),
+        Privilege::Restricted(c) => Err(Refusal::new(Why::Forbidden, c.refusal_message())),
+    }
+}

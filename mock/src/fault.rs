@@ -1,0 +1,482 @@
+//! How each [`Deviation`] lies: hooks the HTTP glue calls at fixed points around the faithful
+//! core ([`crate::spec`], [`crate::auth`], [`crate::store`]). Without a deviation every hook
+//! is the identity, so the faithful path is exactly the core; reading one arm here tells you
+//! exactly what one deviation changes (before, instead of, or after a faithful step).
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::auth::{self, Privilege};
+use crate::deviation::Deviation;
+use crate::refusal::{Refusal, Why};
+use crate::respond::{RequestIds, json_response, with_context};
+use crate::spec::{self, Object, UPDATABLE};
+use crate::store::Store;
+
+/// How long the lost-updates deviation waits between reading and writing.
+const RACE_WINDOW: Duration = Duration::from_millis(200);
+
+/// The hooks of one (or no) deviation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Faults(pub Option<Deviation>);
+
+impl Faults {
+    fn is(self, d: Deviation) -> bool {
+        self.0 == Some(d)
+    }
+
+    /// Before anything: a method the deviation refuses.
+    pub fn method(self, method: &Method) -> Result<(), Refusal> {
+        let refused = (self.is(Deviation::RejectPatch) && method == Method::PATCH)
+            || (self.is(Deviation::RejectPut) && method == Method::PUT);
+        if refused {
+            return Err(Refusal::new(
+                Why::MethodNotAllowed,
+                format!("The HTTP method '{method}' is not allowed."),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Instead of authentication, when the deviation skips it.
+    pub fn authenticate(
+        self,
+        faithful: impl FnOnce() -> Result<Privilege, Refusal>,
+    ) -> Result<Privilege, Refusal> {
+        if self.is(Deviation::NoAuthCheck) {
+            return Ok(Privilege::ReadWrite);
+        }
+        faithful()
+    }
+
+    /// The update permission check, skipped for the restricted caller the deviation lets in.
+    pub fn may_update(self, privilege: Privilege) -> Result<(), Refusal> {
+        use crate::credential::Restricted as R;
+        let let_in = match privilege {
+            Privilege::Restricted(R::Unprivileged) => self.is(Deviation::NoPermissionCheck),
+            Privilege::Restricted(R::Roleless) => self.is(Deviation::NoRoleCheck),
+            Privilege::Restricted(R::PersonalAccount) => self.is(Deviation::AcceptPersonalAccounts),
+            Privilege::ReadWrite => false,
+        };
+        if let_in {
+            return Ok(());
+        }
+        auth::may_update(privilege)
+    }
+
+    /// The definition the addressed instance is served under (404 when the path names no
+    /// instance); with `ignore-definition-in-path`, whichever definition holds it.
+    pub fn locate(
+        self,
+        store: &Store,
+        definition: &str,
+        instance: &str,
+    ) -> Result<String, Refusal> {
+        match store.instance(definition, instance) {
+            Ok(_) => Ok(definition.to_string()),
+            Err(e) if self.is(Deviation::IgnoreDefinitionInPath) => {
+                store.holder_of(instance).map(str::to_string).ok_or(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// After a 404 for the addressed instance: the made-up instance `ok-for-unknown-ids`
+    /// answers with instead.
+    pub fn unknown_instance(self, instance: &str) -> Option<Object> {
+        if !self.is(Deviation::OkForUnknownIds) {
+            return None;
+        }
+        let mut made_up = Object::new();
+        made_up.insert("id".into(), Value::String(instance.to_string()));
+        made_up.insert("status".into(), Value::String("InProgress".into()));
+        Some(made_up)
+    }
+
+    /// After the Content-Type check.
+    pub fn content_type(self, faithful: Result<(), Refusal>) -> Result<(), Refusal> {
+        if self.is(Deviation::IgnoreContentType) {
+            return Ok(());
+        }
+        faithful
+    }
+
+    /// After JSON parsing: malformed JSON as a server error.
+    pub fn json(self, faithful: Result<Value, Refusal>) -> Result<Value, Refusal> {
+        match faithful {
+            Err(r) if self.is(Deviation::MalformedJson500) => {
+                Err(r.with_status(500, Some("generalException")))
+            }
+            other => other,
+        }
+    }
+
+    /// The update transaction: read the instance, apply the rules, write — under the store's
+    /// lock (or, with `lost-updates`, read and write apart with a wait between).
+    pub async fn update(
+        self,
+        store: &Mutex<Store>,
+        definition: &str,
+        instance: &str,
+        body: &Value,
+    ) -> Result<Object, Refusal> {
+        if self.is(Deviation::LostUpdates) {
+            let current = lock(store).instance(definition, instance)?.clone();
+            tokio::time::sleep(RACE_WINDOW).await;
+            let updated = spec::update(&current, body)?;
+            lock(store).put_instance(definition, updated.clone());
+            return Ok(updated);
+        }
+        let mut store = lock(store);
+        let current = store.instance(definition, instance)?.clone();
+        match self.rules(&current, body) {
+            Ok(updated) => Ok(self.commit(&mut store, definition, &current, updated)),
+            Err(refusal) => {
+                self.refused(&mut store, definition, &current, body);
+                Err(refusal)
+            }
+        }
+    }
+
+    /// The rules of the page ([`spec::update`]) with the deviation's changes around them.
+    fn rules(self, current: &Object, body: &Value) -> Result<Object, Refusal> {
+        let Some(d) = self.0 else {
+            return spec::update(current, body);
+        };
+        let conflict = |m: &str| Refusal::new(Why::FallbackReviewerRemoved, m);
+        // Before: what the rules are shown.
+        let mut shown_current = current.clone();
+        let mut shown_body = body.clone();
+        match d {
+            Deviation::AcceptMissingScope => {
+                if let Some(b) = shown_body.as_object_mut()
+                    && !b.get("scope").is_some_and(Value::is_object)
+                {
+                    let scope = current.get("scope").cloned().unwrap_or_default();
+                    b.insert("scope".into(), scope);
+                }
+            }
+            Deviation::UpdateAnyStatus => {
+                shown_current.insert("status".into(), spec::UPDATABLE_STATUS.into());
+            }
+            Deviation::AcceptFallbackRemoval if body.get("fallbackReviewers").is_some() => {
+                shown_current.insert("fallbackReviewers".into(), Value::Array(Vec::new()));
+            }
+            _ => {}
+        }
+        // Instead: refusals of well-formed bodies (with scope) that the page allows.
+        let well_formed = spec::well_formed(body).is_ok_and(|b| spec::require_scope(b).is_ok());
+        match d {
+            Deviation::RejectODataType if well_formed && carries_odata_type(body) => {
+                return Err(Refusal::new(
+                    Why::InvalidBody,
+                    "@odata.type is not allowed here.",
+                ));
+            }
+            Deviation::RejectMembershipsScope
+                if well_formed
+                    && body
+                        .pointer("/scope/@odata.type")
+                        .and_then(Value::as_str)
+                        .is_some_and(|t| t.ends_with("principalResourceMembershipsScope")) =>
+            {
+                return Err(Refusal::new(
+                    Why::InvalidBody,
+                    "This scope type is not supported.",
+                ));
+            }
+            _ => {}
+        }
+        let result = spec::update(&shown_current, &shown_body);
+        // After: what becomes of the answer.
+        let mut updated = match (d, result) {
+            (Deviation::RemovalWrongStatus, Err(r)) if r.why == Why::FallbackReviewerRemoved => {
+                return Err(r.with_status(400, None));
+            }
+            (_, Err(r)) => return Err(r),
+            (_, Ok(u)) => u,
+        };
+        let carries = |k: &str| body.get(k).is_some();
+        match d {
+            Deviation::UpdateAnyStatus => {
+                if let Some(s) = current.get("status") {
+                    updated.insert("status".into(), s.clone());
+                }
+            }
+            Deviation::ReviewersAddOnly => {
+                if let Some(missing) =
+                    spec::first_missing(current.get("reviewers"), body.get("reviewers"))
+                {
+                    return Err(conflict(&format!(
+                        "Existing reviewers cannot be removed: {missing} is missing."
+                    )));
+                }
+            }
+            Deviation::RejectFallbackAdditions => {
+                let added = spec::first_missing(
+                    body.get("fallbackReviewers"),
+                    current.get("fallbackReviewers"),
+                );
+                if added.is_some() {
+                    return Err(conflict("Fallback reviewers cannot be changed."));
+                }
+            }
+            Deviation::ApplyBodyScope if carries("scope") => {
+                updated.insert("scope".into(), body["scope"].clone());
+            }
+            Deviation::ApplyReadOnlyProperties => {
+                for k in ["status", "startDateTime", "endDateTime", "errors"] {
+                    if let Some(v) = body.get(k) {
+                        updated.insert(k.into(), v.clone());
+                    }
+                }
+            }
+            Deviation::OmittedListsCleared => {
+                for k in UPDATABLE {
+                    if !carries(k) {
+                        updated.insert(k.into(), Value::Array(Vec::new()));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(updated)
+    }
+
+    /// After the rules accepted an update: store it (faithfully, only the instance) and
+    /// return the instance to answer with.
+    fn commit(
+        self,
+        store: &mut Store,
+        definition: &str,
+        current: &Object,
+        updated: Object,
+    ) -> Object {
+        let copy_lists = |to: &mut Object| {
+            for k in UPDATABLE {
+                if let Some(v) = updated.get(k) {
+                    to.insert(k.into(), v.clone());
+                }
+            }
+        };
+        match self.0 {
+            Some(Deviation::WriteParentDefinition) => {
+                if let Some(d) = store.definition_mut(definition) {
+                    copy_lists(d);
+                }
+            }
+            Some(Deviation::WriteSiblingInstances) => {
+                for sibling in store
+                    .instances_mut(definition)
+                    .filter(|i| i.get("id") != updated.get("id"))
+                {
+                    copy_lists(sibling);
+                }
+            }
+            _ => {}
+        }
+        if !self.is(Deviation::NotPersisted) {
+            store.put_instance(definition, updated.clone());
+        }
+        if self.is(Deviation::StaleBody) {
+            return current.clone();
+        }
+        updated
+    }
+
+    /// After the rules refused an update: faithfully nothing is written.
+    fn refused(self, store: &mut Store, definition: &str, current: &Object, body: &Value) {
+        if self.is(Deviation::PartialWriteOnRefusal)
+            && let Some(reviewers) = body.get("reviewers")
+        {
+            let mut partial = current.clone();
+            partial.insert("reviewers".into(), spec::stored_reviewers(reviewers));
+            store.put_instance(definition, partial);
+        }
+    }
+
+    /// Instead of the faithful 200 with the updated instance and its `@odata.context`.
+    pub async fn success(self, updated: Object, context: String) -> Response {
+        let body = with_context(updated.clone(), context);
+        match self.0 {
+            Some(Deviation::SuccessWithoutBody) => StatusCode::NO_CONTENT.into_response(),
+            Some(Deviation::NoODataContext) => {
+                json_response(StatusCode::OK, &Value::Object(updated))
+            }
+            Some(Deviation::NumericStatus) => {
+                let mut b = body;
+                b["status"] = Value::from(1);
+                json_response(StatusCode::OK, &b)
+            }
+            Some(Deviation::NonJsonBody) => {
+                let mut resp =
+                    (StatusCode::OK, "<html><body>Updated</body></html>").into_response();
+                resp.headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+                resp
+            }
+            Some(Deviation::TruncatedBody) => {
+                let text = body.to_string();
+                let half = Bytes::from(text.as_bytes()[..text.len() / 2].to_vec());
+                let chunks: Vec<Result<Bytes, std::io::Error>> =
+                    vec![Ok(half), Err(std::io::Error::other("connection cut"))];
+                let mut resp = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+                json_type(&mut resp);
+                if let Ok(len) = HeaderValue::from_str(&text.len().to_string()) {
+                    resp.headers_mut().insert(header::CONTENT_LENGTH, len);
+                }
+                resp
+            }
+            Some(Deviation::OversizedBody) => {
+                // Streamed without Content-Length: the client can only notice by counting.
+                let chunk = Bytes::from(vec![b' '; 64 << 10]);
+                let chunks =
+                    std::iter::once(Ok::<Bytes, std::io::Error>(Bytes::from(body.to_string())))
+                        .chain(std::iter::repeat_n(chunk, 128).map(Ok));
+                let mut resp = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+                json_type(&mut resp);
+                resp
+            }
+            Some(Deviation::Hang) => std::future::pending().await,
+            _ => json_response(StatusCode::OK, &body),
+        }
+    }
+
+    /// After every answer: faithfully, the request ids are added as headers.
+    pub fn finish(self, mut resp: Response, ids: &RequestIds) -> Response {
+        if self.is(Deviation::PlainTextErrors) && resp.status().as_u16() >= 400 {
+            let status = resp.status();
+            let reason = status.canonical_reason().unwrap_or("Error").to_string();
+            resp = (status, reason).into_response();
+        }
+        if self.is(Deviation::NoRequestIds) {
+            return resp;
+        }
+        for (name, value) in [
+            ("request-id", &ids.request_id),
+            ("client-request-id", &ids.client_request_id),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                resp.headers_mut().insert(name, v);
+            }
+        }
+        resp
+    }
+}
+
+fn json_type(resp: &mut Response) {
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+}
+
+/// The store's lock. A panic while holding it cannot leave the store half-written (updates
+/// are computed first, then stored), so a poisoned lock is still usable.
+pub fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn carries_odata_type(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.contains_key("@odata.type") || m.values().any(carries_odata_type),
+        Value::Array(items) => items.iter().any(carries_odata_type),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn seeded() -> (Mutex<Store>, String, String) {
+        let mut store = Store::default();
+        let s = store
+            .seed(&json!({"instances": [{"status": "InProgress", "fallbackReviewers": [{"query": "/users/f"}]}, {"status": "InProgress"}]}))
+            .unwrap();
+        let i = s.instance_ids[0].clone();
+        (Mutex::new(store), s.definition_id, i)
+    }
+
+    #[tokio::test]
+    async fn without_a_deviation_the_transaction_is_the_core() {
+        let (store, d, i) = seeded();
+        let body = json!({"scope": {}, "reviewers": [{"query": "/users/r"}]});
+        let before = lock(&store).instance(&d, &i).unwrap().clone();
+        let out = Faults(None).update(&store, &d, &i, &body).await.unwrap();
+        assert_eq!(out, spec::update(&before, &body).unwrap());
+        assert_eq!(lock(&store).instance(&d, &i).unwrap(), &out);
+        assert_eq!(lock(&store).definition(&d).unwrap()["reviewers"], json!([]));
+        let refused = json!({"scope": {}, "fallbackReviewers": []});
+        let err = Faults(None)
+            .update(&store, &d, &i, &refused)
+            .await
+            .unwrap_err();
+        assert_eq!(err.why, Why::FallbackReviewerRemoved);
+        assert_eq!(lock(&store).instance(&d, &i).unwrap(), &out);
+    }
+
+    #[tokio::test]
+    async fn write_parent_definition_touches_the_definition() {
+        let (store, d, i) = seeded();
+        let body = json!({"scope": {}, "reviewers": [{"query": "/users/r"}]});
+        Faults(Some(Deviation::WriteParentDefinition))
+            .update(&store, &d, &i, &body)
+            .await
+            .unwrap();
+        assert_ne!(lock(&store).definition(&d).unwrap()["reviewers"], json!([]));
+    }
+
+    #[tokio::test]
+    async fn accept_fallback_removal_removes_and_keeps_omitted_lists() {
+        let (store, d, i) = seeded();
+        let f = Faults(Some(Deviation::AcceptFallbackRemoval));
+        let kept = f
+            .update(&store, &d, &i, &json!({"scope": {}}))
+            .await
+            .unwrap();
+        assert_eq!(kept["fallbackReviewers"][0]["query"], "/v1.0/users/f");
+        let removed = f
+            .update(
+                &store,
+                &d,
+                &i,
+                &json!({"scope": {}, "fallbackReviewers": []}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(removed["fallbackReviewers"], json!([]));
+    }
+
+    #[tokio::test]
+    async fn update_any_status_keeps_the_status() {
+        let mut store = Store::default();
+        let s = store
+            .seed(&json!({"instances": [{"status": "Completed"}]}))
+            .unwrap();
+        let store = Mutex::new(store);
+        let (d, i) = (s.definition_id, s.instance_ids[0].clone());
+        let body = json!({"scope": {}, "reviewers": []});
+        assert_eq!(
+            Faults(None)
+                .update(&store, &d, &i, &body)
+                .await
+                .unwrap_err()
+                .why,
+            Why::NotInProgress
+        );
+        let out = Faults(Some(Deviation::UpdateAnyStatus))
+            .update(&store, &d, &i, &body)
+            .await
+            .unwrap();
+        assert_eq!(out["status"], "Completed");
+    }
+}

@@ -1,0 +1,74 @@
+//! Why the mock refuses a request: each refusal names the rule of the page (or of HTTP) it
+//! enforces, and renders as a Graph error body.
+
+/// Which rule a refusal enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// The body is not an accessReviewInstance update (not an object, unknown property,
+    /// malformed reviewer list, malformed JSON).
+    InvalidBody,
+    /// `scope` is missing from the body.
+    MissingScope,
+    /// The instance is not `InProgress`.
+    NotInProgress,
+    /// The body drops an existing fallback reviewer.
+    FallbackReviewerRemoved,
+    /// The definition or instance does not exist.
+    NotFound,
+    /// No valid bearer token.
+    Unauthenticated,
+    /// The caller may read but not update.
+    Forbidden,
+    /// The body is not sent as `application/json`.
+    UnsupportedMediaType,
+    /// The body exceeds the mock's limit.
+    TooLarge,
+    /// The method is not served on this path.
+    MethodNotAllowed,
+    /// A fixture with a given id already exists.
+    Exists,
+}
+
+/// A refusal: status, Graph error code and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Which rule.
+    pub why: Why,
+    /// HTTP status code.
+    pub status: u16,
+    /// Graph error code.
+    pub code: &'static str,
+    /// Human-readable message.
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal for `why` with its usual status and code.
+    pub fn new(why: Why, message: impl Into<String>) -> Refusal {
+        let (status, code) = match why {
+            Why::InvalidBody | Why::MissingScope => (400, "BadRequest"),
+            Why::NotInProgress | Why::FallbackReviewerRemoved | Why::Exists => (409, "Conflict"),
+            Why::NotFound => (404, "ResourceNotFound"),
+            Why::Unauthenticated => (401, "InvalidAuthenticationToken"),
+            Why::Forbidden => (403, "Authorization_RequestDenied"),
+            Why::UnsupportedMediaType => (415, "UnsupportedMediaType"),
+            Why::TooLarge => (413, "RequestEntityTooLarge"),
+            Why::MethodNotAllowed => (405, "Request_BadRequest"),
+        };
+        Refusal {
+            why,
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The same refusal with another status (and, optionally, code).
+    pub fn with_status(mut self, status: u16, code: Option<&'static str>) -> Refusal {
+        self.status = status;
+        if let Some(c) = code {
+            self.code = c;
+        }
+        self
+    }
+}

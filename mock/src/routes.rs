@@ -1,0 +1,289 @@
+//! The HTTP glue: the API's routes and the fixture control protocol on axum. Each handler
+//! decodes the request, calls the core (authentication, the store, the update rules) through
+//! the deviation hooks, and renders the result; no rule of the page is decided here.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use serde_json::{Value, json};
+
+use crate::auth::{Privilege, Tokens, authenticate};
+use crate::fault::{Faults, lock};
+use crate::refusal::{Refusal, Why};
+use crate::respond::{
+    RequestIds, context_url, graph_error, instance_context, json_response, with_context,
+};
+use crate::store::Store;
+
+/// The largest request body read.
+const BODY_LIMIT: usize = 4 << 20;
+
+/// The path of the definitions collection.
+const API: &str = "/beta/identityGovernance/accessReviews/definitions";
+
+/// What every handler shares.
+pub(crate) struct AppState {
+    pub(crate) store: Mutex<Store>,
+    pub(crate) tokens: Tokens,
+    pub(crate) faults: Faults,
+}
+
+type Shared = Arc<AppState>;
+
+impl AppState {
+    fn authenticate(&self, headers: &HeaderMap) -> Result<Privilege, Refusal> {
+        self.faults
+            .authenticate(|| authenticate(&self.tokens, headers))
+    }
+}
+
+/// The routes over `state`.
+pub(crate) fn routes(state: Shared) -> Router {
+    Router::new()
+        .route("/_conformance/fixtures", post(seed))
+        .route("/_conformance/fixtures/{definition}", delete(unseed))
+        .route(&format!("{API}/{{definition}}"), get(get_definition))
+        .route(
+            &format!("{API}/{{definition}}/instances"),
+            get(list_instances),
+        )
+        .route(
+            &format!("{API}/{{definition}}/instances/{{instance}}"),
+            get(get_instance).put(update).patch(update),
+        )
+        .fallback(not_found_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            request_ids,
+        ))
+        .with_state(state)
+}
+
+/// Sets the request's ids for error bodies, and lets the hooks finish every answer.
+async fn request_ids(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
+    let ids = RequestIds::for_request(req.headers());
+    req.extensions_mut().insert(ids.clone());
+    let resp = next.run(req).await;
+    state.faults.finish(resp, &ids)
+}
+
+fn ids_of(req: &Request) -> Option<RequestIds> {
+    req.extensions().get::<RequestIds>().cloned()
+}
+
+async fn read_body(req: Request) -> Result<Bytes, Refusal> {
+    axum::body::to_bytes(req.into_body(), BODY_LIMIT)
+        .await
+        .map_err(|_| Refusal::new(Why::TooLarge, "The request body is too large."))
+}
+
+/// `PUT`/`PATCH …/definitions/{d}/instances/{i}`: the update.
+async fn update(
+    State(state): State<Shared>,
+    Path((definition, instance)): Path<(String, String)>,
+    method: Method,
+    req: Request,
+) -> Response {
+    let ids = ids_of(&req);
+    match update_steps(&state, &definition, &instance, &method, req).await {
+        Ok(resp) => resp,
+        Err(refusal) => graph_error(&refusal, ids.as_ref()),
+    }
+}
+
+async fn update_steps(
+    state: &AppState,
+    definition: &str,
+    instance: &str,
+    method: &Method,
+    req: Request,
+) -> Result<Response, Refusal> {
+    let faults = state.faults;
+    faults.method(method)?;
+    let privilege = state.authenticate(req.headers())?;
+    faults.may_update(privilege)?;
+    let headers = req.headers().clone();
+    let body = read_body(req).await?;
+    // The path is resolved before the body is looked at, as Graph does.
+    let located = faults.locate(&lock(&state.store), definition, instance);
+    let definition = match located {
+        Ok(d) => d,
+        Err(r) => {
+            return match faults.unknown_instance(instance) {
+                Some(made_up) => Ok(json_response(
+                    StatusCode::OK,
+                    &with_context(made_up, instance_context(&headers, definition)),
+                )),
+                None => Err(r),
+            };
+        }
+    };
+    faults.content_type(json_content_type(&headers))?;
+    let parsed = faults.json(serde_json::from_slice::<Value>(&body).map_err(|e| {
+        Refusal::new(
+            Why::InvalidBody,
+            format!("Unable to read JSON request payload: {e}"),
+        )
+    }))?;
+    let updated = faults
+        .update(&state.store, &definition, instance, &parsed)
+        .await?;
+    Ok(faults
+        .success(updated, instance_context(&headers, &definition))
+        .await)
+}
+
+/// The body must be sent as `application/json`.
+fn json_content_type(headers: &HeaderMap) -> Result<(), Refusal> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if json {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            Why::UnsupportedMediaType,
+            "Content-Type must be application/json.",
+        ))
+    }
+}
+
+/// `POST /_conformance/fixtures`.
+async fn seed(State(state): State<Shared>, req: Request) -> Response {
+    let ids = ids_of(&req);
+    let result = async {
+        let body = read_body(req).await?;
+        let parsed: Value = serde_json::from_slice(&body)
+            .map_err(|e| Refusal::new(Why::InvalidBody, format!("invalid JSON: {e}")))?;
+        lock(&state.store).seed(&parsed)
+    }
+    .await;
+    match result {
+        Ok(s) => json_response(
+            StatusCode::CREATED,
+            &json!({"definitionId": s.definition_id, "instanceIds": s.instance_ids}),
+        ),
+        Err(r) => graph_error(&r, ids.as_ref()),
+    }
+}
+
+/// `DELETE /_conformance/fixtures/{d}`.
+async fn unseed(
+    State(state): State<Shared>,
+    Path(definition): Path<String>,
+    req: Request,
+) -> Response {
+    if lock(&state.store).delete(&definition) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        let r = Refusal::new(Why::NotFound, format!("no fixture {definition}"));
+        graph_error(&r, ids_of(&req).as_ref())
+    }
+}
+
+fn definition_not_found(definition: &str) -> Refusal {
+    Refusal::new(
+        Why::NotFound,
+        format!("accessReviewScheduleDefinition with id '{definition}' was not found."),
+    )
+}
+
+/// `GET …/definitions/{d}`.
+async fn get_definition(
+    State(state): State<Shared>,
+    Path(definition): Path<String>,
+    req: Request,
+) -> Response {
+    let ids = ids_of(&req);
+    let result = state.authenticate(req.headers()).and_then(|_| {
+        let found = lock(&state.store).definition(&definition).cloned();
+        found.ok_or_else(|| definition_not_found(&definition))
+    });
+    match result {
+        Ok(d) => {
+            let ctx = context_url(
+                req.headers(),
+                "identityGovernance/accessReviews/definitions/$entity",
+            );
+            json_response(StatusCode::OK, &with_context(d, ctx))
+        }
+        Err(r) => graph_error(&r, ids.as_ref()),
+    }
+}
+
+/// `GET …/definitions/{d}/instances`.
+async fn list_instances(
+    State(state): State<Shared>,
+    Path(definition): Path<String>,
+    req: Request,
+) -> Response {
+    let ids = ids_of(&req);
+    let result = state.authenticate(req.headers()).and_then(|_| {
+        let store = lock(&state.store);
+        let list = store
+            .instances(&definition)
+            .map(|list| list.iter().cloned().map(Value::Object).collect::<Vec<_>>());
+        list.ok_or_else(|| definition_not_found(&definition))
+    });
+    match result {
+        Ok(list) => {
+            let ctx = context_url(
+                req.headers(),
+                &format!("identityGovernance/accessReviews/definitions('{definition}')/instances"),
+            );
+            json_response(
+                StatusCode::OK,
+                &json!({"@odata.context": ctx, "value": list}),
+            )
+        }
+        Err(r) => graph_error(&r, ids.as_ref()),
+    }
+}
+
+/// `GET …/definitions/{d}/instances/{i}`.
+async fn get_instance(
+    State(state): State<Shared>,
+    Path((definition, instance)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    let ids = ids_of(&req);
+    let result = state
+        .authenticate(req.headers())
+        .and_then(|_| lock(&state.store).instance(&definition, &instance).cloned());
+    match result {
+        Ok(i) => json_response(
+            StatusCode::OK,
+            &with_context(i, instance_context(req.headers(), &definition)),
+        ),
+        Err(r) => graph_error(&r, ids.as_ref()),
+    }
+}
+
+async fn not_found_route(req: Request) -> Response {
+    let r = Refusal::new(
+        Why::NotFound,
+        format!("Resource not found for the segment '{}'.", req.uri().path()),
+    )
+    .with_status(404, Some("BadRequest"));
+    graph_error(&r, ids_of(&req).as_ref())
+}
+
+async fn method_not_allowed(req: Request) -> Response {
+    let r = Refusal::new(
+        Why::MethodNotAllowed,
+        format!("The HTTP method '{}' is not allowed.", req.method()),
+    );
+    graph_error(&r, ids_of(&req).as_ref())
+}

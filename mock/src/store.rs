@@ -1,0 +1,260 @@
+//! The mock's state: definitions and their instances, seeded through the fixture control
+//! protocol (or the library API) and read and written by the routes.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Map, Value, json};
+
+use crate::refusal::{Refusal, Why};
+use crate::spec::{Object, stored_reviewers};
+
+/// One definition and its instances, in creation order.
+#[derive(Debug, Clone)]
+struct DefinitionRecord {
+    definition: Object,
+    instances: Vec<Object>,
+}
+
+/// Every definition the mock holds.
+#[derive(Debug, Default)]
+pub struct Store {
+    definitions: HashMap<String, DefinitionRecord>,
+}
+
+/// The ids given to one seeded definition and its instances (in the order sent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seeded {
+    /// The definition's id.
+    pub definition_id: String,
+    /// The instances' ids.
+    pub instance_ids: Vec<String>,
+}
+
+/// Formats a time as Graph does (RFC 3339, UTC, milliseconds).
+pub fn graph_time(t: SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+fn default_scope() -> Value {
+    json!({
+        "@odata.type": "#microsoft.graph.accessReviewQueryScope",
+        "query": "/groups/825f1b5e-6fb2-4d9a-b393-d491101acc0c/transitiveMembers",
+        "queryType": "MicrosoftGraph",
+        "queryRoot": null
+    })
+}
+
+fn bad(message: &str) -> Refusal {
+    Refusal::new(Why::InvalidBody, message)
+}
+
+fn take_id(obj: &mut Object) -> Result<String, Refusal> {
+    match obj.remove("id") {
+        None | Some(Value::Null) => Ok(uuid::Uuid::new_v4().to_string()),
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        Some(_) => Err(bad("`id` must be a non-empty string")),
+    }
+}
+
+fn not_found(kind: &str, id: &str) -> Refusal {
+    Refusal::new(
+        Why::NotFound,
+        format!("{kind} with id '{id}' was not found."),
+    )
+}
+
+impl Store {
+    /// Seeds one definition and its instances (`{"definition": {…}, "instances": [{…}]}`, the
+    /// fixture control protocol). Ids are generated where missing; a given id that already
+    /// exists is refused with 409. Instances inherit scope and reviewers from the definition.
+    pub fn seed(&mut self, body: &Value) -> Result<Seeded, Refusal> {
+        let body = body
+            .as_object()
+            .ok_or_else(|| bad("fixture body must be an object"))?;
+        let mut definition = match body.get("definition") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(d)) => d.clone(),
+            Some(_) => return Err(bad("`definition` must be an object")),
+        };
+        let instances = match body.get("instances") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(list)) => list.clone(),
+            Some(_) => return Err(bad("`instances` must be an array")),
+        };
+        let def_id = take_id(&mut definition)?;
+        if self.definitions.contains_key(&def_id) {
+            return Err(Refusal::new(
+                Why::Exists,
+                format!("definition {def_id} exists"),
+            ));
+        }
+        let now = SystemTime::now();
+        let defaults = [
+            ("displayName", json!("Conformance fixture")),
+            ("descriptionForAdmins", json!("Seeded by a test")),
+            ("descriptionForReviewers", json!("Seeded by a test")),
+            ("status", json!("InProgress")),
+            ("scope", default_scope()),
+            ("reviewers", json!([])),
+            ("fallbackReviewers", json!([])),
+            ("createdDateTime", json!(graph_time(now))),
+            ("lastModifiedDateTime", json!(graph_time(now))),
+        ];
+        for (k, v) in defaults {
+            definition.entry(k).or_insert(v);
+        }
+        for k in ["reviewers", "fallbackReviewers"] {
+            let v = stored_reviewers(&definition[k]);
+            definition.insert(k.into(), v);
+        }
+        definition.insert("id".into(), Value::String(def_id.clone()));
+        let mut records = Vec::new();
+        let mut ids = Vec::new();
+        for item in instances {
+            let mut inst = item
+                .as_object()
+                .cloned()
+                .ok_or_else(|| bad("each instance must be an object"))?;
+            if !matches!(inst.get("status"), Some(Value::String(_))) {
+                return Err(bad("each instance needs a string `status`"));
+            }
+            let id = take_id(&mut inst)?;
+            if ids.contains(&id) || self.instance_exists(&id) {
+                return Err(Refusal::new(Why::Exists, format!("instance {id} exists")));
+            }
+            let start = now - Duration::from_secs(86_400);
+            let end = now + Duration::from_secs(14 * 86_400);
+            inst.entry("startDateTime")
+                .or_insert(json!(graph_time(start)));
+            inst.entry("endDateTime").or_insert(json!(graph_time(end)));
+            for k in ["scope", "reviewers", "fallbackReviewers"] {
+                let inherited = definition[k].clone();
+                inst.entry(k).or_insert(inherited);
+            }
+            for k in ["reviewers", "fallbackReviewers"] {
+                let v = stored_reviewers(&inst[k]);
+                inst.insert(k.into(), v);
+            }
+            inst.insert("id".into(), Value::String(id.clone()));
+            ids.push(id);
+            records.push(inst);
+        }
+        self.definitions.insert(
+            def_id.clone(),
+            DefinitionRecord {
+                definition,
+                instances: records,
+            },
+        );
+        Ok(Seeded {
+            definition_id: def_id,
+            instance_ids: ids,
+        })
+    }
+
+    fn instance_exists(&self, id: &str) -> bool {
+        self.definitions
+            .values()
+            .any(|d| d.instances.iter().any(|i| i["id"] == id))
+    }
+
+    /// How many definitions are seeded.
+    pub fn len(&self) -> usize {
+        self.definitions.len()
+    }
+
+    /// True when nothing is seeded.
+    pub fn is_empty(&self) -> bool {
+        self.definitions.is_empty()
+    }
+
+    /// Removes a seeded definition with its instances; false when unknown.
+    pub fn delete(&mut self, definition_id: &str) -> bool {
+        self.definitions.remove(definition_id).is_some()
+    }
+
+    /// The definition, if it exists.
+    pub fn definition(&self, definition_id: &str) -> Option<&Object> {
+        self.definitions.get(definition_id).map(|d| &d.definition)
+    }
+
+    /// The definition, for writing.
+    pub fn definition_mut(&mut self, definition_id: &str) -> Option<&mut Object> {
+        self.definitions
+            .get_mut(definition_id)
+            .map(|d| &mut d.definition)
+    }
+
+    /// The definition's instances, if the definition exists.
+    pub fn instances(&self, definition_id: &str) -> Option<&[Object]> {
+        self.definitions
+            .get(definition_id)
+            .map(|d| d.instances.as_slice())
+    }
+
+    /// The definition's instances, for writing.
+    pub fn instances_mut(&mut self, definition_id: &str) -> impl Iterator<Item = &mut Object> {
+        self.definitions
+            .get_mut(definition_id)
+            .into_iter()
+            .flat_map(|d| d.instances.iter_mut())
+    }
+
+    /// One instance of one definition (404 when either is unknown).
+    pub fn instance(&self, definition_id: &str, instance_id: &str) -> Result<&Object, Refusal> {
+        let record = self
+            .definitions
+            .get(definition_id)
+            .ok_or_else(|| not_found("accessReviewScheduleDefinition", definition_id))?;
+        record
+            .instances
+            .iter()
+            .find(|i| i["id"] == instance_id)
+            .ok_or_else(|| not_found("accessReviewInstance", instance_id))
+    }
+
+    /// The definition that holds an instance, whatever definition a path names.
+    pub fn holder_of(&self, instance_id: &str) -> Option<&str> {
+        self.definitions
+            .iter()
+            .find(|(_, d)| d.instances.iter().any(|i| i["id"] == instance_id))
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// Replaces a stored instance (matched by its `id`).
+    pub fn put_instance(&mut self, definition_id: &str, instance: Object) {
+        if let Some(slot) = self
+            .instances_mut(definition_id)
+            .find(|i| i["id"] == instance["id"])
+        {
+            *slot = instance;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_assigns_ids_and_inherits_from_definition() {
+        let mut store = Store::default();
+        let seeded = store
+            .seed(&json!({"definition": {"fallbackReviewers": [{"query": "/users/f"}]}, "instances": [{"status": "InProgress"}, {"status": "Completed"}]}))
+            .unwrap();
+        let (d, ids) = (seeded.definition_id, seeded.instance_ids);
+        assert_eq!(ids.len(), 2);
+        let inst = store.instance(&d, &ids[1]).unwrap();
+        assert_eq!(inst["status"], "Completed");
+        assert_eq!(inst["fallbackReviewers"][0]["query"], "/v1.0/users/f");
+        assert_eq!(store.instance(&d, "nope").unwrap_err().why, Why::NotFound);
+        assert_eq!(store.holder_of(&ids[0]), Some(d.as_str()));
+        assert!(store.seed(&json!({"instances": [{}]})).is_err());
+        let again = json!({"definition": {"id": d}});
+        assert_eq!(store.seed(&again).unwrap_err().why, Why::Exists);
+        assert!(store.delete(&d));
+        assert!(!store.delete(&d));
+        assert!(store.is_empty());
+    }
+}

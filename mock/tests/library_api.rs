@@ -1,0 +1,189 @@
+//! The mock as a Rust user's test double: start, seed, update over HTTP, read back; refusals
+//! are Graph error bodies; the binary prints its base URL first.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use accessreview_mock::{Deviation, MockOptions, MockServer};
+use serde_json::{Value, json};
+
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+fn instance_url(mock: &MockServer, definition: &str, instance: &str) -> String {
+    format!(
+        "{}/identityGovernance/accessReviews/definitions/{definition}/instances/{instance}",
+        mock.base_url()
+    )
+}
+
+const SCOPE: &str = "/groups/02f3bafb-448c-487c-88c2-5fd65ce49a41/transitiveMembers";
+
+#[tokio::test]
+async fn start_seed_update_and_read_back() {
+    let mock = MockServer::start().await.unwrap();
+    let seeded = mock
+        .seed(&json!({
+            "definition": {"fallbackReviewers": [{"query": "/users/fallback"}]},
+            "instances": [{"status": "InProgress"}, {"status": "InProgress"}]
+        }))
+        .unwrap();
+    let (d, i) = (&seeded.definition_id, &seeded.instance_ids[0]);
+    let body = json!({
+        "scope": {"query": SCOPE, "queryType": "MicrosoftGraph"},
+        "reviewers": [{"query": "/users/alice", "queryType": "MicrosoftGraph"}],
+        "fallbackReviewers": [{"query": "/users/fallback"}, {"query": "/users/bob"}]
+    });
+    let answer = client()
+        .patch(instance_url(&mock, d, i))
+        .bearer_auth("t")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let answered: Value = answer.json().await.unwrap();
+    assert!(
+        answered["@odata.context"]
+            .as_str()
+            .unwrap()
+            .contains("$metadata#")
+    );
+    let stored = mock.instance(d, i).unwrap();
+    assert_eq!(stored["reviewers"][0]["query"], "/v1.0/users/alice");
+    assert_eq!(stored["fallbackReviewers"].as_array().unwrap().len(), 2);
+    // The sibling and the definition are untouched.
+    let sibling = mock.instance(d, &seeded.instance_ids[1]).unwrap();
+    assert_eq!(sibling["reviewers"], json!([]));
+    assert_eq!(mock.definition(d).unwrap()["reviewers"], json!([]));
+    // Read back over HTTP too.
+    let read: Value = client()
+        .get(instance_url(&mock, d, i))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["reviewers"], stored["reviewers"]);
+}
+
+#[tokio::test]
+async fn refusals_are_graph_error_bodies_and_change_nothing() {
+    let mock = MockServer::start().await.unwrap();
+    let seeded = mock
+        .seed(&json!({"instances": [{"status": "Completed"}]}))
+        .unwrap();
+    let url = instance_url(&mock, &seeded.definition_id, &seeded.instance_ids[0]);
+    let before = mock.instance(&seeded.definition_id, &seeded.instance_ids[0]);
+    for (token, body, status) in [
+        (None, json!({"scope": {}}), 401),
+        (Some("t"), json!({"reviewers": []}), 400),
+        (Some("t"), json!({"scope": {}, "reviewers": []}), 409),
+    ] {
+        let mut req = client().put(&url).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), status, "{body}");
+        assert!(resp.headers().contains_key("request-id"));
+        let err: Value = resp.json().await.unwrap();
+        assert!(err["error"]["code"].is_string(), "{err}");
+        assert!(err["error"]["message"].is_string(), "{err}");
+    }
+    let unknown = instance_url(&mock, &seeded.definition_id, "nope");
+    let resp = client()
+        .put(&unknown)
+        .bearer_auth("t")
+        .json(&json!({"scope": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(
+        mock.instance(&seeded.definition_id, &seeded.instance_ids[0]),
+        before
+    );
+}
+
+#[tokio::test]
+async fn a_deviation_changes_only_what_it_names() {
+    let options = MockOptions {
+        deviation: Some(Deviation::UpdateAnyStatus),
+        ..MockOptions::default()
+    };
+    let mock = MockServer::start_with("127.0.0.1:0", options)
+        .await
+        .unwrap();
+    let seeded = mock
+        .seed(&json!({"instances": [{"status": "Completed"}]}))
+        .unwrap();
+    let url = instance_url(&mock, &seeded.definition_id, &seeded.instance_ids[0]);
+    let resp = client()
+        .put(&url)
+        .bearer_auth("t")
+        .json(&json!({"scope": {}, "reviewers": [{"query": "/users/x"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let stored = mock
+        .instance(&seeded.definition_id, &seeded.instance_ids[0])
+        .unwrap();
+    assert_eq!(stored["status"], "Completed");
+}
+
+#[tokio::test]
+async fn dropping_the_server_stops_it() {
+    let mock = MockServer::start().await.unwrap();
+    let url = format!(
+        "{}/identityGovernance/accessReviews/definitions/x",
+        mock.base_url()
+    );
+    drop(mock);
+    let mut refused = false;
+    // Graceful shutdown ends the accept loop; poll with a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        if client().get(&url).send().await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(refused, "the mock still answers after drop");
+}
+
+#[test]
+fn the_binary_prints_its_base_url_first_and_lists_deviations() {
+    let bin = env!("CARGO_BIN_EXE_accessreview-mock");
+    let out = Command::new(bin).arg("--list-deviations").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for d in Deviation::ALL {
+        assert!(
+            text.contains(d.name()) && text.contains(d.breaks()),
+            "{text}"
+        );
+    }
+    let mut child = Command::new(bin)
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.trim().starts_with("http://127.0.0.1:") && line.trim().ends_with("/beta"),
+        "{line:?}"
+    );
+}

@@ -159,11 +159,7 @@ fn load_principals(path: &Option<PathBuf>) -> Result<Option<HashMap<String, Stri
     let Some(path) = path else { return Ok(None) };
     let text = std::fs::read_to_string(path)
         .map_err(|e| AppError::Usage(format!("cannot read {}: {e}", path.display())))?;
-    let file = InputFile {
-        rel: path.display().to_string(),
-        display: path.display().to_string(),
-        text,
-    };
+    let file = InputFile::text(path.display().to_string(), path.display().to_string(), text);
     parse_principals(&file)
         .map(Some)
         .map_err(|e| AppError::Usage(e.to_string()))

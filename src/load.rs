@@ -120,6 +120,12 @@ pub fn parse_principals(f: &InputFile) -> Result<HashMap<String, String>, SuiteE
 }
 
 fn parse_typed<T: serde::de::DeserializeOwned>(f: &InputFile) -> Result<T, SuiteError> {
+    if let Some(why) = f.not_text {
+        return Err(SuiteError::Broken(Box::new(Diagnostic::file(
+            f.display.clone(),
+            why.to_string(),
+        ))));
+    }
     serde_yaml::from_str(&f.text).map_err(|e| {
         let src = SourceFile::new(f.display.clone(), f.text.clone());
         SuiteError::Broken(Box::new(yaml_diagnostic(&src, &e)))
@@ -219,6 +225,11 @@ impl Problems<'_> {
 
 impl LoadContext<'_> {
     fn load_case(&self, f: &InputFile) -> Result<Case, Vec<Diagnostic>> {
+        if let Some(why) = f.not_text {
+            let d = Diagnostic::file(f.display.clone(), why.to_string())
+                .with_help("a case file is YAML text in UTF-8 (see cases/README.md)");
+            return Err(vec![d]);
+        }
         let file = Arc::new(SourceFile::new(f.display.clone(), f.text.clone()));
         let doc: Value = match serde_yaml::from_str(&f.text) {
             Ok(v) => v,

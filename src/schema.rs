@@ -21,6 +21,14 @@ pub enum SchemaError {
         /// The parser's error.
         source: serde_json::Error,
     },
+    /// A schema file is not text.
+    #[error("{path}: {why}")]
+    NotText {
+        /// The file.
+        path: String,
+        /// Why.
+        why: crate::files::NotText,
+    },
     /// The registry refused a schema (bad URI, bad `$ref`).
     #[error("schemas: {0}")]
     Registry(String),
@@ -67,6 +75,12 @@ impl SchemaSet {
     pub fn build(files: &[InputFile]) -> Result<SchemaSet, SchemaError> {
         let mut documents = BTreeMap::new();
         for f in files.iter().filter(|f| f.rel.ends_with(SUFFIX)) {
+            if let Some(why) = f.not_text {
+                return Err(SchemaError::NotText {
+                    path: f.display.clone(),
+                    why,
+                });
+            }
             let doc: Value = serde_json::from_str(&f.text).map_err(|source| SchemaError::Json {
                 path: f.display.clone(),
                 source,
@@ -178,11 +192,7 @@ mod tests {
     use serde_json::json;
 
     fn file(rel: &str, doc: Value) -> InputFile {
-        InputFile {
-            rel: rel.into(),
-            display: format!("schemas/{rel}"),
-            text: doc.to_string(),
-        }
+        InputFile::text(rel, format!("schemas/{rel}"), doc.to_string())
     }
 
     #[test]

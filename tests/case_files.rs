@@ -23,11 +23,7 @@ fn with_case(text: &str) -> Vec<InputFile> {
         .into_iter()
         .filter(|f| !is_case_file(&f.rel))
         .collect();
-    files.push(InputFile {
-        rel: "t/x.yaml".into(),
-        display: "cases/t/x.yaml".into(),
-        text: text.into(),
-    });
+    files.push(InputFile::text("t/x.yaml", "cases/t/x.yaml", text));
     files
 }
 
@@ -190,6 +186,54 @@ fn a_broken_case_fails_alone_and_the_run_exits_2() {
     assert!(line_of("broken/typo").ends_with("FAILED"), "{t}");
     assert!(
         t.contains("broken/typo.yaml:1:1") && t.contains("did you mean `description`?"),
+        "{t}"
+    );
+}
+
+#[test]
+fn a_case_file_that_is_not_text_fails_alone_named_once() {
+    let dir = std::env::temp_dir().join(format!("arc-bytes-{}", uuid::Uuid::new_v4()));
+    for f in shipped_files() {
+        if is_case_file(&f.rel) && !f.rel.starts_with("methods/") {
+            continue;
+        }
+        let path = dir.join(&f.rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &f.text).unwrap();
+    }
+    std::fs::create_dir_all(dir.join("odd")).unwrap();
+    // Latin-1, not UTF-8; and a PNG saved under a case name.
+    std::fs::write(dir.join("odd/latin1.yaml"), b"description: caf\xe9\n").unwrap();
+    std::fs::write(
+        dir.join("odd/picture.yaml"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01",
+    )
+    .unwrap();
+    let out = run_with_deadline(
+        Command::new(RUNNER).arg("--cases").arg(&dir),
+        Duration::from_secs(120),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    let line_of = |name: &str| {
+        t.lines()
+            .find(|l| l.starts_with(&format!("test {name} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line_of("methods/put::put").ends_with("ok"), "{t}");
+    assert!(line_of("methods/patch::patch").ends_with("ok"), "{t}");
+    assert!(line_of("odd/latin1").ends_with("FAILED"), "{t}");
+    assert!(line_of("odd/picture").ends_with("FAILED"), "{t}");
+    assert_eq!(t.matches("odd/latin1.yaml").count(), 1, "{t}");
+    assert_eq!(t.matches("odd/picture.yaml").count(), 1, "{t}");
+    assert!(
+        t.contains("not UTF-8 text (invalid byte at offset 16)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("a binary file, not YAML text (NUL byte at offset 8)"),
         "{t}"
     );
 }

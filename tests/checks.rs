@@ -86,11 +86,11 @@ async fn each_check_reports_its_own_finding(
         .into_iter()
         .filter(|f| !is_case_file(&f.rel))
         .collect();
-    files.push(InputFile {
-        rel: "t/check.yaml".into(),
-        display: "t/check.yaml".into(),
-        text: format!("{BASE}{then}"),
-    });
+    files.push(InputFile::text(
+        "t/check.yaml",
+        "t/check.yaml",
+        format!("{BASE}{then}"),
+    ));
     let suite = load_suite(&files, &schemas, None).unwrap();
     let case = match &suite.cases[0] {
         LoadedCase::Ok(c) => Arc::clone(c),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::Parser;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
-use crate::case::{Auth, TrialSpec, UpdateMethod};
+use crate::case::{TrialSpec, UpdateMethod};
 use crate::coverage::{TrialResult, coverage, render_coverage};
 use crate::credential::{Credential, CredentialArg};
 use crate::embedded::{Embedded, EmbeddedOptions};
@@ -18,7 +18,7 @@ use crate::files::{self, EMBEDDED_CASES, EMBEDDED_SCHEMAS, InputFile};
 use crate::load::{LoadedCase, Suite, load_suite, parse_principals};
 use crate::outcome::Verdict;
 use crate::report::{render_broken, render_outcome};
-use crate::runner::{RunContext, run_trial};
+use crate::runner::{RunContext, run_trial, skip_reason};
 use crate::schema::SchemaSet;
 use crate::selfcheck::{KillRow, kill_table, render_kill_table};
 use crate::target::{Secret, Target};
@@ -41,6 +41,20 @@ pub enum CoverageMode {
     Run,
     /// Run the suite against the reference mock with each deviation: the kill table.
     Deviations,
+}
+
+/// The model knows nothing of clap: the flag's values are described here.
+impl clap::ValueEnum for UpdateMethod {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[UpdateMethod::Put, UpdateMethod::Patch, UpdateMethod::Both]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        UpdateMethod::ALL
+            .iter()
+            .find(|(m, _, _)| m == self)
+            .map(|(_, name, help)| clap::builder::PossibleValue::new(*name).help(*help))
+    }
 }
 
 /// How starting states come to exist.
@@ -232,11 +246,7 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
     }
     let listing = cli.harness.list;
     let (target, _mock) = connect(&cli, &runtime, listing)?;
-    let ctx = Arc::new(RunContext {
-        target,
-        schemas,
-        principals: suite.principals.clone(),
-    });
+    let ctx = Arc::new(RunContext::new(target, schemas, suite.principals.clone()));
     let results: Results = Arc::default();
     let trials = build_trials(&cli, &suite, &ctx, runtime.handle(), &results, listing);
     let conclusion = libtest_mimic::run(&cli.harness, trials);
@@ -378,15 +388,12 @@ fn build_trials(
             LoadedCase::Ok(case) => case,
         };
         for spec in case.trials(cli.update_method) {
-            let skip = case.skip.clone().or_else(|| match case.when.auth {
-                Auth::Credential(c) if !listing && !ctx.target.credentials.contains_key(&c) => {
-                    Some(format!(
-                        "needs --credential {c}=TOKEN ({})",
-                        c.description()
-                    ))
-                }
-                _ => None,
-            });
+            // Listing sends nothing, so it does not ask whether a credential is missing.
+            let skip = if listing {
+                case.skip.clone()
+            } else {
+                skip_reason(case, &ctx.target)
+            };
             if let Some(reason) = skip {
                 let results = Arc::clone(results);
                 let name = spec.name.clone();
@@ -405,10 +412,11 @@ fn build_trials(
                 let result = match (&outcome.verdict, outcome.cleanup.is_empty()) {
                     (Verdict::Pass, true) => TrialResult::Pass,
                     (Verdict::Fail(_), _) => TrialResult::Fail,
+                    (Verdict::Skip(_), true) => TrialResult::Skip,
                     _ => TrialResult::Error,
                 };
                 record(&results, &spec.name, result);
-                if result == TrialResult::Pass {
+                if matches!(result, TrialResult::Pass | TrialResult::Skip) {
                     return Ok(());
                 }
                 let redact = |s: &str| ctx.target.redact(s);

@@ -175,7 +175,7 @@ pub struct Afterwards {
 }
 
 /// The update methods a run sends for cases without an explicit method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpdateMethod {
     /// `PUT`, as in the page's HTTP section.
     Put,
@@ -186,6 +186,21 @@ pub enum UpdateMethod {
 }
 
 impl UpdateMethod {
+    /// Every setting, with its name and what it means (for `--help`).
+    pub const ALL: [(UpdateMethod, &'static str, &'static str); 3] = [
+        (
+            UpdateMethod::Put,
+            "put",
+            "`PUT`, as in the page's HTTP section",
+        ),
+        (
+            UpdateMethod::Patch,
+            "patch",
+            "`PATCH`, as in the page's example and every SDK",
+        ),
+        (UpdateMethod::Both, "both", "Both: each case runs twice"),
+    ];
+
     /// The HTTP methods this setting sends.
     pub fn methods(self) -> &'static [&'static str] {
         match self {

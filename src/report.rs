@@ -4,9 +4,10 @@
 use std::fmt::Write as _;
 
 use crate::case::TrialSpec;
+use crate::exchange::Exchange;
 use crate::load::BrokenCase;
 use crate::matching::clip;
-use crate::outcome::{Exchange, Outcome, Verdict};
+use crate::outcome::{Outcome, Verdict};
 use crate::rules::{Catalogue, RuleKind};
 
 /// Bodies are shown up to this many characters.
@@ -36,10 +37,13 @@ pub fn render_outcome(
     }
     match &outcome.verdict {
         Verdict::Pass => {}
+        Verdict::Skip(reason) => {
+            let _ = writeln!(s, "\nskipped: {reason}");
+        }
         Verdict::Fail(findings) => {
             let _ = writeln!(s, "\nnot conformant: {} finding(s)", findings.len());
             for f in findings {
-                let _ = writeln!(s, "  - {}: {}", f.subject, f.mismatch);
+                let _ = writeln!(s, "  - {f}");
             }
         }
         Verdict::Error(e) => {

@@ -1,35 +1,79 @@
-//! Running one trial: seed the starting state, read it, send the request, check the answer
-//! and the state afterwards, delete the fixtures — whatever happened. Never prints.
-//!
-//! Check order: status, headers, body is JSON, schema, body, then the state read back
-//! (instance, definition, siblings). Every finding is collected.
+//! Running one trial, in phases: **provision** the starting state, **snapshot** it, make the
+//! **exchange** (the request, or `repeat` copies of it at once) and read the state back, then
+//! **verify** (a pure function, [`crate::verify`]) — and delete what was provisioned,
+//! whatever happened. Never prints.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::case::{Auth, RequestBody, TrialSpec};
-use crate::fixtures;
-use crate::matching::{Matcher, Mismatch, clip, show};
-use crate::outcome::{Exchange, Finding, Outcome, TrialError, Verdict};
+use crate::case::{Auth, Case, RequestBody, TrialSpec};
+use crate::finding::StateObject;
+use crate::matching::{clip, show};
+use crate::outcome::{Exchange, Outcome, TrialError, Verdict};
+use crate::provision::{ControlProtocol, Provisioner};
 use crate::schema::SchemaSet;
-use crate::target::{HttpRequest, HttpResponse, Target, TransportError};
+use crate::target::{HttpRequest, HttpResponse, Secret, Target, TransportError};
 use crate::template::Bindings;
+use crate::verify::{Answer, Observation, ReadBack, verify};
 
 /// What every trial of a run shares.
 #[derive(Debug)]
 pub struct RunContext {
     /// The target.
     pub target: Target,
+    /// How starting states come to exist on it.
+    pub provisioner: Arc<dyn Provisioner>,
     /// Compiled schemas.
     pub schemas: Arc<SchemaSet>,
     /// Principal names to object ids.
     pub principals: HashMap<String, String>,
 }
 
-/// A seeded object: its symbol, id and URL.
-struct Seeded {
+impl RunContext {
+    /// A context that provisions through the fixture control protocol at the target's
+    /// control URL.
+    pub fn new(
+        target: Target,
+        schemas: Arc<SchemaSet>,
+        principals: HashMap<String, String>,
+    ) -> RunContext {
+        RunContext {
+            provisioner: Arc::new(ControlProtocol::new(target.clone())),
+            target,
+            schemas,
+            principals,
+        }
+    }
+}
+
+/// Why a case does not apply to a target, if it does not: the case says `skip`, or it needs
+/// a restricted credential the target was not given. The one place that decides it.
+pub fn skip_reason(case: &Case, target: &Target) -> Option<String> {
+    if let Some(reason) = &case.skip {
+        return Some(reason.clone());
+    }
+    match case.when.auth {
+        Auth::Credential(c) if !target.credentials.contains_key(&c) => Some(format!(
+            "needs --credential {c}=TOKEN ({})",
+            c.description()
+        )),
+        _ => None,
+    }
+}
+
+/// The token a request carries for `auth`.
+fn token_for(target: &Target, auth: Auth) -> Option<&Secret> {
+    match auth {
+        Auth::Default => target.token.as_ref(),
+        Auth::None => None,
+        Auth::Credential(c) => target.credentials.get(&c),
+    }
+}
+
+/// A provisioned object: its symbol and URL.
+struct Provisioned {
     symbol: String,
     url: String,
     is_instance: bool,
@@ -60,11 +104,9 @@ pub async fn run_all(ctx: Arc<RunContext>, trials: &[TrialSpec]) -> Vec<(TrialSp
 
 /// Runs one trial to its outcome.
 pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
-    if let Auth::Credential(c) = spec.case.when.auth
-        && !ctx.target.credentials.contains_key(&c)
-    {
+    if let Some(reason) = skip_reason(&spec.case, &ctx.target) {
         return Outcome {
-            verdict: Verdict::Error(TrialError::MissingCredential(c)),
+            verdict: Verdict::Skip(reason),
             exchange: None,
             cleanup: Vec::new(),
         };
@@ -72,96 +114,44 @@ pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
     let mut bindings = Bindings::default();
     bindings.matrix = spec.row.clone();
     bindings.principals = ctx.principals.clone();
-    let mut seeded_definitions: Vec<String> = Vec::new();
-    let result = run_seeded(ctx, spec, &mut bindings, &mut seeded_definitions).await;
+    let mut created: Vec<String> = Vec::new();
+    let result = run_phases(ctx, spec, &mut bindings, &mut created).await;
     let mut cleanup = Vec::new();
-    for id in seeded_definitions.iter().rev() {
-        if let Err(e) = fixtures::delete(&ctx.target, id).await {
+    for id in created.iter().rev() {
+        if let Err(e) = ctx.provisioner.delete(id).await {
             cleanup.push(e);
         }
     }
-    match result {
-        Ok((verdict, exchange)) => Outcome {
-            verdict,
-            exchange: Some(exchange),
-            cleanup,
-        },
-        Err((error, exchange)) => Outcome {
-            verdict: Verdict::Error(error),
-            exchange,
-            cleanup,
-        },
+    let (verdict, exchange) = match result {
+        Ok((verdict, exchange)) => (verdict, Some(exchange)),
+        Err((error, exchange)) => (Verdict::Error(error), exchange),
+    };
+    Outcome {
+        verdict,
+        exchange,
+        cleanup,
     }
 }
 
 type Failure = (TrialError, Option<Exchange>);
 
-async fn run_seeded(
+async fn run_phases(
     ctx: &RunContext,
     spec: &TrialSpec,
     bindings: &mut Bindings,
-    seeded_definitions: &mut Vec<String>,
+    created: &mut Vec<String>,
 ) -> Result<(Verdict, Exchange), Failure> {
-    let case = &spec.case;
-    let target = &ctx.target;
     let no_exchange = |e: TrialError| (e, None);
+    let objects = provision(ctx, spec, bindings, created)
+        .await
+        .map_err(no_exchange)?;
+    let before = snapshot(&ctx.target, &objects).await.map_err(no_exchange)?;
 
-    // Seed every fixture; remember what exists so that it is deleted afterwards.
-    let mut objects: Vec<Seeded> = Vec::new();
-    for fixture in &case.given.fixtures {
-        let definition = bindings
-            .render_value(&Value::Object(fixture.definition.clone()))
-            .map_err(|e| no_exchange(e.into()))?;
-        let mut instances = Vec::new();
-        for (_, props) in &fixture.instances {
-            instances.push(
-                bindings
-                    .render_value(&Value::Object(props.clone()))
-                    .map_err(|e| no_exchange(e.into()))?,
-            );
-        }
-        let seeded = fixtures::seed(target, &definition, &instances)
-            .await
-            .map_err(|e| no_exchange(e.into()))?;
-        seeded_definitions.push(seeded.definition_id.clone());
-        bindings.given.insert(fixture.name.clone(), definition);
-        bindings
-            .ids
-            .insert(fixture.name.clone(), seeded.definition_id.clone());
-        objects.push(Seeded {
-            symbol: fixture.name.clone(),
-            url: target.definition_url(&seeded.definition_id),
-            is_instance: false,
-        });
-        for (((name, _), props), id) in fixture
-            .instances
-            .iter()
-            .zip(instances)
-            .zip(seeded.instance_ids)
-        {
-            bindings.given.insert(name.clone(), props);
-            bindings.ids.insert(name.clone(), id.clone());
-            objects.push(Seeded {
-                symbol: name.clone(),
-                url: target.instance_url(&seeded.definition_id, &id),
-                is_instance: true,
-            });
-        }
-    }
-
-    // The state before the request.
-    let mut before: HashMap<String, Value> = HashMap::new();
-    for o in &objects {
-        let v = read(target, &o.url)
-            .await
-            .map_err(|e| no_exchange(TrialError::ReadBefore(format!("{}: {e}", o.symbol))))?;
-        before.insert(o.symbol.clone(), v);
-    }
-
-    // The request (or `repeat` copies of it, sent at once, each with fresh `${new.*}`).
+    // The exchange: the request, or `repeat` copies of it at once (each with fresh `${new.*}`).
+    let case = &spec.case;
     let definition_id = render_str(bindings, &case.when.definition).map_err(no_exchange)?;
     let instance_id = render_str(bindings, &case.when.instance).map_err(no_exchange)?;
-    let request_url = target.instance_url(&definition_id, &instance_id);
+    let request_url = ctx.target.instance_url(&definition_id, &instance_id);
     let forks: Vec<Bindings> = if case.when.repeat > 1 {
         (0..case.when.repeat).map(|_| bindings.fork()).collect()
     } else {
@@ -177,134 +167,144 @@ async fn run_seeded(
     for b in &copies {
         requests.push(build_request(ctx, spec, b, &request_url).map_err(no_exchange)?);
     }
-    let responses = futures_util::future::join_all(requests.iter().map(|r| target.send(r))).await;
+    let responses: Vec<Result<HttpResponse, TransportError>> =
+        futures_util::future::join_all(requests.iter().map(|r| ctx.target.send(r))).await;
     let exchange = Exchange {
         request: requests[0].clone(),
         response: responses[0].clone(),
     };
-    let mut findings = Vec::new();
-    // The seeded instance the request addressed (none for unknown or foreign ids).
-    let target_instance = objects
-        .iter()
-        .find(|o| o.is_instance && o.url == request_url)
-        .map(|o| o.symbol.clone());
-    let prior = target_instance.as_deref().and_then(|s| before.get(s));
-    let mut acknowledged = Vec::new();
-    for (k, (response, b)) in responses.iter().zip(copies.iter().copied()).enumerate() {
-        let prefix = if copies.len() > 1 {
-            format!("request #{k}: ")
-        } else {
-            String::new()
-        };
-        match response {
-            Ok(r) => {
-                if r.status == 200 {
-                    acknowledged.push((k, b));
-                }
-                check_response(ctx, spec, b, r, prior, &prefix, &mut findings);
-            }
-            Err(e @ TransportError::Connect { .. }) | Err(e @ TransportError::Request(_)) => {
-                return Err((TrialError::Unreachable(e.clone()), Some(exchange)));
-            }
-            Err(e) => {
-                // The target took the request but gave no usable answer: not conformant.
-                findings.push(Finding {
-                    subject: format!("{prefix}response"),
-                    mismatch: Mismatch {
-                        path: "$".into(),
-                        expected: format!("a complete answer with status {}", case.then.status),
-                        actual: e.to_string(),
-                    },
-                });
-            }
-        }
-    }
-    // Every acknowledged copy's effect must be visible afterwards.
-    if let Some(m) = &case.then.acknowledged {
-        if acknowledged.is_empty() {
-            findings.push(Finding {
-                subject: "acknowledged requests".into(),
-                mismatch: Mismatch {
-                    path: "status".into(),
-                    expected: "at least one request answered 200".into(),
-                    actual: "none".into(),
-                },
-            });
-        }
-        match read(target, &request_url).await {
-            Ok(after) => {
-                for (k, b) in &acknowledged {
-                    let mut out = Vec::new();
-                    m.check(Some(&after), prior, b, &mut out);
-                    findings.extend(out.into_iter().map(|mismatch| Finding {
-                        subject: format!("effect of acknowledged request #{k} afterwards"),
-                        mismatch,
-                    }));
-                }
-            }
-            Err(e) => findings.push(Finding {
-                subject: "instance afterwards".into(),
-                mismatch: Mismatch {
-                    path: format!("GET {request_url}"),
-                    expected: "200 with a JSON object".into(),
-                    actual: e,
-                },
-            }),
-        }
+    if let Some(e) = responses.iter().find_map(|r| match r {
+        Err(e @ (TransportError::Connect { .. } | TransportError::Request(_))) => Some(e),
+        _ => None,
+    }) {
+        return Err((TrialError::Unreachable(e.clone()), Some(exchange)));
     }
 
     // The state afterwards.
+    let addressed = objects
+        .iter()
+        .find(|o| o.is_instance && o.url == request_url)
+        .map(|o| o.symbol.clone());
+    let prior = addressed.as_deref().and_then(|s| before.get(s));
+    let acknowledged = match &case.then.acknowledged {
+        Some(_) => Some(read_back(&ctx.target, StateObject::Instance, &request_url, prior).await),
+        None => None,
+    };
     let after = &case.then.afterwards;
-    if let Some(m) = &after.instance {
-        check_read(
-            target,
-            &request_url,
-            m,
-            prior,
-            bindings,
-            "instance afterwards",
-            &mut findings,
-        )
-        .await;
+    let mut reads = Vec::new();
+    if after.instance.is_some() {
+        reads.push(read_back(&ctx.target, StateObject::Instance, &request_url, prior).await);
     }
-    if let Some(m) = &after.definition
+    if after.definition.is_some()
         && let Some(o) = objects.first()
     {
-        check_read(
-            target,
-            &o.url,
-            m,
-            before.get(&o.symbol),
-            bindings,
-            "definition afterwards",
-            &mut findings,
-        )
-        .await;
+        let before = before.get(&o.symbol);
+        reads.push(read_back(&ctx.target, StateObject::Definition, &o.url, before).await);
     }
-    if let Some(m) = &after.siblings {
+    if after.siblings.is_some() {
         for o in objects
             .iter()
-            .filter(|o| o.is_instance && Some(&o.symbol) != target_instance.as_ref())
+            .filter(|o| o.is_instance && Some(&o.symbol) != addressed.as_ref())
         {
-            let subject = format!("sibling `{}` afterwards", o.symbol);
-            check_read(
-                target,
-                &o.url,
-                m,
-                before.get(&o.symbol),
-                bindings,
-                &subject,
-                &mut findings,
-            )
-            .await;
+            let object = StateObject::Sibling(o.symbol.clone());
+            reads.push(read_back(&ctx.target, object, &o.url, before.get(&o.symbol)).await);
         }
     }
+
+    let observation = Observation {
+        answers: copies
+            .iter()
+            .zip(&responses)
+            .map(|(b, response)| Answer {
+                bindings: b,
+                response,
+            })
+            .collect(),
+        bindings,
+        prior,
+        acknowledged,
+        reads,
+    };
+    let findings = verify(&case.then, &ctx.schemas, &observation);
     let verdict = if findings.is_empty() {
         Verdict::Pass
     } else {
         Verdict::Fail(findings)
     };
     Ok((verdict, exchange))
+}
+
+/// Brings every fixture of the case into existence; records what was created in `created`
+/// (so that it is deleted whatever happens next) and binds the symbols to their ids.
+async fn provision(
+    ctx: &RunContext,
+    spec: &TrialSpec,
+    bindings: &mut Bindings,
+    created: &mut Vec<String>,
+) -> Result<Vec<Provisioned>, TrialError> {
+    let mut objects = Vec::new();
+    for fixture in &spec.case.given.fixtures {
+        let definition = bindings.render_value(&Value::Object(fixture.definition.clone()))?;
+        let mut instances = Vec::new();
+        for (_, props) in &fixture.instances {
+            instances.push(bindings.render_value(&Value::Object(props.clone()))?);
+        }
+        let seeded = ctx.provisioner.create(&definition, &instances).await?;
+        created.push(seeded.definition_id.clone());
+        bindings.given.insert(fixture.name.clone(), definition);
+        bindings
+            .ids
+            .insert(fixture.name.clone(), seeded.definition_id.clone());
+        objects.push(Provisioned {
+            symbol: fixture.name.clone(),
+            url: ctx.target.definition_url(&seeded.definition_id),
+            is_instance: false,
+        });
+        for (((name, _), props), id) in fixture
+            .instances
+            .iter()
+            .zip(instances)
+            .zip(seeded.instance_ids)
+        {
+            bindings.given.insert(name.clone(), props);
+            bindings.ids.insert(name.clone(), id.clone());
+            objects.push(Provisioned {
+                symbol: name.clone(),
+                url: ctx.target.instance_url(&seeded.definition_id, &id),
+                is_instance: true,
+            });
+        }
+    }
+    Ok(objects)
+}
+
+/// The state before the request: every provisioned object, read through the API.
+async fn snapshot(
+    target: &Target,
+    objects: &[Provisioned],
+) -> Result<HashMap<String, Value>, TrialError> {
+    let mut before = HashMap::new();
+    for o in objects {
+        let v = read(target, &o.url)
+            .await
+            .map_err(|e| TrialError::ReadBefore(format!("{}: {e}", o.symbol)))?;
+        before.insert(o.symbol.clone(), v);
+    }
+    Ok(before)
+}
+
+async fn read_back(
+    target: &Target,
+    object: StateObject,
+    url: &str,
+    before: Option<&Value>,
+) -> ReadBack {
+    ReadBack {
+        object,
+        url: url.to_string(),
+        before: before.cloned(),
+        after: read(target, url).await,
+    }
 }
 
 fn render_str(bindings: &Bindings, t: &str) -> Result<String, TrialError> {
@@ -329,7 +329,8 @@ fn build_request(
         RequestBody::Json(v) => Some(bindings.render_value(v)?.to_string().into_bytes()),
         RequestBody::Raw(s) => Some(s.clone().into_bytes()),
     };
-    let mut headers = ctx.target.headers_for(when.auth, body.is_some());
+    let token = token_for(&ctx.target, when.auth);
+    let mut headers = ctx.target.headers_with(token, body.is_some());
     for (name, value) in &when.headers {
         headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
         if let Some(v) = value {
@@ -342,114 +343,6 @@ fn build_request(
         headers,
         body,
     })
-}
-
-fn check_response(
-    ctx: &RunContext,
-    spec: &TrialSpec,
-    bindings: &Bindings,
-    response: &HttpResponse,
-    before: Option<&Value>,
-    prefix: &str,
-    findings: &mut Vec<Finding>,
-) {
-    let then = &spec.case.then;
-    let mut push = |subject: &str, mismatch: Mismatch| {
-        findings.push(Finding {
-            subject: format!("{prefix}{subject}"),
-            mismatch,
-        })
-    };
-    if !then.status.accepts(response.status) {
-        push(
-            "status",
-            Mismatch {
-                path: "status".into(),
-                expected: then.status.to_string(),
-                actual: response.status.to_string(),
-            },
-        );
-    }
-    for (name, m) in &then.headers {
-        let value = response.header(name).map(|v| Value::String(v.to_string()));
-        let mut out = Vec::new();
-        m.check(value.as_ref(), None, bindings, &mut out);
-        for mut mm in out {
-            mm.path = format!("header {name}");
-            push("headers", mm);
-        }
-    }
-    if then.schema.is_none() && then.body.is_none() {
-        return;
-    }
-    let body: Value = match serde_json::from_slice(&response.body) {
-        Ok(v) => v,
-        Err(e) => {
-            let shown = clip(&String::from_utf8_lossy(&response.body), 200);
-            push(
-                "response body",
-                Mismatch {
-                    path: "$".into(),
-                    expected: "a JSON body".into(),
-                    actual: format!("{shown:?} ({e})"),
-                },
-            );
-            return;
-        }
-    };
-    if let Some(name) = &then.schema {
-        for v in ctx.schemas.validate(name, &body).unwrap_or_default() {
-            let path = if v.instance_path.is_empty() {
-                "/".to_string()
-            } else {
-                v.instance_path.clone()
-            };
-            push(
-                &format!("schema {name}"),
-                Mismatch {
-                    path,
-                    expected: "valid".into(),
-                    actual: v.message,
-                },
-            );
-        }
-    }
-    if let Some(m) = &then.body {
-        let mut out = Vec::new();
-        m.check(Some(&body), before, bindings, &mut out);
-        for mm in out {
-            push("response body", mm);
-        }
-    }
-}
-
-async fn check_read(
-    target: &Target,
-    url: &str,
-    matcher: &Matcher,
-    before: Option<&Value>,
-    bindings: &Bindings,
-    subject: &str,
-    findings: &mut Vec<Finding>,
-) {
-    match read(target, url).await {
-        Ok(v) => {
-            let mut out = Vec::new();
-            matcher.check(Some(&v), before, bindings, &mut out);
-            findings.extend(out.into_iter().map(|mismatch| Finding {
-                subject: subject.to_string(),
-                mismatch,
-            }));
-        }
-        Err(e) => findings.push(Finding {
-            subject: subject.to_string(),
-            mismatch: Mismatch {
-                path: format!("GET {url}"),
-                expected: "200 with a JSON object".into(),
-                actual: e,
-            },
-        }),
-    }
 }
 
 /// GETs a JSON object; any other answer is described as an error string.

@@ -56,7 +56,7 @@ impl KillRow {
                     row.rules_named.extend(spec.case.rules.iter().cloned());
                 }
                 Verdict::Error(_) => row.errored.push(spec.name.clone()),
-                Verdict::Pass => {}
+                Verdict::Pass | Verdict::Skip(_) => {}
             }
         }
         row
@@ -82,11 +82,11 @@ pub async fn run_against_mock(
         max_body: 4 << 20,
     })
     .await?;
-    let ctx = Arc::new(RunContext {
-        target: embedded.target.clone(),
-        schemas: Arc::clone(schemas),
-        principals: principals.clone(),
-    });
+    let ctx = Arc::new(RunContext::new(
+        embedded.target.clone(),
+        Arc::clone(schemas),
+        principals.clone(),
+    ));
     Ok(run_all(ctx, trials).await)
 }
 

@@ -4,8 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::case::Auth;
 use crate::credential::Credential;
+pub use crate::exchange::{HttpRequest, HttpResponse, TransportError};
 
 /// A bearer token that never shows itself: `Debug` and `Display` print `<redacted>`.
 #[derive(Clone, PartialEq, Eq)]
@@ -33,68 +33,6 @@ impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
     }
-}
-
-/// A request as sent (headers in order).
-#[derive(Debug, Clone)]
-pub struct HttpRequest {
-    /// `PUT`, `PATCH`, …
-    pub method: String,
-    /// Absolute URL.
-    pub url: String,
-    /// Header names and values.
-    pub headers: Vec<(String, String)>,
-    /// The body bytes, if any.
-    pub body: Option<Vec<u8>>,
-}
-
-/// A response as received.
-#[derive(Debug, Clone)]
-pub struct HttpResponse {
-    /// Status code.
-    pub status: u16,
-    /// Header names (lower-case) and values.
-    pub headers: Vec<(String, String)>,
-    /// The body bytes.
-    pub body: Vec<u8>,
-}
-
-impl HttpResponse {
-    /// The first value of a header (name compared case-insensitively).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Why a request got no complete answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TransportError {
-    /// No connection could be made.
-    #[error("cannot connect to {url}: {message}")]
-    Connect {
-        /// Where.
-        url: String,
-        /// Why.
-        message: String,
-    },
-    /// No complete answer within the timeout.
-    #[error("no complete answer within {0:?} (--timeout)")]
-    Timeout(Duration),
-    /// The body exceeded the size cap.
-    #[error("the response body exceeds {limit} bytes (--max-response-bytes)")]
-    TooLarge {
-        /// The cap.
-        limit: usize,
-    },
-    /// The answer broke off or could not be read.
-    #[error("the response could not be read: {0}")]
-    Broken(String),
-    /// The request could not be built (bad URL, bad header).
-    #[error("the request could not be sent: {0}")]
-    Request(String),
 }
 
 /// Where and how requests go.
@@ -193,20 +131,15 @@ impl Target {
         )
     }
 
-    /// The headers every request starts with: `Authorization` (when a token is set),
-    /// `Accept`, and `Content-Type` when there is a body.
+    /// The headers every request starts with: `Authorization` with the run's token (when
+    /// set), `Accept`, and `Content-Type` when there is a body.
     pub fn default_headers(&self, with_body: bool) -> Vec<(String, String)> {
-        self.headers_for(Auth::Default, with_body)
+        self.headers_with(self.token.as_ref(), with_body)
     }
 
-    /// The headers a request starts with, carrying the credentials `auth` names.
-    pub fn headers_for(&self, auth: Auth, with_body: bool) -> Vec<(String, String)> {
+    /// The headers a request starts with, carrying `token` (none: no `Authorization`).
+    pub fn headers_with(&self, token: Option<&Secret>, with_body: bool) -> Vec<(String, String)> {
         let mut h = Vec::new();
-        let token = match auth {
-            Auth::Default => self.token.as_ref(),
-            Auth::Credential(c) => self.credentials.get(&c),
-            Auth::None => None,
-        };
         if let Some(t) = token {
             h.push(("Authorization".into(), format!("Bearer {}", t.expose())));
         }

@@ -107,11 +107,7 @@ async fn each_check_reports_its_own_finding(
         1 << 20,
     )
     .unwrap();
-    let ctx = RunContext {
-        target,
-        schemas,
-        principals: suite.principals.clone(),
-    };
+    let ctx = RunContext::new(target, schemas, suite.principals.clone());
     let spec = &case.trials(UpdateMethod::Put)[0];
     let outcome = run_trial(&ctx, spec).await;
     let Verdict::Fail(findings) = &outcome.verdict else {
@@ -119,8 +115,8 @@ async fn each_check_reports_its_own_finding(
     };
     assert!(outcome.cleanup.is_empty());
     assert_eq!(findings.len(), 1, "{findings:#?}");
-    assert_eq!(findings[0].subject, subject, "{findings:#?}");
-    assert_eq!(findings[0].mismatch.path, path, "{findings:#?}");
+    assert_eq!(findings[0].subject(), subject, "{findings:#?}");
+    assert_eq!(findings[0].path(), path, "{findings:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

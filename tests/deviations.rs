@@ -75,6 +75,7 @@ async fn broken_answers_end_each_trial_within_the_timeout(#[case] deviation: Dev
             Verdict::Error(e) => {
                 panic!("{}: a broken answer is non-conformance, not {e}", spec.name)
             }
+            Verdict::Skip(r) => panic!("{}: skipped ({r})", spec.name),
         }
         assert!(
             outcome.cleanup.is_empty(),

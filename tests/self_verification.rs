@@ -112,6 +112,7 @@ async fn concurrency_case_passes(deviation: Option<Deviation>) -> bool {
         Verdict::Pass => true,
         Verdict::Fail(_) => false,
         Verdict::Error(e) => panic!("the concurrency case could not run: {e}"),
+        Verdict::Skip(r) => panic!("the concurrency case was skipped: {r}"),
     }
 }
 
@@ -146,11 +147,7 @@ async fn a_deviation_that_only_makes_trials_error_is_not_counted_as_caught() {
     )
     .unwrap()
     .with_credentials(common::credentials());
-    let ctx = std::sync::Arc::new(RunContext {
-        target,
-        schemas,
-        principals: suite.principals.clone(),
-    });
+    let ctx = std::sync::Arc::new(RunContext::new(target, schemas, suite.principals.clone()));
     let results = runner::run_all(ctx, &specs).await;
     assert!(
         results

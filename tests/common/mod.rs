@@ -95,11 +95,7 @@ pub async fn run_all(
     let (schemas, suite) = shipped();
     let target = Target::new(base_url, None, Some(Secret::new(token)), timeout, 4 << 20).unwrap();
     let target = target.with_credentials(credentials());
-    let ctx = Arc::new(RunContext {
-        target,
-        schemas,
-        principals: suite.principals.clone(),
-    });
+    let ctx = Arc::new(RunContext::new(target, schemas, suite.principals.clone()));
     runner::run_all(ctx, &trials(&suite, update)).await
 }
 

@@ -1,0 +1,75 @@
+//! What crosses the wire, as data: a request as sent, a response as received, why there was
+//! no response, and the pair of them. No I/O here; the target sends, the report renders.
+
+use std::time::Duration;
+
+/// A request as sent (headers in order).
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    /// `PUT`, `PATCH`, …
+    pub method: String,
+    /// Absolute URL.
+    pub url: String,
+    /// Header names and values.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes, if any.
+    pub body: Option<Vec<u8>>,
+}
+
+/// A response as received.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Header names (lower-case) and values.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first value of a header (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a request got no complete answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// No connection could be made.
+    #[error("cannot connect to {url}: {message}")]
+    Connect {
+        /// Where.
+        url: String,
+        /// Why.
+        message: String,
+    },
+    /// No complete answer within the timeout.
+    #[error("no complete answer within {0:?} (--timeout)")]
+    Timeout(Duration),
+    /// The body exceeded the size cap.
+    #[error("the response body exceeds {limit} bytes (--max-response-bytes)")]
+    TooLarge {
+        /// The cap.
+        limit: usize,
+    },
+    /// The answer broke off or could not be read.
+    #[error("the response could not be read: {0}")]
+    Broken(String),
+    /// The request could not be built (bad URL, bad header).
+    #[error("the request could not be sent: {0}")]
+    Request(String),
+}
+
+/// A request and what came of it.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The request sent.
+    pub request: HttpRequest,
+    /// The response, or why there was none.
+    pub response: Result<HttpResponse, TransportError>,
+}

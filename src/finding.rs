@@ -1,0 +1,170 @@
+//! Findings as data: what the target got wrong, where (a typed location), what was expected
+//! and what came back. The text report renders them; JSON and JUnit reports can read them.
+
+use std::fmt;
+
+/// A stored object read back after the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateObject {
+    /// The instance the request addressed.
+    Instance,
+    /// Its parent definition.
+    Definition,
+    /// Another seeded instance, by its symbol in the case.
+    Sibling(String),
+}
+
+/// Where a finding is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// The response status.
+    Status,
+    /// A response header (lower-case name).
+    Header(String),
+    /// The target took the request but gave no complete answer.
+    Answer,
+    /// The response body is not JSON.
+    BodyNotJson,
+    /// The body breaks a JSON Schema, at a JSON pointer into the body.
+    Schema {
+        /// The schema's name.
+        schema: String,
+        /// Where in the body (`""` for the root).
+        pointer: String,
+    },
+    /// The response body, at a JSONPath (`$.fallbackReviewers[1].query`).
+    Body {
+        /// The JSONPath.
+        path: String,
+    },
+    /// An object could not be read back after the request.
+    ReadBack {
+        /// Which object.
+        object: StateObject,
+        /// The URL read.
+        url: String,
+    },
+    /// An object read back after the request, at a JSONPath.
+    After {
+        /// Which object.
+        object: StateObject,
+        /// The JSONPath.
+        path: String,
+    },
+    /// A `repeat` case in which no request was answered 200.
+    NoneAcknowledged,
+    /// The effect of one acknowledged copy of a `repeat` request, on the instance afterwards.
+    Acknowledged {
+        /// Which copy (from 0).
+        request: usize,
+        /// The JSONPath.
+        path: String,
+    },
+}
+
+/// One thing the target got wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// For `repeat` cases: which copy of the request the answer belongs to.
+    pub request: Option<usize>,
+    /// Where.
+    pub location: Location,
+    /// What was expected.
+    pub expected: String,
+    /// What came back.
+    pub actual: String,
+}
+
+impl Finding {
+    /// A finding about the single request (or the state afterwards).
+    pub fn new(
+        location: Location,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            request: None,
+            location,
+            expected: expected.into(),
+            actual: actual.into(),
+        }
+    }
+
+    /// What was checked, for people: `status`, `response body`, `schema NAME`,
+    /// `instance afterwards`, … (prefixed `request #k: ` for a copy of a `repeat` request).
+    pub fn subject(&self) -> String {
+        let object = |o: &StateObject| match o {
+            StateObject::Instance => "instance afterwards".to_string(),
+            StateObject::Definition => "definition afterwards".to_string(),
+            StateObject::Sibling(name) => format!("sibling `{name}` afterwards"),
+        };
+        let subject = match &self.location {
+            Location::Status => "status".to_string(),
+            Location::Header(_) => "headers".to_string(),
+            Location::Answer => "response".to_string(),
+            Location::BodyNotJson | Location::Body { .. } => "response body".to_string(),
+            Location::Schema { schema, .. } => format!("schema {schema}"),
+            Location::ReadBack { object: o, .. } | Location::After { object: o, .. } => object(o),
+            Location::NoneAcknowledged => "acknowledged requests".to_string(),
+            Location::Acknowledged { request, .. } => {
+                format!("effect of acknowledged request #{request} afterwards")
+            }
+        };
+        match self.request {
+            Some(k) => format!("request #{k}: {subject}"),
+            None => subject,
+        }
+    }
+
+    /// Where, for people: `status`, `header NAME`, a JSONPath, a JSON pointer, `GET URL`.
+    pub fn path(&self) -> String {
+        match &self.location {
+            Location::Status | Location::NoneAcknowledged => "status".into(),
+            Location::Header(name) => format!("header {name}"),
+            Location::Answer | Location::BodyNotJson => "$".into(),
+            Location::Schema { pointer, .. } if pointer.is_empty() => "/".into(),
+            Location::Schema { pointer, .. } => pointer.clone(),
+            Location::Body { path }
+            | Location::After { path, .. }
+            | Location::Acknowledged { path, .. } => path.clone(),
+            Location::ReadBack { url, .. } => format!("GET {url}"),
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}: expected {}, got {}",
+            self.subject(),
+            self.path(),
+            self.expected,
+            self.actual
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case(Location::Status, None, "status: status: expected e, got a")]
+    #[case(Location::Header("request-id".into()), None, "headers: header request-id: expected e, got a")]
+    #[case(Location::Schema { schema: "graphError".into(), pointer: String::new() }, None, "schema graphError: /: expected e, got a")]
+    #[case(Location::Body { path: "$.status".into() }, Some(2), "request #2: response body: $.status: expected e, got a")]
+    #[case(Location::After { object: StateObject::Sibling("s".into()), path: "$.x".into() }, None, "sibling `s` afterwards: $.x: expected e, got a")]
+    #[case(Location::ReadBack { object: StateObject::Definition, url: "http://x/d".into() }, None, "definition afterwards: GET http://x/d: expected e, got a")]
+    #[case(Location::Acknowledged { request: 3, path: "$".into() }, None, "effect of acknowledged request #3 afterwards: $: expected e, got a")]
+    fn renders_subject_and_path(
+        #[case] location: Location,
+        #[case] request: Option<usize>,
+        #[case] text: &str,
+    ) {
+        let mut f = Finding::new(location, "e", "a");
+        f.request = request;
+        assert_eq!(f.to_string(), text);
+    }
+}

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::matching::Matcher;
 use crate::source::SourceFile;
+use crate::template::{Text, Tree};
 
 /// One case file, loaded and checked.
 #[derive(Debug)]
@@ -43,10 +44,10 @@ pub struct Given {
 pub struct Fixture {
     /// The definition's symbol (`definition` for the main one).
     pub name: String,
-    /// Definition properties (templates allowed).
-    pub definition: Map<String, Value>,
-    /// Instances by symbol, in seeding order (templates allowed).
-    pub instances: Vec<(String, Map<String, Value>)>,
+    /// Definition properties (an object; templates parsed).
+    pub definition: Tree,
+    /// Instances by symbol, in seeding order (objects with a `status`; templates parsed).
+    pub instances: Vec<(String, Tree)>,
 }
 
 impl Given {
@@ -72,8 +73,8 @@ pub enum RequestBody {
     /// No body.
     #[default]
     None,
-    /// A JSON body (templates allowed).
-    Json(Value),
+    /// A JSON body (templates parsed).
+    Json(Tree),
     /// Bytes sent as written.
     Raw(String),
 }
@@ -98,12 +99,12 @@ pub struct When {
     pub auth: Auth,
     /// An explicit method; `None` means the configured update method(s).
     pub method: Option<String>,
-    /// The definition id in the path (a template).
-    pub definition: String,
-    /// The instance id in the path (a template).
-    pub instance: String,
+    /// The definition id in the path.
+    pub definition: Text,
+    /// The instance id in the path.
+    pub instance: Text,
     /// Headers to set (`None` drops the header).
-    pub headers: Vec<(String, Option<String>)>,
+    pub headers: Vec<(String, Option<Text>)>,
     /// The body.
     pub body: RequestBody,
     /// How many copies of the request to send at once (1 unless the case says `repeat`).

@@ -10,7 +10,6 @@ pub mod embedded;
 pub mod exchange;
 pub mod files;
 pub mod finding;
-pub mod given;
 pub mod load;
 pub mod matching;
 pub mod outcome;

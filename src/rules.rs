@@ -48,7 +48,7 @@ impl Catalogue {
     }
 
     /// Every rule id.
-    pub fn ids(&self) -> impl Iterator<Item = &str> {
+    pub fn ids(&self) -> impl Iterator<Item = &str> + Clone {
         self.rules.iter().map(|r| r.id.as_str())
     }
 

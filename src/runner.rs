@@ -149,8 +149,16 @@ async fn run_phases(
 
     // The exchange: the request, or `repeat` copies of it at once (each with fresh `${new.*}`).
     let case = &spec.case;
-    let definition_id = render_str(bindings, &case.when.definition).map_err(no_exchange)?;
-    let instance_id = render_str(bindings, &case.when.instance).map_err(no_exchange)?;
+    let definition_id = case
+        .when
+        .definition
+        .render(bindings)
+        .map_err(|e| no_exchange(e.into()))?;
+    let instance_id = case
+        .when
+        .instance
+        .render(bindings)
+        .map_err(|e| no_exchange(e.into()))?;
     let request_url = ctx.target.instance_url(&definition_id, &instance_id);
     let forks: Vec<Bindings> = if case.when.repeat > 1 {
         (0..case.when.repeat).map(|_| bindings.fork()).collect()
@@ -244,10 +252,10 @@ async fn provision(
 ) -> Result<Vec<Provisioned>, TrialError> {
     let mut objects = Vec::new();
     for fixture in &spec.case.given.fixtures {
-        let definition = bindings.render_value(&Value::Object(fixture.definition.clone()))?;
+        let definition = fixture.definition.render(bindings)?;
         let mut instances = Vec::new();
         for (_, props) in &fixture.instances {
-            instances.push(bindings.render_value(&Value::Object(props.clone()))?);
+            instances.push(props.render(bindings)?);
         }
         let seeded = ctx.provisioner.create(&definition, &instances).await?;
         created.push(seeded.definition_id.clone());
@@ -307,15 +315,6 @@ async fn read_back(
     }
 }
 
-fn render_str(bindings: &Bindings, t: &str) -> Result<String, TrialError> {
-    Ok(
-        match bindings.render_value(&Value::String(t.to_string()))? {
-            Value::String(s) => s,
-            other => other.to_string(),
-        },
-    )
-}
-
 /// The request of a case, rendered with one copy's bindings.
 fn build_request(
     ctx: &RunContext,
@@ -326,7 +325,7 @@ fn build_request(
     let when = &spec.case.when;
     let body: Option<Vec<u8>> = match &when.body {
         RequestBody::None => None,
-        RequestBody::Json(v) => Some(bindings.render_value(v)?.to_string().into_bytes()),
+        RequestBody::Json(tree) => Some(tree.render(bindings)?.to_string().into_bytes()),
         RequestBody::Raw(s) => Some(s.clone().into_bytes()),
     };
     let token = token_for(&ctx.target, when.auth);
@@ -334,7 +333,7 @@ fn build_request(
     for (name, value) in &when.headers {
         headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
         if let Some(v) = value {
-            headers.push((name.clone(), render_str(bindings, v)?));
+            headers.push((name.clone(), v.render(bindings)?));
         }
     }
     Ok(HttpRequest {

@@ -151,6 +151,77 @@ fn broken_case_files_point_at_the_problem(
     }
 }
 
+/// The shipped schemas with a case schema that accepts anything, as `--schemas` may give.
+fn permissive_schemas() -> SchemaSet {
+    let mut schema_files = embedded(&EMBEDDED_SCHEMAS, "schemas").unwrap();
+    for f in &mut schema_files {
+        if f.rel == "case.schema.json" {
+            f.text = "{}".into();
+        }
+    }
+    SchemaSet::build(&schema_files).unwrap()
+}
+
+/// Every value the loader once replaced by a default without a word (an unknown `auth`
+/// became the run's token, a bad `repeat` one request, a header value of the wrong type a
+/// dropped header, …) is refused by the loader itself — even when the case schema lets it
+/// through — at the value's file:line:column, saying what would be valid.
+#[rstest]
+#[case::unknown_auth(&GOOD.replace("when:\n", "when:\n  auth: admin\n"), "6:9", "unknown variant `admin`", "default, none, or a credential")]
+#[case::non_numeric_status(&GOOD.replace("status: 200", "status: two hundred"), "9:11", "invalid status", "a code 100-599")]
+#[case::status_out_of_range(&GOOD.replace("status: 200", "status: 700"), "9:11", "invalid status", "a class (\"4xx\")")]
+#[case::repeat_not_a_number(&GOOD.replace("when:\n", "when:\n  repeat: many\n"), "6:11", "invalid type", "a whole number of copies, 2 to 64")]
+#[case::repeat_of_one(&GOOD.replace("when:\n", "when:\n  repeat: 1\n"), "6:11", "repeat 1 is out of range", "send 2 to 64 copies")]
+#[case::method_not_a_method(&GOOD.replace("when:\n", "when:\n  method: PUTT\n"), "6:11", "unknown variant `PUTT`", "PUT, PATCH, GET, POST or DELETE")]
+#[case::definition_not_a_string(&GOOD.replace("when:\n", "when:\n  definition: [a]\n"), "6:15", "invalid type", "")]
+#[case::instance_not_a_string(&GOOD.replace("when:\n", "when:\n  instance: {a: 1}\n"), "6:13", "invalid type", "")]
+#[case::header_not_a_string(&GOOD.replace("when:\n", "when:\n  headers:\n    x-a: [1]\n"), "7:10", "invalid type", "a string, or null to drop the header")]
+#[case::raw_body_not_a_string(&GOOD.replace("  body:\n    scope: ${given.instance.scope}\n", "  raw_body: [1]\n"), "6:13", "invalid type", "")]
+#[case::body_and_raw_body(&GOOD.replace("when:\n", "when:\n  raw_body: \"{}\"\n"), "6:13", "body or raw_body, not both", "sent byte for byte")]
+#[case::rule_not_a_string(&GOOD.replace("rules: [fallback-removal-conflict]", "rules: [fallback-removal-conflict, 5]"), "2:36", "invalid type", "")]
+#[case::description_not_a_string(&GOOD.replace("description: ok", "description: [ok]"), "1:14", "invalid type", "")]
+#[case::skip_not_a_string(&GOOD.replace("description: ok\n", "description: ok\nskip: [x]\n"), "2:7", "invalid type", "")]
+#[case::schema_not_a_string(&GOOD.replace("  status: 200\n", "  status: 200\n  schema: [x]\n"), "10:11", "invalid type", "")]
+#[case::then_headers_not_a_map(&GOOD.replace("  status: 200\n", "  status: 200\n  headers: 5\n"), "10:12", "invalid type", "")]
+#[case::afterwards_not_a_map(&GOOD.replace("  status: 200\n", "  status: 200\n  afterwards: 5\n"), "10:15", "invalid type", "")]
+#[case::instance_not_a_map(&GOOD.replace("  use: in-progress\n", "  use: in-progress\n  instances:\n    instance: 5\n"), "6:15", "invalid type", "definitions and instances are objects")]
+#[case::use_not_a_string(&GOOD.replace("use: in-progress", "use: [in-progress]"), "4:8", "invalid type", "")]
+#[case::matrix_not_a_list(&GOOD.replace("description: ok\n", "description: ok\nmatrix:\n  a: 5\n"), "3:6", "invalid type", "a non-empty list of values")]
+#[case::unknown_key(&GOOD.replace("  status: 200\n", "  status: 200\n  bodyy: 1\n"), "10:3", "unknown key `bodyy`", "did you mean `body`?")]
+fn former_silent_defaults_are_refused_by_the_loader_itself(
+    #[case] text: &str,
+    #[case] line_col: &str,
+    #[case] message: &str,
+    #[case] help: &str,
+) {
+    let (shipped_schemas, _) = shipped();
+    for (schemas, which) in [
+        (&permissive_schemas(), "permissive"),
+        (&*shipped_schemas, "shipped"),
+    ] {
+        let suite = load_suite(&with_case(text), schemas, None).unwrap();
+        let broken = suite
+            .cases
+            .iter()
+            .find_map(|c| match c {
+                LoadedCase::Broken(b) => Some(b),
+                LoadedCase::Ok(_) => None,
+            })
+            .unwrap_or_else(|| panic!("{which} schema: the case loads:\n{text}"));
+        if which == "shipped" {
+            // The case schema also refuses it; its message is the editors' one.
+            continue;
+        }
+        assert_eq!(broken.diagnostics.len(), 1, "{:#?}", broken.diagnostics);
+        let d = &broken.diagnostics[0];
+        assert_eq!(d.location(), format!("cases/t/x.yaml:{line_col}"), "{d}");
+        assert!(d.message.contains(message), "{d}");
+        if !help.is_empty() {
+            assert!(d.help.as_deref().unwrap_or_default().contains(help), "{d}");
+        }
+    }
+}
+
 #[test]
 fn a_broken_case_fails_alone_and_the_run_exits_2() {
     let dir = std::env::temp_dir().join(format!("arc-cases-{}", uuid::Uuid::new_v4()));
@@ -289,13 +360,7 @@ fn no_input_makes_the_loader_panic() {
     );
     // The same inputs with a case schema that accepts anything (`--schemas` may replace it):
     // the loader must not rely on the schema to stay panic-free.
-    let mut schema_files = embedded(&EMBEDDED_SCHEMAS, "schemas").unwrap();
-    for f in &mut schema_files {
-        if f.rel == "case.schema.json" {
-            f.text = "{}".into();
-        }
-    }
-    let permissive = SchemaSet::build(&schema_files).unwrap();
+    let permissive = permissive_schemas();
     for text in &inputs {
         let files = with_case(text);
         for set in [&*schemas, &permissive] {

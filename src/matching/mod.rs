@@ -11,7 +11,8 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::template::{Bindings, Template, TemplateError};
+use crate::template::Template;
+pub use crate::template::Text;
 
 mod check;
 mod parse;
@@ -69,27 +70,6 @@ pub enum Matcher {
         /// How they are compared.
         mode: ArrayMode,
     },
-}
-
-/// A string that may be a template.
-#[derive(Clone, Debug)]
-pub enum Text {
-    /// A plain string.
-    Plain(String),
-    /// A string with `${…}` expressions.
-    Template(Template),
-}
-
-impl Text {
-    fn render(&self, bindings: &Bindings) -> Result<String, TemplateError> {
-        match self {
-            Text::Plain(s) => Ok(s.clone()),
-            Text::Template(t) => Ok(match t.render(bindings)? {
-                Value::String(s) => s,
-                other => other.to_string(),
-            }),
-        }
-    }
 }
 
 /// A problem in a matcher tree, at a JSON pointer relative to the tree's root.

@@ -1,6 +1,7 @@
 //! Matcher tables: every matcher shown to match and to fail.
 
 use super::*;
+use crate::template::Bindings;
 use rstest::rstest;
 use serde_json::json;
 

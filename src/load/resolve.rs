@@ -1,0 +1,426 @@
+//! Loading, phase two: a decoded case ([`RawCase`]) resolved into the model ([`Case`]): the
+//! named state merged in, names checked against the catalogue, states, principals, matrix
+//! and symbols, templates and matchers parsed once. Every problem is a diagnostic.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::problems::{Problems, suggestion};
+use super::raw::{Props, RawAuth, RawCase, RawFixture, RawGiven};
+use crate::case::{Afterwards, Auth, Case, Fixture, Given, RequestBody, Then, When};
+use crate::credential::Credential;
+use crate::matching::Matcher;
+use crate::rules::Catalogue;
+use crate::schema::SchemaSet;
+use crate::source::{SourceFile, escape_pointer};
+use crate::template::{Expr, FORMS, Template, TemplateError, Text, Tree, for_each_template};
+
+/// The largest `repeat`.
+pub const MAX_REPEAT: u64 = 64;
+
+/// What a case is resolved against.
+pub struct Resolver<'a> {
+    /// The rule catalogue.
+    pub rules: &'a Catalogue,
+    /// Named states.
+    pub states: &'a IndexMap<String, RawGiven>,
+    /// Principal names.
+    pub principals: &'a HashMap<String, String>,
+    /// The schemas `then.schema` may name.
+    pub schemas: &'a SchemaSet,
+}
+
+/// Merges `over` into `base`: definitions and instances merge by name, and each property
+/// written in `over` replaces the base's value whole.
+pub fn merge_given(base: &mut RawGiven, over: &RawGiven) {
+    fn merge_props(base: &mut Option<Props>, over: &Option<Props>) {
+        if let Some(o) = over {
+            let b = base.get_or_insert_with(Props::new);
+            for (k, v) in o {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    fn merge_instances(base: &mut IndexMap<String, Props>, over: &IndexMap<String, Props>) {
+        for (name, props) in over {
+            let slot = base.entry(name.clone()).or_default();
+            for (k, v) in props {
+                slot.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    merge_props(&mut base.definition, &over.definition);
+    merge_instances(&mut base.instances, &over.instances);
+    for (name, f) in &over.others {
+        let slot: &mut RawFixture = base.others.entry(name.clone()).or_default();
+        merge_props(&mut slot.definition, &f.definition);
+        merge_instances(&mut slot.instances, &f.instances);
+    }
+}
+
+impl Resolver<'_> {
+    /// Resolves a decoded case; `doc` is the document it was decoded from (for positions).
+    pub fn resolve(
+        &self,
+        id: String,
+        source: Arc<SourceFile>,
+        raw: RawCase,
+        doc: &Value,
+        p: &mut Problems<'_>,
+    ) -> Option<Case> {
+        for (i, r) in raw.rules.iter().enumerate() {
+            if self.rules.get(r).is_none() {
+                let help = suggestion(r, self.rules.ids(), "rules", Some("cases/rules.yaml"));
+                p.at(
+                    &format!("/rules/{i}"),
+                    format!("unknown rule `{r}`"),
+                    Some(help),
+                );
+            }
+        }
+        for (k, values) in &raw.matrix {
+            if values.is_empty() {
+                p.at(
+                    &format!("/matrix/{}", escape_pointer(k)),
+                    format!("matrix key `{k}` has no values"),
+                    Some("give a non-empty list of values".into()),
+                );
+            }
+        }
+        let given = self.given(&raw.given, p);
+        let when = self.when(&raw, &given, p);
+        let then = self.then(&raw, p);
+        self.check_templates(&raw, &given, doc, p);
+        if !p.is_empty() {
+            return None;
+        }
+        Some(Case {
+            id,
+            source,
+            description: raw.description,
+            rules: raw.rules,
+            skip: raw.skip,
+            matrix: raw.matrix.into_iter().collect(),
+            given,
+            when: when?,
+            then: then?,
+        })
+    }
+
+    fn given(&self, own: &RawGiven, p: &mut Problems<'_>) -> Given {
+        let mut merged = RawGiven::default();
+        if let Some(name) = &own.use_state {
+            match self.states.get(name) {
+                Some(state) => merge_given(&mut merged, state),
+                None => {
+                    let help = suggestion(
+                        name,
+                        self.states.keys().map(String::as_str),
+                        "states",
+                        Some("cases/states.yaml"),
+                    );
+                    p.at("/given/use", format!("unknown state `{name}`"), Some(help));
+                }
+            }
+        }
+        merge_given(&mut merged, own);
+        let mut fixtures = vec![fixture(
+            "definition",
+            &merged.definition,
+            &merged.instances,
+            "/given",
+            p,
+        )];
+        for (name, f) in &merged.others {
+            let at = format!("/given/others/{}", escape_pointer(name));
+            fixtures.push(fixture(name, &f.definition, &f.instances, &at, p));
+        }
+        let given = Given { fixtures };
+        let mut seen = HashSet::new();
+        for s in given.symbols() {
+            if !seen.insert(s.to_string()) {
+                p.at(
+                    "/given",
+                    format!("the name `{s}` is used twice"),
+                    Some("definitions and instances share one namespace; `definition` is the main definition".into()),
+                );
+            }
+        }
+        given
+    }
+
+    fn when(&self, raw: &RawCase, given: &Given, p: &mut Problems<'_>) -> Option<When> {
+        let w = &raw.when;
+        let auth = match w.auth.unwrap_or(RawAuth::Default) {
+            RawAuth::Default => Auth::Default,
+            RawAuth::None => Auth::None,
+            RawAuth::Unprivileged => Auth::Credential(Credential::Unprivileged),
+            RawAuth::Roleless => Auth::Credential(Credential::Roleless),
+            RawAuth::PersonalAccount => Auth::Credential(Credential::PersonalAccount),
+        };
+        let repeat = match w.repeat {
+            None => Some(1),
+            Some(n) if (2..=MAX_REPEAT).contains(&n) => usize::try_from(n).ok(),
+            Some(n) => {
+                p.at(
+                    "/when/repeat",
+                    format!("repeat {n} is out of range"),
+                    Some(format!(
+                        "send 2 to {MAX_REPEAT} copies; leave repeat out for one request"
+                    )),
+                );
+                None
+            }
+        };
+        let instance = match (&w.instance, given.first_instance()) {
+            (Some(s), _) => Some(s.clone()),
+            (None, Some(first)) => Some(format!("${{{first}.id}}")),
+            (None, None) => {
+                p.at(
+                    "/when",
+                    "no instance to target",
+                    Some("give an instance under given.instances, or set when.instance".into()),
+                );
+                None
+            }
+        };
+        // A malformed template is reported by the template check, with its position.
+        let text = |s: &str| Text::parse(s).ok();
+        let definition = text(w.definition.as_deref().unwrap_or("${definition.id}"));
+        let instance = instance.and_then(|i| text(&i));
+        let mut headers = Vec::new();
+        for (k, v) in &w.headers {
+            let value = match v {
+                Some(v) => Some(text(v)?),
+                None => None,
+            };
+            headers.push((k.clone(), value));
+        }
+        let body = match (&w.body, &w.raw_body) {
+            (Some(_), Some(_)) => {
+                p.at(
+                    "/when/raw_body",
+                    "a request has body or raw_body, not both",
+                    Some("body is JSON (templates allowed); raw_body is sent byte for byte".into()),
+                );
+                None
+            }
+            (Some(b), None) => match Tree::parse(b) {
+                Ok(t) => Some(RequestBody::Json(t)),
+                // The template check reports where.
+                Err(_) => None,
+            },
+            (None, Some(r)) => Some(RequestBody::Raw(r.clone())),
+            (None, None) => Some(RequestBody::None),
+        };
+        Some(When {
+            auth,
+            method: w.method.map(|m| m.as_str().to_string()),
+            definition: definition?,
+            instance: instance?,
+            headers,
+            body: body?,
+            repeat: repeat?,
+        })
+    }
+
+    fn then(&self, raw: &RawCase, p: &mut Problems<'_>) -> Option<Then> {
+        let t = &raw.then;
+        if let Some(name) = &t.schema
+            && !self.schemas.contains(name)
+        {
+            let help = suggestion(name, self.schemas.names().into_iter(), "schemas", None);
+            p.at(
+                "/then/schema",
+                format!("unknown schema `{name}`"),
+                Some(help),
+            );
+        }
+        let mut matcher = |pointer: &str, v: &Value| -> Matcher {
+            let mut errors = Vec::new();
+            let m = Matcher::parse(v, pointer, &mut errors);
+            for e in errors {
+                p.at(&e.pointer, e.message, e.help);
+            }
+            m
+        };
+        let headers = t
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let m = matcher(&format!("/then/headers/{}", escape_pointer(k)), v);
+                (k.to_ascii_lowercase(), m)
+            })
+            .collect();
+        let body = t.body.as_ref().map(|v| matcher("/then/body", v));
+        let acknowledged = t
+            .acknowledged
+            .as_ref()
+            .map(|v| matcher("/then/acknowledged", v));
+        let a = &t.afterwards;
+        let afterwards = Afterwards {
+            instance: a
+                .instance
+                .as_ref()
+                .map(|v| matcher("/then/afterwards/instance", v)),
+            definition: a
+                .definition
+                .as_ref()
+                .map(|v| matcher("/then/afterwards/definition", v)),
+            siblings: a
+                .siblings
+                .as_ref()
+                .map(|v| matcher("/then/afterwards/siblings", v)),
+        };
+        Some(Then {
+            status: t.status.0.clone(),
+            schema: t.schema.clone(),
+            headers,
+            body,
+            afterwards,
+            acknowledged,
+        })
+    }
+
+    /// Every template of the case file names something that exists, and `given` uses no ids.
+    fn check_templates(&self, raw: &RawCase, given: &Given, doc: &Value, p: &mut Problems<'_>) {
+        let symbols: HashSet<&str> = given.symbols().collect();
+        let matrix_keys: HashSet<&str> = raw.matrix.keys().map(String::as_str).collect();
+        let check = |pointer: &str,
+                     parsed: Result<Option<Template>, TemplateError>,
+                     in_given: bool,
+                     report_syntax: bool,
+                     p: &mut Problems<'_>| {
+            let t = match parsed {
+                Ok(Some(t)) => t,
+                Ok(None) => return,
+                Err(e) => {
+                    if report_syntax {
+                        p.at(
+                            pointer,
+                            e.to_string(),
+                            Some(format!("template forms: {FORMS}")),
+                        );
+                    }
+                    return;
+                }
+            };
+            for e in t.exprs() {
+                let problem = match e {
+                    Expr::Id(_) | Expr::Given(_) if in_given => Some((
+                        format!("`${{{e}}}` cannot be used in given"),
+                        "ids exist only after seeding; use them in when and then".to_string(),
+                    )),
+                    Expr::Id(n) if !symbols.contains(n.as_str()) => Some((
+                        format!("no definition or instance named `{n}`"),
+                        suggestion(n, symbols.iter().copied(), "names given", None),
+                    )),
+                    Expr::Given(path) if !symbols.contains(path[0].as_str()) => Some((
+                        format!("no definition or instance named `{}`", path[0]),
+                        suggestion(&path[0], symbols.iter().copied(), "names given", None),
+                    )),
+                    Expr::Principal(n) if !self.principals.contains_key(n) => Some((
+                        format!("no principal named `{n}`"),
+                        suggestion(
+                            n,
+                            self.principals.keys().map(String::as_str),
+                            "principals",
+                            Some("cases/principals.yaml"),
+                        ),
+                    )),
+                    Expr::Matrix(k) if !matrix_keys.contains(k.as_str()) => Some((
+                        format!("no matrix key `{k}`"),
+                        suggestion(k, matrix_keys.iter().copied(), "matrix keys", None),
+                    )),
+                    _ => None,
+                };
+                if let Some((message, help)) = problem {
+                    p.at(pointer, message, Some(help));
+                }
+            }
+        };
+        let empty = Value::Null;
+        let part = |k: &str| doc.get(k).unwrap_or(&empty);
+        for_each_template(part("given"), "/given", &mut |ptr, t| {
+            check(ptr, t, true, true, p)
+        });
+        for_each_template(part("when"), "/when", &mut |ptr, t| {
+            check(ptr, t, false, true, p)
+        });
+        // Matchers report their own syntax errors.
+        for_each_template(part("then"), "/then", &mut |ptr, t| {
+            check(ptr, t, false, false, p)
+        });
+    }
+}
+
+/// One fixture from its merged starting state; each instance needs a string `status`.
+fn fixture(
+    name: &str,
+    definition: &Option<Props>,
+    instances: &IndexMap<String, Props>,
+    at: &str,
+    p: &mut Problems<'_>,
+) -> Fixture {
+    let tree = |props: &Props| {
+        // A malformed template is reported by the template check, with its position.
+        Tree::parse(&Value::Object(props.clone())).unwrap_or(Tree::Plain(Value::Null))
+    };
+    let mut list = Vec::new();
+    for (inst, props) in instances {
+        if !matches!(props.get("status"), Some(Value::String(_))) {
+            p.at(
+                &format!("{at}/instances/{}", escape_pointer(inst)),
+                format!("instance `{inst}` has no status"),
+                Some("set `status:` (e.g. InProgress) here or in the named state".into()),
+            );
+        }
+        list.push((inst.clone(), tree(props)));
+    }
+    Fixture {
+        name: name.to_string(),
+        definition: tree(definition.as_ref().unwrap_or(&Props::new())),
+        instances: list,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::raw::decode;
+    use serde_json::json;
+
+    #[test]
+    fn properties_replace_whole_and_instances_merge_by_name() {
+        let mut state: RawGiven = decode(&json!({
+            "definition": {"scope": {"query": "/a", "queryType": "MicrosoftGraph"}, "displayName": "d"},
+            "instances": {"instance": {"status": "InProgress", "reviewers": [1]}, "sibling": {"status": "InProgress"}}
+        }))
+        .unwrap();
+        let over: RawGiven = decode(&json!({
+            "definition": {"scope": {"principalScopes": []}},
+            "instances": {"instance": {"status": "Completed"}, "third": {"status": "NotStarted"}},
+            "others": {"other": {"instances": {"foreign": {"status": "InProgress"}}}}
+        }))
+        .unwrap();
+        merge_given(&mut state, &over);
+        assert_eq!(
+            Value::Object(state.definition.clone().unwrap()),
+            json!({"scope": {"principalScopes": []}, "displayName": "d"})
+        );
+        assert_eq!(
+            Value::Object(state.instances["instance"].clone()),
+            json!({"status": "Completed", "reviewers": [1]})
+        );
+        assert_eq!(
+            Value::Object(state.instances["sibling"].clone()),
+            json!({"status": "InProgress"})
+        );
+        let names: Vec<&String> = state.instances.keys().collect();
+        assert_eq!(names, ["instance", "sibling", "third"]);
+        assert_eq!(state.others["other"].instances.len(), 1);
+    }
+}

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use clap::Parser;
-use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use libtest_mimic::{Completion, Failed, Trial};
 
-use crate::case::{TrialSpec, UpdateMethod};
+use crate::case::TrialSpec;
+pub use crate::cli::{Cli, CoverageMode, FixtureStrategy};
 use crate::coverage::{TrialResult, coverage, render_coverage};
 use crate::credential::{Credential, CredentialArg};
 use crate::embedded::{Embedded, EmbeddedOptions};
@@ -31,121 +31,6 @@ pub const EXIT_NONCONFORMANT: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: the target could not be reached or provisioning failed.
 pub const EXIT_UNREACHABLE: u8 = 3;
-
-/// What `--coverage` shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum CoverageMode {
-    /// Rule → kind → trials, without sending a request.
-    Static,
-    /// Run the suite against the target, then show each rule's outcome.
-    Run,
-    /// Run the suite against the reference mock with each deviation: the kill table.
-    Deviations,
-}
-
-/// The model knows nothing of clap: the flag's values are described here.
-impl clap::ValueEnum for UpdateMethod {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[UpdateMethod::Put, UpdateMethod::Patch, UpdateMethod::Both]
-    }
-
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        UpdateMethod::ALL
-            .iter()
-            .find(|(m, _, _)| m == self)
-            .map(|(_, name, help)| clap::builder::PossibleValue::new(*name).help(*help))
-    }
-}
-
-/// How starting states come to exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum FixtureStrategy {
-    /// The fixture control protocol (mocks).
-    Control,
-    /// Real Graph: one-time definitions created and deleted per trial (not available yet).
-    Graph,
-}
-
-const AFTER_HELP: &str = "\
-Without --base-url the suite runs against its own reference mock, started in-process.
-
-Examples:
-  accessreview-conformance                                   # the whole suite, embedded mock
-  accessreview-conformance --list                            # every trial name
-  accessreview-conformance --base-url http://127.0.0.1:8080/beta --token T --update-method both
-  accessreview-conformance fallback-reviewers                # only trials whose name contains this
-
-Exit codes: 0 all passed; 1 the target is not conformant; 2 usage, configuration or case-file
-error; 3 the target could not be reached or provisioning failed.";
-
-/// Command-line flags of the runner (the libtest flags are accepted as well).
-#[derive(Parser, Debug)]
-#[command(
-    name = "accessreview-conformance",
-    version,
-    about = "Conformance suite for Microsoft Graph beta: Update accessReviewInstance \
-             (PUT/PATCH /identityGovernance/accessReviews/definitions/{id}/instances/{id}).",
-    disable_version_flag = false,
-    help_template = "{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}",
-    after_help = AFTER_HELP
-)]
-pub struct Cli {
-    /// Target base URL: everything before /identityGovernance, e.g. https://graph.microsoft.com/beta
-    /// or http://127.0.0.1:8080/beta. Default: the embedded reference mock.
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<String>,
-    /// Bearer token sent as `Authorization: Bearer …`. Never printed.
-    #[arg(
-        long,
-        env = "GRAPH_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    pub token: Option<String>,
-    /// A restricted credential as NAME=TOKEN (repeatable): unprivileged (no
-    /// AccessReview.ReadWrite.All), roleless (delegated, no supported Entra role),
-    /// personal-account. Cases that need one are skipped without it. Never printed.
-    #[arg(
-        long = "credential",
-        env = "GRAPH_CREDENTIALS",
-        value_delimiter = ',',
-        hide_env_values = true,
-        value_name = "NAME=TOKEN"
-    )]
-    pub credentials: Vec<String>,
-    /// The method for cases that do not name one: put (the page's HTTP section), patch (the
-    /// SDKs), or both.
-    #[arg(long, value_enum, default_value = "put", value_name = "METHOD")]
-    pub update_method: UpdateMethod,
-    /// How starting states come to exist: control (the fixture control protocol) or graph.
-    #[arg(long, value_enum, default_value = "control", value_name = "STRATEGY")]
-    pub fixtures: FixtureStrategy,
-    /// Fixture control URL. Default: the base URL's origin + /_conformance.
-    #[arg(long, value_name = "URL")]
-    pub control_url: Option<String>,
-    /// Case folder to use instead of the shipped cases.
-    #[arg(long, value_name = "DIR")]
-    pub cases: Option<PathBuf>,
-    /// Schema folder to use instead of the shipped schemas.
-    #[arg(long, value_name = "DIR")]
-    pub schemas: Option<PathBuf>,
-    /// YAML file mapping principal names to this target's object ids (`principals: {alice: <id>}`).
-    #[arg(long, value_name = "FILE")]
-    pub principals: Option<PathBuf>,
-    /// Show rule coverage: `static` (default; no request is sent), `run` (run, then each
-    /// rule's outcome), or `deviations` (the suite against every deviant reference mock).
-    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "static", value_name = "MODE")]
-    pub coverage: Option<CoverageMode>,
-    /// Per-request timeout in seconds.
-    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
-    pub timeout: u64,
-    /// Largest response body accepted, in bytes.
-    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
-    pub max_response_bytes: usize,
-    #[allow(missing_docs)]
-    #[command(flatten, next_help_heading = "Test harness (libtest) options")]
-    pub harness: Arguments,
-}
 
 /// A configuration problem: printed, exit code 2 (or 3 for an unreachable setup).
 #[derive(Debug, thiserror::Error)]

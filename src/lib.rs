@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod case;
+pub mod cli;
 pub mod coverage;
 pub mod credential;
 pub mod embedded;

@@ -233,30 +233,6 @@ impl Bindings {
             fresh: Mutex::default(),
         }
     }
-
-    /// Renders every template string inside `value`.
-    pub fn render_value(&self, value: &Value) -> Result<Value, TemplateError> {
-        Ok(match value {
-            Value::String(s) => match Template::parse(s)? {
-                Some(t) => t.render(self)?,
-                None => Value::String(unescape(s)),
-            },
-            Value::Array(items) => Value::Array(
-                items
-                    .iter()
-                    .map(|v| self.render_value(v))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Value::Object(map) => {
-                let mut out = Map::new();
-                for (k, v) in map {
-                    out.insert(k.clone(), self.render_value(v)?);
-                }
-                Value::Object(out)
-            }
-            other => other.clone(),
-        })
-    }
 }
 
 /// A string that may hold templates, parsed once when the case is loaded.

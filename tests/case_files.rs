@@ -222,39 +222,47 @@ fn former_silent_defaults_are_refused_by_the_loader_itself(
     }
 }
 
-#[test]
-fn a_broken_case_fails_alone_and_the_run_exits_2() {
+/// Runs the shipped `methods/` cases (and the shared files) with `extra` case files added;
+/// returns the exit code and everything printed.
+fn run_methods_cases_with(extra: &[(&str, &[u8])]) -> (Option<i32>, String) {
     let dir = std::env::temp_dir().join(format!("arc-cases-{}", uuid::Uuid::new_v4()));
-    for f in shipped_files() {
-        if is_case_file(&f.rel) && !f.rel.starts_with("methods/") {
-            continue;
-        }
-        let path = dir.join(&f.rel);
+    let shipped = shipped_files();
+    let kept = shipped
+        .iter()
+        .filter(|f| !is_case_file(&f.rel) || f.rel.starts_with("methods/"))
+        .map(|f| (f.rel.as_str(), f.text.as_bytes()));
+    for (rel, bytes) in kept.chain(extra.iter().copied()) {
+        let path = dir.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, &f.text).unwrap();
+        std::fs::write(path, bytes).unwrap();
     }
-    std::fs::create_dir_all(dir.join("broken")).unwrap();
-    std::fs::write(
-        dir.join("broken/typo.yaml"),
-        GOOD.replace("description:", "descripton:"),
-    )
-    .unwrap();
     let out = run_with_deadline(
         Command::new(RUNNER).arg("--cases").arg(&dir),
         Duration::from_secs(120),
     );
     let _ = std::fs::remove_dir_all(&dir);
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(2), "{t}");
-    let line_of = |name: &str| {
-        t.lines()
-            .find(|l| l.starts_with(&format!("test {name} ")))
-            .unwrap_or_default()
-            .to_string()
-    };
-    assert!(line_of("methods/put::put").ends_with("ok"), "{t}");
-    assert!(line_of("methods/patch::patch").ends_with("ok"), "{t}");
-    assert!(line_of("broken/typo").ends_with("FAILED"), "{t}");
+    (out.status.code(), text(&out))
+}
+
+/// The libtest line of one trial (`test NAME ... ok`), or "".
+fn trial_line<'a>(output: &'a str, name: &str) -> &'a str {
+    output
+        .lines()
+        .find(|l| l.starts_with(&format!("test {name} ")))
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_broken_case_fails_alone_and_the_run_exits_2() {
+    let typo = GOOD.replace("description:", "descripton:");
+    let (code, t) = run_methods_cases_with(&[("broken/typo.yaml", typo.as_bytes())]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(trial_line(&t, "methods/put::put").ends_with("ok"), "{t}");
+    assert!(
+        trial_line(&t, "methods/patch::patch").ends_with("ok"),
+        "{t}"
+    );
+    assert!(trial_line(&t, "broken/typo").ends_with("FAILED"), "{t}");
     assert!(
         t.contains("broken/typo.yaml:1:1") && t.contains("did you mean `description`?"),
         "{t}"
@@ -263,40 +271,22 @@ fn a_broken_case_fails_alone_and_the_run_exits_2() {
 
 #[test]
 fn a_case_file_that_is_not_text_fails_alone_named_once() {
-    let dir = std::env::temp_dir().join(format!("arc-bytes-{}", uuid::Uuid::new_v4()));
-    for f in shipped_files() {
-        if is_case_file(&f.rel) && !f.rel.starts_with("methods/") {
-            continue;
-        }
-        let path = dir.join(&f.rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, &f.text).unwrap();
-    }
-    std::fs::create_dir_all(dir.join("odd")).unwrap();
     // Latin-1, not UTF-8; and a PNG saved under a case name.
-    std::fs::write(dir.join("odd/latin1.yaml"), b"description: caf\xe9\n").unwrap();
-    std::fs::write(
-        dir.join("odd/picture.yaml"),
-        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01",
-    )
-    .unwrap();
-    let out = run_with_deadline(
-        Command::new(RUNNER).arg("--cases").arg(&dir),
-        Duration::from_secs(120),
+    let (code, t) = run_methods_cases_with(&[
+        ("odd/latin1.yaml", b"description: caf\xe9\n"),
+        (
+            "odd/picture.yaml",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01",
+        ),
+    ]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(trial_line(&t, "methods/put::put").ends_with("ok"), "{t}");
+    assert!(
+        trial_line(&t, "methods/patch::patch").ends_with("ok"),
+        "{t}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(2), "{t}");
-    let line_of = |name: &str| {
-        t.lines()
-            .find(|l| l.starts_with(&format!("test {name} ")))
-            .unwrap_or_default()
-            .to_string()
-    };
-    assert!(line_of("methods/put::put").ends_with("ok"), "{t}");
-    assert!(line_of("methods/patch::patch").ends_with("ok"), "{t}");
-    assert!(line_of("odd/latin1").ends_with("FAILED"), "{t}");
-    assert!(line_of("odd/picture").ends_with("FAILED"), "{t}");
+    assert!(trial_line(&t, "odd/latin1").ends_with("FAILED"), "{t}");
+    assert!(trial_line(&t, "odd/picture").ends_with("FAILED"), "{t}");
     assert_eq!(t.matches("odd/latin1.yaml").count(), 1, "{t}");
     assert_eq!(t.matches("odd/picture.yaml").count(), 1, "{t}");
     assert!(

@@ -24,7 +24,13 @@ fn bindings() -> Bindings {
 #[case("$${instance.id}", json!("${instance.id}"))]
 #[case("plain", json!("plain"))]
 fn renders(#[case] text: &str, #[case] expected: Value) {
-    assert_eq!(bindings().render_value(&json!(text)).unwrap(), expected);
+    assert_eq!(
+        Tree::parse(&json!(text))
+            .unwrap()
+            .render(&bindings())
+            .unwrap(),
+        expected
+    );
 }
 
 #[rstest]
@@ -43,7 +49,10 @@ fn rejects_bad_forms(#[case] text: &str) {
 #[case("${given.instance.reviewers}")]
 #[case("${given.other.scope}")]
 fn unresolved_is_an_error(#[case] text: &str) {
-    let err = bindings().render_value(&json!(text)).unwrap_err();
+    let err = Tree::parse(&json!(text))
+        .unwrap()
+        .render(&bindings())
+        .unwrap_err();
     assert!(matches!(err, TemplateError::Unresolved { .. }), "{err}");
 }
 
@@ -51,10 +60,13 @@ fn unresolved_is_an_error(#[case] text: &str) {
 #[case(json!({"a": ["${instance.id}", 1], "b": {"c": "x$${y"}}), json!({"a": ["i-1", 1], "b": {"c": "x${y"}}))]
 #[case(json!({"s": "${given.instance.scope}", "n": "${matrix.n}"}), json!({"s": {"query": "/x"}, "n": 3}))]
 #[case(json!(["plain", {"k": null}]), json!(["plain", {"k": null}]))]
-fn trees_render_like_values(#[case] value: Value, #[case] expected: Value) {
+fn trees_render_nested_templates(#[case] value: Value, #[case] expected: Value) {
     let tree = Tree::parse(&value).unwrap();
     assert_eq!(tree.render(&bindings()).unwrap(), expected);
-    assert_eq!(bindings().render_value(&value).unwrap(), expected);
+    assert_eq!(
+        Tree::parse(&value).unwrap().render(&bindings()).unwrap(),
+        expected
+    );
 }
 
 #[test]
@@ -79,9 +91,9 @@ fn a_tree_without_templates_is_plain_and_texts_unescape() {
 #[test]
 fn fresh_ids_are_stable_per_label() {
     let b = bindings();
-    let a1 = b.render_value(&json!("${new.a}")).unwrap();
-    let a2 = b.render_value(&json!("${new.a}")).unwrap();
-    let c = b.render_value(&json!("${new.c}")).unwrap();
+    let a1 = Tree::parse(&json!("${new.a}")).unwrap().render(&b).unwrap();
+    let a2 = Tree::parse(&json!("${new.a}")).unwrap().render(&b).unwrap();
+    let c = Tree::parse(&json!("${new.c}")).unwrap().render(&b).unwrap();
     assert_eq!(a1, a2);
     assert_ne!(a1, c);
     assert!(uuid::Uuid::parse_str(a1.as_str().unwrap()).is_ok());

@@ -177,6 +177,8 @@ async fn run_phases(
     }
     let responses: Vec<Result<HttpResponse, TransportError>> =
         futures_util::future::join_all(requests.iter().map(|r| ctx.target.send(r))).await;
+    // `copies` is never empty (one request, or `repeat` ≥ 2 copies), so neither is
+    // `requests` nor `responses`: these indexes cannot panic.
     let exchange = Exchange {
         request: requests[0].clone(),
         response: responses[0].clone(),

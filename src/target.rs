@@ -61,6 +61,7 @@ pub const DEFINITIONS_PATH: &str = "/identityGovernance/accessReviews/definition
 
 /// The default control URL for a base URL: its origin + `/_conformance`.
 pub fn default_control_url(base_url: &str) -> String {
+    // Slices at the positions `find` returned (ASCII characters): always char boundaries.
     let origin = match base_url.find("://") {
         Some(i) => match base_url[i + 3..].find('/') {
             Some(j) => &base_url[..i + 3 + j],

@@ -77,6 +77,8 @@ impl Template {
         let mut literal = String::new();
         let mut rest = text;
         let mut has_expr = false;
+        // Every slice below is at a position `find` returned for an ASCII pattern (`${`, `}`)
+        // or one byte before a `$`: always a char boundary.
         while let Some(i) = rest.find("${") {
             if rest[..i].ends_with('$') {
                 literal.push_str(&rest[..i - 1]);
@@ -209,6 +211,7 @@ impl Bindings {
                 Ok(Value::String(id.clone()))
             }
             Expr::Given(path) => {
+                // `parse_expr` builds `path` from a non-empty split: it has a first segment.
                 let mut at = self
                     .given
                     .get(&path[0])

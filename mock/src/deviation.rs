@@ -45,6 +45,9 @@ deviations! {
     RejectFallbackAdditions = "reject-fallback-additions", "fallback-reviewers-add-only", "adding a fallback reviewer is refused with 409";
     /// Removing an existing fallback reviewer succeeds instead of answering 409.
     AcceptFallbackRemoval = "accept-fallback-removal", "fallback-removal-conflict", "removing a fallback reviewer succeeds instead of 409";
+    /// Fallback reviewers are compared by query alone: keeping the query under another
+    /// queryType or queryRoot is accepted and replaces the reviewer.
+    FallbackIdentityByQuery = "fallback-identity-by-query", "fallback-reviewer-identity", "a fallback reviewer with the same query but another queryType or queryRoot replaces the original";
     /// Removing an existing fallback reviewer is refused with 400 instead of 409.
     RemovalWrongStatus = "removal-wrong-status", "fallback-removal-conflict", "removing a fallback reviewer is refused with 400, not 409";
     /// A body without `scope` is accepted.

@@ -167,6 +167,23 @@ impl Faults {
             Deviation::AcceptFallbackRemoval if body.get("fallbackReviewers").is_some() => {
                 shown_current.insert("fallbackReviewers".into(), Value::Array(Vec::new()));
             }
+            Deviation::FallbackIdentityByQuery => {
+                // Show the rules each entry as the current reviewer of the same query.
+                let current_list = current.get("fallbackReviewers").and_then(Value::as_array);
+                if let Some(list) = shown_body
+                    .get_mut("fallbackReviewers")
+                    .and_then(Value::as_array_mut)
+                {
+                    for entry in list.iter_mut() {
+                        let same_query = |c: &&Value| {
+                            spec::reviewer_identity(c).0 == spec::reviewer_identity(entry).0
+                        };
+                        if let Some(c) = current_list.and_then(|l| l.iter().find(same_query)) {
+                            *entry = c.clone();
+                        }
+                    }
+                }
+            }
             _ => {}
         }
         // Instead: refusals of well-formed bodies (with scope) that the page allows.
@@ -203,6 +220,11 @@ impl Faults {
         };
         let carries = |k: &str| body.get(k).is_some();
         match d {
+            Deviation::FallbackIdentityByQuery => {
+                if let Some(list) = body.get("fallbackReviewers") {
+                    updated.insert("fallbackReviewers".into(), spec::stored_reviewers(list));
+                }
+            }
             Deviation::UpdateAnyStatus => {
                 if let Some(s) = current.get("status") {
                     updated.insert("status".into(), s.clone());
@@ -227,6 +249,7 @@ impl Faults {
                 }
             }
             Deviation::ApplyBodyScope if carries("scope") => {
+                // `Value` indexing by key never panics (a missing key reads as null).
                 updated.insert("scope".into(), body["scope"].clone());
             }
             Deviation::ApplyReadOnlyProperties => {
@@ -310,6 +333,7 @@ impl Faults {
             }
             Some(Deviation::NumericStatus) => {
                 let mut b = body;
+                // `with_context` always builds an object, so this index cannot panic.
                 b["status"] = Value::from(1);
                 json_response(StatusCode::OK, &b)
             }
@@ -322,6 +346,7 @@ impl Faults {
             }
             Some(Deviation::TruncatedBody) => {
                 let text = body.to_string();
+                // A byte slice within the length: cannot panic.
                 let half = Bytes::from(text.as_bytes()[..text.len() / 2].to_vec());
                 let chunks: Vec<Result<Bytes, std::io::Error>> =
                     vec![Ok(half), Err(std::io::Error::other("connection cut"))];

@@ -10,7 +10,7 @@ const VERSION_SEGMENTS: [&str; 2] = ["/v1.0", "/beta"];
 fn without_version(query: &str) -> Option<&str> {
     VERSION_SEGMENTS.iter().find_map(|segment| {
         let head = query.get(..segment.len())?;
-        let rest = &query[segment.len()..];
+        let rest = query.get(segment.len()..)?;
         (head.eq_ignore_ascii_case(segment) && rest.starts_with('/')).then_some(rest)
     })
 }

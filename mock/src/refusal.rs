@@ -13,6 +13,8 @@ pub enum Why {
     NotInProgress,
     /// The body drops an existing fallback reviewer.
     FallbackReviewerRemoved,
+    /// A path segment cannot be decoded (not UTF-8 once percent-decoded).
+    InvalidPath,
     /// The definition or instance does not exist.
     NotFound,
     /// No valid bearer token.
@@ -46,7 +48,7 @@ impl Refusal {
     /// A refusal for `why` with its usual status and code.
     pub fn new(why: Why, message: impl Into<String>) -> Refusal {
         let (status, code) = match why {
-            Why::InvalidBody | Why::MissingScope => (400, "BadRequest"),
+            Why::InvalidBody | Why::MissingScope | Why::InvalidPath => (400, "BadRequest"),
             Why::NotInProgress | Why::FallbackReviewerRemoved | Why::Exists => (409, "Conflict"),
             Why::NotFound => (404, "ResourceNotFound"),
             Why::Unauthenticated => (401, "InvalidAuthenticationToken"),

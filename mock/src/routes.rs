@@ -5,12 +5,14 @@
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use crate::auth::{Privilege, Tokens, authenticate};
@@ -21,8 +23,11 @@ use crate::respond::{
 };
 use crate::store::Store;
 
-/// The largest request body read.
+/// The largest request body a handler gets.
 const BODY_LIMIT: usize = 4 << 20;
+
+/// How much of a too-large body is read (and discarded) before the connection is given up.
+const DRAIN_LIMIT: usize = 64 << 20;
 
 /// The path of the definitions collection.
 const API: &str = "/beta/identityGovernance/accessReviews/definitions";
@@ -59,6 +64,7 @@ pub(crate) fn routes(state: Shared) -> Router {
         )
         .fallback(not_found_route)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(read_whole_body))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             request_ids,
@@ -78,6 +84,51 @@ fn ids_of(req: &Request) -> Option<RequestIds> {
     req.extensions().get::<RequestIds>().cloned()
 }
 
+/// The path's segments, or a Graph refusal when they cannot be decoded (e.g. `%FF`).
+fn segments<T>(path: Result<Path<T>, PathRejection>) -> Result<T, Refusal> {
+    path.map(|Path(t)| t).map_err(|rejection| {
+        Refusal::new(
+            Why::InvalidPath,
+            format!("The request URL is not valid: {}", rejection.body_text()),
+        )
+    })
+}
+
+/// Reads every request's body before any handler answers, so that no answer is written while
+/// the client is still sending (a reset connection can swallow the answer). Up to
+/// [`BODY_LIMIT`] is kept for the handler; a larger body is read on (up to [`DRAIN_LIMIT`]) and
+/// discarded, and the request refused with 413.
+async fn read_whole_body(req: Request, next: Next) -> Response {
+    let ids = ids_of(&req);
+    let (parts, body) = req.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut kept: Vec<u8> = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            let r = Refusal::new(Why::InvalidBody, "The request body could not be read.");
+            return graph_error(&r, ids.as_ref());
+        };
+        total = total.saturating_add(chunk.len());
+        if total <= BODY_LIMIT {
+            kept.extend_from_slice(&chunk);
+        } else if total > DRAIN_LIMIT {
+            break;
+        }
+    }
+    if total > BODY_LIMIT {
+        let r = Refusal::new(Why::TooLarge, "The request body is too large.");
+        let mut resp = graph_error(&r, ids.as_ref());
+        if total > DRAIN_LIMIT {
+            // Not read to its end: say that the connection ends here.
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        return resp;
+    }
+    next.run(Request::from_parts(parts, Body::from(kept))).await
+}
+
 async fn read_body(req: Request) -> Result<Bytes, Refusal> {
     axum::body::to_bytes(req.into_body(), BODY_LIMIT)
         .await
@@ -87,12 +138,18 @@ async fn read_body(req: Request) -> Result<Bytes, Refusal> {
 /// `PUT`/`PATCH …/definitions/{d}/instances/{i}`: the update.
 async fn update(
     State(state): State<Shared>,
-    Path((definition, instance)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     method: Method,
     req: Request,
 ) -> Response {
     let ids = ids_of(&req);
-    match update_steps(&state, &definition, &instance, &method, req).await {
+    let result = match segments(path) {
+        Ok((definition, instance)) => {
+            update_steps(&state, &definition, &instance, &method, req).await
+        }
+        Err(r) => Err(r),
+    };
+    match result {
         Ok(resp) => resp,
         Err(refusal) => graph_error(&refusal, ids.as_ref()),
     }
@@ -182,9 +239,13 @@ async fn seed(State(state): State<Shared>, req: Request) -> Response {
 /// `DELETE /_conformance/fixtures/{d}`.
 async fn unseed(
     State(state): State<Shared>,
-    Path(definition): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     req: Request,
 ) -> Response {
+    let definition = match segments(path) {
+        Ok(d) => d,
+        Err(r) => return graph_error(&r, ids_of(&req).as_ref()),
+    };
     if lock(&state.store).delete(&definition) {
         StatusCode::NO_CONTENT.into_response()
     } else {
@@ -203,10 +264,14 @@ fn definition_not_found(definition: &str) -> Refusal {
 /// `GET …/definitions/{d}`.
 async fn get_definition(
     State(state): State<Shared>,
-    Path(definition): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     req: Request,
 ) -> Response {
     let ids = ids_of(&req);
+    let definition = match segments(path) {
+        Ok(d) => d,
+        Err(r) => return graph_error(&r, ids.as_ref()),
+    };
     let result = state.authenticate(req.headers()).and_then(|_| {
         let found = lock(&state.store).definition(&definition).cloned();
         found.ok_or_else(|| definition_not_found(&definition))
@@ -226,10 +291,14 @@ async fn get_definition(
 /// `GET …/definitions/{d}/instances`.
 async fn list_instances(
     State(state): State<Shared>,
-    Path(definition): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     req: Request,
 ) -> Response {
     let ids = ids_of(&req);
+    let definition = match segments(path) {
+        Ok(d) => d,
+        Err(r) => return graph_error(&r, ids.as_ref()),
+    };
     let result = state.authenticate(req.headers()).and_then(|_| {
         let store = lock(&state.store);
         let list = store
@@ -255,10 +324,14 @@ async fn list_instances(
 /// `GET …/definitions/{d}/instances/{i}`.
 async fn get_instance(
     State(state): State<Shared>,
-    Path((definition, instance)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     req: Request,
 ) -> Response {
     let ids = ids_of(&req);
+    let (definition, instance) = match segments(path) {
+        Ok(p) => p,
+        Err(r) => return graph_error(&r, ids.as_ref()),
+    };
     let result = state
         .authenticate(req.headers())
         .and_then(|_| lock(&state.store).instance(&definition, &instance).cloned());

@@ -177,10 +177,17 @@ pub fn stored_reviewers(list: &Value) -> Value {
     }
 }
 
-/// What identifies a reviewer scope: its query (see [`identity`]) and query root.
-pub fn reviewer_identity(entry: &Value) -> (String, String) {
+/// What identifies a reviewer scope: its query (compared as Graph compares queries, see
+/// [`identity`]), its `queryType` and its `queryRoot` (both ignoring letter case; absent and
+/// `null` are the same). Keeping the query but changing its type or root names another
+/// reviewer, so it removes the original.
+pub fn reviewer_identity(entry: &Value) -> (String, String, String) {
     let text = |k: &str| entry.get(k).and_then(Value::as_str).unwrap_or("");
-    (identity(text("query")), text("queryRoot").to_lowercase())
+    (
+        identity(text("query")),
+        text("queryType").to_lowercase(),
+        text("queryRoot").to_lowercase(),
+    )
 }
 
 /// The query of the first entry of `existing` that `new` lacks (`None` when `new` is absent).
@@ -232,7 +239,8 @@ mod tests {
     }
 
     #[rstest]
-    #[case::keeps_and_adds(body(json!([{"query": "/users/b"}, {"query": "/users/c"}])), None)]
+    #[case::keeps_and_adds(body(json!([{"query": "/users/b", "queryType": "MicrosoftGraph"}, {"query": "/users/c"}])), None)]
+    #[case::keeps_query_changes_type(body(json!([{"query": "/users/b"}, {"query": "/users/c"}])), Some(Why::FallbackReviewerRemoved))]
     #[case::removes(body(json!([{"query": "/users/c"}])), Some(Why::FallbackReviewerRemoved))]
     #[case::empties(body(json!([])), Some(Why::FallbackReviewerRemoved))]
     #[case::no_scope(json!({"reviewers": []}), Some(Why::MissingScope))]
@@ -241,7 +249,7 @@ mod tests {
     #[case::reviewer_without_query(json!({"scope": {}, "reviewers": [{"queryType": "MicrosoftGraph"}]}), Some(Why::InvalidBody))]
     #[case::reviewer_wrong_type(json!({"scope": {}, "reviewers": [{"@odata.type": "#microsoft.graph.user", "query": "/users/a"}]}), Some(Why::InvalidBody))]
     #[case::reviewer_sdk_type(json!({"scope": {}, "reviewers": [{"@odata.type": "#microsoft.graph.accessReviewReviewerScope", "query": "/users/a"}]}), None)]
-    #[case::unicode_query(json!({"scope": {}, "fallbackReviewers": [{"query": "日本語"}, {"query": "/users/b"}]}), None)]
+    #[case::unicode_query(json!({"scope": {}, "fallbackReviewers": [{"query": "日本語"}, {"query": "/users/b", "queryType": "MicrosoftGraph"}]}), None)]
     fn update_rules(#[case] body: Value, #[case] refused: Option<Why>) {
         let result = update(&instance("InProgress"), &body);
         assert_eq!(result.as_ref().err().map(|r| r.why), refused, "{result:?}");

@@ -57,6 +57,11 @@ fn take_id(obj: &mut Object) -> Result<String, Refusal> {
     }
 }
 
+/// True when the object's `id` is `id` (`Map` indexing would panic on a missing key).
+fn has_id(object: &Object, id: &str) -> bool {
+    object.get("id").and_then(Value::as_str) == Some(id)
+}
+
 fn not_found(kind: &str, id: &str) -> Refusal {
     Refusal::new(
         Why::NotFound,
@@ -105,8 +110,9 @@ impl Store {
             definition.entry(k).or_insert(v);
         }
         for k in ["reviewers", "fallbackReviewers"] {
-            let v = stored_reviewers(&definition[k]);
-            definition.insert(k.into(), v);
+            if let Some(v) = definition.get(k).map(stored_reviewers) {
+                definition.insert(k.into(), v);
+            }
         }
         definition.insert("id".into(), Value::String(def_id.clone()));
         let mut records = Vec::new();
@@ -129,12 +135,14 @@ impl Store {
                 .or_insert(json!(graph_time(start)));
             inst.entry("endDateTime").or_insert(json!(graph_time(end)));
             for k in ["scope", "reviewers", "fallbackReviewers"] {
-                let inherited = definition[k].clone();
-                inst.entry(k).or_insert(inherited);
+                if let Some(inherited) = definition.get(k) {
+                    inst.entry(k).or_insert_with(|| inherited.clone());
+                }
             }
             for k in ["reviewers", "fallbackReviewers"] {
-                let v = stored_reviewers(&inst[k]);
-                inst.insert(k.into(), v);
+                if let Some(v) = inst.get(k).map(stored_reviewers) {
+                    inst.insert(k.into(), v);
+                }
             }
             inst.insert("id".into(), Value::String(id.clone()));
             ids.push(id);
@@ -156,7 +164,7 @@ impl Store {
     fn instance_exists(&self, id: &str) -> bool {
         self.definitions
             .values()
-            .any(|d| d.instances.iter().any(|i| i["id"] == id))
+            .any(|d| d.instances.iter().any(|i| has_id(i, id)))
     }
 
     /// How many definitions are seeded.
@@ -210,7 +218,7 @@ impl Store {
         record
             .instances
             .iter()
-            .find(|i| i["id"] == instance_id)
+            .find(|i| has_id(i, instance_id))
             .ok_or_else(|| not_found("accessReviewInstance", instance_id))
     }
 
@@ -218,16 +226,20 @@ impl Store {
     pub fn holder_of(&self, instance_id: &str) -> Option<&str> {
         self.definitions
             .iter()
-            .find(|(_, d)| d.instances.iter().any(|i| i["id"] == instance_id))
+            .find(|(_, d)| d.instances.iter().any(|i| has_id(i, instance_id)))
             .map(|(id, _)| id.as_str())
     }
 
     /// Replaces a stored instance (matched by its `id`).
     pub fn put_instance(&mut self, definition_id: &str, instance: Object) {
-        if let Some(slot) = self
-            .instances_mut(definition_id)
-            .find(|i| i["id"] == instance["id"])
-        {
+        let Some(id) = instance
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            return;
+        };
+        if let Some(slot) = self.instances_mut(definition_id).find(|i| has_id(i, &id)) {
             *slot = instance;
         }
     }

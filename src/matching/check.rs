@@ -139,11 +139,14 @@ impl Matcher {
                     );
                 }
                 if *exact {
-                    for k in obj.keys().filter(|k| !fields.iter().any(|(f, _)| f == *k)) {
+                    for (k, v) in obj
+                        .iter()
+                        .filter(|(k, _)| !fields.iter().any(|(f, _)| f == *k))
+                    {
                         out.push(Mismatch {
                             path: child_path(path, k),
                             expected: "absent (exact object)".into(),
-                            actual: show(&obj[k]),
+                            actual: show(v),
                         });
                     }
                 }
@@ -184,6 +187,8 @@ impl Matcher {
     }
 }
 
+/// Indexes below come from `0..items.len()`, `0..list.len()` and the assignment built over
+/// them, so they are always in bounds.
 fn check_array(
     path: &str,
     items: &[Matcher],
@@ -293,6 +298,7 @@ impl Matcher {
 }
 
 /// Kuhn's augmenting paths: for each expected element, the actual element it is paired with.
+/// (`fits` is `items × actual`, `seen` and `owner` are `actual` long: every index is in bounds.)
 fn max_matching(fits: &[Vec<bool>], n_actual: usize) -> Vec<Option<usize>> {
     fn augment(
         i: usize,

@@ -109,6 +109,7 @@ pub fn show(v: &Value) -> String {
 
 /// `text` cut to `max_chars` characters for a message, saying how long it was.
 pub fn clip(text: &str, max_chars: usize) -> String {
+    // `end` comes from `char_indices`: a char boundary, so the slice cannot panic.
     match text.char_indices().nth(max_chars) {
         Some((end, _)) => format!("{}… ({} bytes in all)", &text[..end], text.len()),
         None => text.to_string(),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use libtest_mimic::{Completion, Failed, Trial};
 
 use crate::case::TrialSpec;
-pub use crate::cli::{Cli, CoverageMode, FixtureStrategy};
+pub use crate::cli::{Cli, CoverageMode, Enforce, FixtureStrategy};
 use crate::coverage::{TrialResult, coverage, render_coverage};
 use crate::credential::{Credential, CredentialArg};
 use crate::embedded::{Embedded, EmbeddedOptions};
@@ -130,19 +130,27 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
         });
     }
     let listing = cli.harness.list;
+    let enforce = enforcement(&cli);
     let (target, _mock) = connect(&cli, &runtime, listing)?;
     let ctx = Arc::new(RunContext::new(target, schemas, suite.principals.clone()));
-    let results: Results = Arc::default();
-    let trials = build_trials(&cli, &suite, &ctx, runtime.handle(), &results, listing);
+    let record: Record = Arc::default();
+    let trials = build_trials(&cli, &suite, &ctx, runtime.handle(), &record, enforce);
+    if !listing {
+        eprintln!("{}", enforcement_line(enforce));
+    }
     let conclusion = libtest_mimic::run(&cli.harness, trials);
-    let results = results
+    let record = record
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !listing {
+        eprint!("{}", render_summary(&record, enforce));
+    }
+    let results = &record.results;
     if cli.coverage == Some(CoverageMode::Run) && !listing {
         println!();
         print!(
             "{}",
-            render_coverage(&coverage(&suite, cli.update_method), Some(&results))
+            render_coverage(&coverage(&suite, cli.update_method), Some(results))
         );
     }
     let code = if any_broken {
@@ -157,14 +165,69 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
     Ok(code)
 }
 
-/// Each trial's result by name, filled in as trials end.
-type Results = Arc<Mutex<BTreeMap<String, TrialResult>>>;
+/// What the trials of a run recorded as they ended.
+#[derive(Debug, Default)]
+struct RunRecord {
+    /// Each trial's result by name.
+    results: BTreeMap<String, TrialResult>,
+    /// The report of each divergence that did not fail its trial, by trial name.
+    divergences: BTreeMap<String, String>,
+}
 
-fn record(results: &Results, name: &str, result: TrialResult) {
-    results
+type Record = Arc<Mutex<RunRecord>>;
+
+fn record(record: &Record, name: &str, result: TrialResult, divergence: Option<String>) {
+    let mut r = record
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(name.to_string(), result);
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    r.results.insert(name.to_string(), result);
+    if let Some(text) = divergence {
+        r.divergences.insert(name.to_string(), text);
+    }
+}
+
+/// `--enforce`, or its default: everything against mocks, the page against a real tenant.
+fn enforcement(cli: &Cli) -> Enforce {
+    cli.enforce.unwrap_or(match cli.fixtures {
+        FixtureStrategy::Control => Enforce::All,
+        FixtureStrategy::Graph => Enforce::Documented,
+    })
+}
+
+/// The first line of a run: which expectations fail it.
+pub fn enforcement_line(enforce: Enforce) -> &'static str {
+    match enforce {
+        Enforce::All => {
+            "enforcing all expectations (--enforce all): what the page says, and the reference behaviour where it is silent; a divergence fails the run"
+        }
+        Enforce::Documented => {
+            "enforcing documented rules only (--enforce documented): where the page is silent, a target that differs from the reference behaviour is reported as a divergence and does not fail the run"
+        }
+    }
+}
+
+/// The divergences that did not fail (with their reports) and the closing count.
+fn render_summary(record: &RunRecord, enforce: Enforce) -> String {
+    let mut s = String::new();
+    if !record.divergences.is_empty() {
+        s.push_str("\ndivergences (not enforced):\n");
+        for (name, text) in &record.divergences {
+            s.push_str(&format!("\n---- {name} ----\n{text}\n"));
+        }
+    }
+    let count = |r: TrialResult| record.results.values().filter(|v| **v == r).count();
+    let diverged = match enforce {
+        Enforce::All => String::new(),
+        Enforce::Documented => format!("{} diverged (not enforced), ", count(TrialResult::Diverge)),
+    };
+    s.push_str(&format!(
+        "\nconformance: {} passed, {} failed, {diverged}{} skipped, {} could not run\n",
+        count(TrialResult::Pass),
+        count(TrialResult::Fail),
+        count(TrialResult::Skip),
+        count(TrialResult::Error),
+    ));
+    s
 }
 
 /// Parses `--credential NAME=TOKEN` values; errors never repeat the token.
@@ -256,9 +319,10 @@ fn build_trials(
     suite: &Suite,
     ctx: &Arc<RunContext>,
     handle: &tokio::runtime::Handle,
-    results: &Results,
-    listing: bool,
+    record_to: &Record,
+    enforce: Enforce,
 ) -> Vec<Trial> {
+    let listing = cli.harness.list;
     let rules = Arc::new(suite.rules.clone());
     let mut trials = Vec::new();
     for loaded in &suite.cases {
@@ -280,34 +344,55 @@ fn build_trials(
                 skip_reason(case, &ctx.target)
             };
             if let Some(reason) = skip {
-                let results = Arc::clone(results);
+                let record_to = Arc::clone(record_to);
                 let name = spec.name.clone();
                 trials.push(Trial::ignorable_test(spec.name.clone(), move || {
-                    record(&results, &name, TrialResult::Skip);
+                    record(&record_to, &name, TrialResult::Skip, None);
                     Ok(Completion::ignored_with(reason))
                 }));
                 continue;
             }
             let ctx = Arc::clone(ctx);
             let rules = Arc::clone(&rules);
-            let results = Arc::clone(results);
+            let record_to = Arc::clone(record_to);
             let handle = handle.clone();
-            trials.push(Trial::test(spec.name.clone(), move || {
+            trials.push(Trial::ignorable_test(spec.name.clone(), move || {
                 let outcome = handle.block_on(run_trial(&ctx, &spec));
                 let result = match (&outcome.verdict, outcome.cleanup.is_empty()) {
                     (Verdict::Pass, true) => TrialResult::Pass,
                     (Verdict::Fail(_), _) => TrialResult::Fail,
+                    (Verdict::Diverge(_), _) if enforce == Enforce::All => TrialResult::Fail,
+                    (Verdict::Diverge(_), true) => TrialResult::Diverge,
                     (Verdict::Skip(_), true) => TrialResult::Skip,
                     _ => TrialResult::Error,
                 };
-                record(&results, &spec.name, result);
-                if matches!(result, TrialResult::Pass | TrialResult::Skip) {
-                    return Ok(());
-                }
                 let redact = |s: &str| ctx.target.redact(s);
-                Err(Failed::from(render_outcome(
-                    &spec, &outcome, &rules, &redact,
-                )))
+                let report = || render_outcome(&spec, &outcome, &rules, &redact);
+                match (result, &outcome.verdict) {
+                    (TrialResult::Pass, _) => {
+                        record(&record_to, &spec.name, result, None);
+                        Ok(Completion::Completed)
+                    }
+                    (TrialResult::Skip, Verdict::Skip(reason)) => {
+                        record(&record_to, &spec.name, result, None);
+                        Ok(Completion::ignored_with(reason.clone()))
+                    }
+                    (TrialResult::Diverge, Verdict::Diverge(findings)) => {
+                        record(&record_to, &spec.name, result, Some(report()));
+                        let first = findings
+                            .first()
+                            .map(ToString::to_string)
+                            .unwrap_or_default();
+                        Ok(Completion::ignored_with(format!(
+                            "diverges: {}",
+                            redact(&first)
+                        )))
+                    }
+                    _ => {
+                        record(&record_to, &spec.name, result, None);
+                        Err(Failed::from(report()))
+                    }
+                }
             }));
         }
     }

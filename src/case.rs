@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+pub use crate::finding::Severity;
 use crate::matching::Matcher;
 use crate::source::SourceFile;
 use crate::template::{Text, Tree};
@@ -28,6 +29,21 @@ pub struct Case {
     pub given: Given,
     /// The request.
     pub when: When,
+    /// What the page requires (failures), or — for a case that cites only inferred rules —
+    /// the reference behaviour (divergences); see [`Case::then_severity`].
+    pub then: Then,
+    /// The reference behaviour where the page is silent: broken, it is a divergence.
+    pub reference: Option<Reference>,
+    /// Whether breaking `then` is a failure (the case cites a documented rule) or a divergence.
+    pub then_severity: Severity,
+}
+
+/// Expectations the page does not state: what the reference behaviour is, and the inferred
+/// rules it stands for.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// The inferred rules (ids in `cases/rules.yaml`).
+    pub rules: Vec<String>,
     /// The expectations.
     pub then: Then,
 }
@@ -149,8 +165,8 @@ impl std::fmt::Display for StatusExpectation {
 /// What must come back and hold afterwards.
 #[derive(Debug, Clone)]
 pub struct Then {
-    /// The status.
-    pub status: StatusExpectation,
+    /// The status (always set in `then`; optional in `reference`).
+    pub status: Option<StatusExpectation>,
     /// The schema the body must satisfy.
     pub schema: Option<String>,
     /// Response headers (lower-cased names) and their matchers.

@@ -33,6 +33,16 @@ impl clap::ValueEnum for UpdateMethod {
     }
 }
 
+/// Which expectations fail a run (DESIGN: `--enforce documented|all`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Enforce {
+    /// Only what the page says; where a target differs from the reference behaviour on what
+    /// the page leaves open, the trial is reported as a divergence and does not fail.
+    Documented,
+    /// Everything, the reference behaviour included: divergences fail (mocks are held to it).
+    All,
+}
+
 /// How starting states come to exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FixtureStrategy {
@@ -96,6 +106,10 @@ pub struct Cli {
     /// How starting states come to exist: control (the fixture control protocol) or graph.
     #[arg(long, value_enum, default_value = "control", value_name = "STRATEGY")]
     pub fixtures: FixtureStrategy,
+    /// Which expectations fail the run: documented (what the page says) or all (the reference
+    /// behaviour too). Default: all with --fixtures control, documented with --fixtures graph.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub enforce: Option<Enforce>,
     /// Fixture control URL. Default: the base URL's origin + /_conformance.
     #[arg(long, value_name = "URL")]
     pub control_url: Option<String>,

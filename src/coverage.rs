@@ -15,7 +15,9 @@ pub enum TrialResult {
     Pass,
     /// Ignored (skipped, with a reason).
     Skip,
-    /// The target is not conformant.
+    /// Differs from the reference behaviour where the page is silent (not enforced).
+    Diverge,
+    /// The target is not conformant (or diverges, with `--enforce all`).
     Fail,
     /// The trial could not run.
     Error,
@@ -79,6 +81,7 @@ fn rule_outcome(trials: &[String], results: &BTreeMap<String, TrialResult>) -> &
         None => "not run",
         Some(TrialResult::Pass) => "pass",
         Some(TrialResult::Skip) => "skipped",
+        Some(TrialResult::Diverge) => "diverges",
         Some(TrialResult::Fail) => "FAIL",
         Some(TrialResult::Error) => "ERROR",
     }
@@ -108,6 +111,7 @@ pub fn render_coverage(
             Some(TrialResult::Fail) => format!("{t} (failed)"),
             Some(TrialResult::Error) => format!("{t} (error)"),
             Some(TrialResult::Skip) => format!("{t} (skipped)"),
+            Some(TrialResult::Diverge) => format!("{t} (diverged)"),
             _ => t.clone(),
         };
         let first = row

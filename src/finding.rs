@@ -62,9 +62,20 @@ pub enum Location {
     },
 }
 
+/// How much a finding weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// A divergence: the target differs from the reference behaviour where the page is silent.
+    Divergence,
+    /// A failure: the target breaks what the page says.
+    Failure,
+}
+
 /// One thing the target got wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
+    /// A failure (the page) or a divergence (the reference behaviour).
+    pub severity: Severity,
     /// For `repeat` cases: which copy of the request the answer belongs to.
     pub request: Option<usize>,
     /// Where.
@@ -83,6 +94,7 @@ impl Finding {
         actual: impl Into<String>,
     ) -> Finding {
         Finding {
+            severity: Severity::Failure,
             request: None,
             location,
             expected: expected.into(),
@@ -134,6 +146,16 @@ impl Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.severity == Severity::Divergence {
+            return write!(
+                f,
+                "{}: {}: the reference behaviour is {}; the target gave {}",
+                self.subject(),
+                self.path(),
+                self.expected,
+                self.actual
+            );
+        }
         write!(
             f,
             "{}: {}: expected {}, got {}",

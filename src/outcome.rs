@@ -29,12 +29,31 @@ pub enum TrialError {
 pub enum Verdict {
     /// Every check held.
     Pass,
-    /// The target is not conformant: every finding.
+    /// The target is not conformant: every finding (failures, and any divergences).
     Fail(Vec<Finding>),
+    /// The target keeps the page but differs from the reference behaviour where the page is
+    /// silent: every finding (all divergences).
+    Diverge(Vec<Finding>),
     /// The trial could not run.
     Error(TrialError),
     /// The trial does not apply to this target (the reason says why); nothing was sent.
     Skip(String),
+}
+
+impl Verdict {
+    /// The verdict of a trial that ran: pass, fail (any failure) or diverge (only divergences).
+    pub fn from_findings(findings: Vec<Finding>) -> Verdict {
+        if findings.is_empty() {
+            Verdict::Pass
+        } else if findings
+            .iter()
+            .any(|f| f.severity == crate::finding::Severity::Failure)
+        {
+            Verdict::Fail(findings)
+        } else {
+            Verdict::Diverge(findings)
+        }
+    }
 }
 
 /// Everything a trial produced.

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use crate::case::TrialSpec;
 use crate::exchange::Exchange;
+use crate::finding::Severity;
 use crate::load::BrokenCase;
 use crate::matching::clip;
 use crate::outcome::{Outcome, Verdict};
@@ -40,10 +41,25 @@ pub fn render_outcome(
         Verdict::Skip(reason) => {
             let _ = writeln!(s, "\nskipped: {reason}");
         }
-        Verdict::Fail(findings) => {
-            let _ = writeln!(s, "\nnot conformant: {} finding(s)", findings.len());
-            for f in findings {
-                let _ = writeln!(s, "  - {f}");
+        Verdict::Fail(findings) | Verdict::Diverge(findings) => {
+            let (failures, divergences): (Vec<_>, Vec<_>) = findings
+                .iter()
+                .partition(|f| f.severity == Severity::Failure);
+            if !failures.is_empty() {
+                let _ = writeln!(s, "\nnot conformant: {} finding(s)", failures.len());
+                for f in failures {
+                    let _ = writeln!(s, "  - {f}");
+                }
+            }
+            if !divergences.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "\ndiverges from the reference behaviour where the page is silent: {} finding(s)",
+                    divergences.len()
+                );
+                for f in divergences {
+                    let _ = writeln!(s, "  - {f}");
+                }
             }
         }
         Verdict::Error(e) => {
@@ -54,7 +70,8 @@ pub fn render_outcome(
         let _ = writeln!(s, "  ! cleanup: {e}");
     }
     let _ = writeln!(s, "\nrules verified by this case:");
-    for id in &case.rules {
+    let reference_rules = case.reference.iter().flat_map(|r| r.rules.iter());
+    for id in case.rules.iter().chain(reference_rules) {
         match rules.get(id) {
             Some(r) => {
                 let kind = match r.kind {

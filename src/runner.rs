@@ -16,7 +16,7 @@ use crate::provision::{ControlProtocol, Provisioner};
 use crate::schema::SchemaSet;
 use crate::target::{HttpRequest, HttpResponse, Secret, Target, TransportError};
 use crate::template::Bindings;
-use crate::verify::{Answer, Observation, ReadBack, verify};
+use crate::verify::{Answer, Observation, ReadBack, verify_case};
 
 /// What every trial of a run shares.
 #[derive(Debug)]
@@ -196,22 +196,26 @@ async fn run_phases(
         .find(|o| o.is_instance && o.url == request_url)
         .map(|o| o.symbol.clone());
     let prior = addressed.as_deref().and_then(|s| before.get(s));
-    let acknowledged = match &case.then.acknowledged {
-        Some(_) => Some(read_back(&ctx.target, StateObject::Instance, &request_url, prior).await),
-        None => None,
+    // What the expectations (the page's and the reference's) read back.
+    let wants = |f: &dyn Fn(&crate::case::Then) -> bool| {
+        f(&case.then) || case.reference.as_ref().is_some_and(|r| f(&r.then))
     };
-    let after = &case.then.afterwards;
+    let acknowledged = if wants(&|t| t.acknowledged.is_some()) {
+        Some(read_back(&ctx.target, StateObject::Instance, &request_url, prior).await)
+    } else {
+        None
+    };
     let mut reads = Vec::new();
-    if after.instance.is_some() {
+    if wants(&|t| t.afterwards.instance.is_some()) {
         reads.push(read_back(&ctx.target, StateObject::Instance, &request_url, prior).await);
     }
-    if after.definition.is_some()
+    if wants(&|t| t.afterwards.definition.is_some())
         && let Some(o) = objects.first()
     {
         let before = before.get(&o.symbol);
         reads.push(read_back(&ctx.target, StateObject::Definition, &o.url, before).await);
     }
-    if after.siblings.is_some() {
+    if wants(&|t| t.afterwards.siblings.is_some()) {
         for o in objects
             .iter()
             .filter(|o| o.is_instance && Some(&o.symbol) != addressed.as_ref())
@@ -235,12 +239,7 @@ async fn run_phases(
         acknowledged,
         reads,
     };
-    let findings = verify(&case.then, &ctx.schemas, &observation);
-    let verdict = if findings.is_empty() {
-        Verdict::Pass
-    } else {
-        Verdict::Fail(findings)
-    };
+    let verdict = Verdict::from_findings(verify_case(case, &ctx.schemas, &observation));
     Ok((verdict, exchange))
 }
 

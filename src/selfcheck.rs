@@ -12,6 +12,7 @@ use accessreview_mock::Deviation;
 use crate::case::TrialSpec;
 use crate::credential::Credential;
 use crate::embedded::{Embedded, EmbeddedOptions};
+use crate::finding::Severity;
 use crate::outcome::{Outcome, Verdict};
 use crate::runner::{RunContext, run_all};
 use crate::schema::SchemaSet;
@@ -25,6 +26,10 @@ pub struct KillRow {
     pub deviation: Option<Deviation>,
     /// The trials that failed (found the target not conformant).
     pub failing: Vec<String>,
+    /// The trials that diverged (differed from the reference where the page is silent).
+    pub diverging: Vec<String>,
+    /// The rules cited by the diverging trials.
+    pub rules_diverging: BTreeSet<String>,
     /// The trials that could not run (an error is never a catch).
     pub errored: Vec<String>,
     /// The rules cited by the failing trials.
@@ -32,12 +37,26 @@ pub struct KillRow {
 }
 
 impl KillRow {
-    /// For a deviation: some *failing* trial names the rule it breaks (trials that errored
-    /// prove nothing). For the faithful mock: nothing failed and nothing errored.
+    /// For a deviation: some failing or diverging trial names the rule it breaks (trials
+    /// that errored prove nothing). For the faithful mock: nothing failed, diverged or errored.
     pub fn verdict_ok(&self) -> bool {
-        match self.deviation {
-            Some(d) => self.rules_named.contains(d.breaks()),
-            None => self.failing.is_empty() && self.errored.is_empty(),
+        self.caught_as().is_some()
+            || (self.deviation.is_none()
+                && self.failing.is_empty()
+                && self.diverging.is_empty()
+                && self.errored.is_empty())
+    }
+
+    /// How a deviation was caught: as a failure (a trial failing on a documented rule it
+    /// breaks) or as a divergence (only trials diverging on the inferred rule it breaks).
+    pub fn caught_as(&self) -> Option<Severity> {
+        let d = self.deviation?;
+        if self.rules_named.contains(d.breaks()) {
+            Some(Severity::Failure)
+        } else if self.rules_diverging.contains(d.breaks()) {
+            Some(Severity::Divergence)
+        } else {
+            None
         }
     }
 
@@ -46,6 +65,8 @@ impl KillRow {
         let mut row = KillRow {
             deviation,
             failing: Vec::new(),
+            diverging: Vec::new(),
+            rules_diverging: BTreeSet::new(),
             errored: Vec::new(),
             rules_named: BTreeSet::new(),
         };
@@ -54,6 +75,12 @@ impl KillRow {
                 Verdict::Fail(_) => {
                     row.failing.push(spec.name.clone());
                     row.rules_named.extend(spec.case.rules.iter().cloned());
+                }
+                Verdict::Diverge(_) => {
+                    row.diverging.push(spec.name.clone());
+                    let reference = spec.case.reference.iter().flat_map(|r| r.rules.iter());
+                    row.rules_diverging
+                        .extend(spec.case.rules.iter().chain(reference).cloned());
                 }
                 Verdict::Error(_) => row.errored.push(spec.name.clone()),
                 Verdict::Pass | Verdict::Skip(_) => {}
@@ -119,18 +146,25 @@ pub fn render_kill_table(rows: &[KillRow]) -> String {
             Some(d) => (d.name(), d.breaks()),
             None => ("(faithful mock)", "-"),
         };
-        let caught = match (row.deviation, row.verdict_ok()) {
-            (None, true) => "clean",
-            (None, false) => "FAILS",
-            (Some(_), true) => "yes",
-            (Some(_), false) => "NO",
+        let caught = match (row.deviation, row.verdict_ok(), row.caught_as()) {
+            (None, true, _) => "clean",
+            (None, false, _) => "FAILS",
+            (Some(_), _, Some(Severity::Failure)) => "yes",
+            (Some(_), _, Some(Severity::Divergence)) => "diverges",
+            (Some(_), _, None) => "NO",
         };
-        let shown: Vec<&str> = row.failing.iter().take(4).map(String::as_str).collect();
-        let more = row.failing.len().saturating_sub(shown.len());
+        // The trials that caught it: failing ones, or (caught as a divergence) diverging ones.
+        let trials = if row.caught_as() == Some(Severity::Divergence) {
+            &row.diverging
+        } else {
+            &row.failing
+        };
+        let shown: Vec<&str> = trials.iter().take(4).map(String::as_str).collect();
+        let more = trials.len().saturating_sub(shown.len());
         let _ = writeln!(
             s,
             "{name:<28}  {breaks:<40}  {caught:<8}  {}{}{}",
-            row.failing.len(),
+            trials.len(),
             if shown.is_empty() {
                 String::new()
             } else {

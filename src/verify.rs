@@ -7,8 +7,8 @@
 
 use serde_json::Value;
 
-use crate::case::Then;
-use crate::finding::{Finding, Location, StateObject};
+use crate::case::{Case, Then};
+use crate::finding::{Finding, Location, Severity, StateObject};
 use crate::matching::{Matcher, Mismatch, clip};
 use crate::schema::SchemaSet;
 use crate::target::{HttpResponse, TransportError};
@@ -51,7 +51,27 @@ pub struct Observation<'a> {
     pub reads: Vec<ReadBack>,
 }
 
-/// Every finding of a trial.
+/// Every finding of a case's trial: its `then` (failures, or divergences for a case that
+/// cites only inferred rules) and its `reference` (divergences).
+pub fn verify_case(case: &Case, schemas: &SchemaSet, obs: &Observation<'_>) -> Vec<Finding> {
+    let mut findings = verify(&case.then, schemas, obs);
+    for f in &mut findings {
+        f.severity = case.then_severity;
+    }
+    if let Some(reference) = &case.reference {
+        findings.extend(
+            verify(&reference.then, schemas, obs)
+                .into_iter()
+                .map(|mut f| {
+                    f.severity = Severity::Divergence;
+                    f
+                }),
+        );
+    }
+    findings
+}
+
+/// Every finding of one set of expectations (as failures).
 pub fn verify(then: &Then, schemas: &SchemaSet, obs: &Observation<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     let repeated = obs.answers.len() > 1;
@@ -61,7 +81,10 @@ pub fn verify(then: &Then, schemas: &SchemaSet, obs: &Observation<'_>) -> Vec<Fi
             Ok(r) => check_response(then, schemas, answer.bindings, r, obs.prior, &mut out),
             Err(e) => out.push(Finding::new(
                 Location::Answer,
-                format!("a complete answer with status {}", then.status),
+                match &then.status {
+                    Some(s) => format!("a complete answer with status {s}"),
+                    None => "a complete answer".to_string(),
+                },
                 e.to_string(),
             )),
         }
@@ -162,10 +185,12 @@ fn check_response(
     before: Option<&Value>,
     out: &mut Vec<Finding>,
 ) {
-    if !then.status.accepts(response.status) {
+    if let Some(status) = &then.status
+        && !status.accepts(response.status)
+    {
         out.push(Finding::new(
             Location::Status,
-            then.status.to_string(),
+            status.to_string(),
             response.status.to_string(),
         ));
     }

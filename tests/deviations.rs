@@ -68,7 +68,7 @@ async fn broken_answers_end_each_trial_within_the_timeout(#[case] deviation: Dev
     for (spec, outcome) in &results {
         match &outcome.verdict {
             Verdict::Pass => {}
-            Verdict::Fail(findings) => {
+            Verdict::Fail(findings) | Verdict::Diverge(findings) => {
                 failed += 1;
                 assert!(!findings.is_empty(), "{}", spec.name);
             }

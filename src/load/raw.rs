@@ -30,8 +30,11 @@ pub struct RawCase {
     pub given: RawGiven,
     /// The request.
     pub when: RawWhen,
-    /// The expectations.
+    /// What the page requires.
     pub then: RawThen,
+    /// The reference behaviour where the page is silent.
+    #[serde(default)]
+    pub reference: Option<RawThen>,
 }
 
 /// A starting state: a case's `given`, or a named state of `states.yaml`.
@@ -143,12 +146,17 @@ pub struct RawWhen {
     pub raw_body: Option<String>,
 }
 
-/// The expectations.
+/// Expectations: a case's `then`, or its `reference` (which names its inferred `rules` and
+/// may leave the status out).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawThen {
-    /// The status.
-    pub status: RawStatus,
+    /// For `reference`: the inferred rules it stands for.
+    #[serde(default)]
+    pub rules: Option<Vec<String>>,
+    /// The status (required in `then`).
+    #[serde(default)]
+    pub status: Option<RawStatus>,
     /// A schema name.
     #[serde(default)]
     pub schema: Option<String>,

@@ -9,11 +9,14 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::problems::{Problems, suggestion};
-use super::raw::{Props, RawAuth, RawCase, RawFixture, RawGiven};
-use crate::case::{Afterwards, Auth, Case, Fixture, Given, RequestBody, Then, When};
+use super::raw::{Props, RawAuth, RawCase, RawFixture, RawGiven, RawThen, STATUS_FORMS};
+use crate::case::{
+    Afterwards, Auth, Case, Fixture, Given, Reference, RequestBody, Severity, Then, When,
+};
 use crate::credential::Credential;
 use crate::matching::Matcher;
 use crate::rules::Catalogue;
+use crate::rules::RuleKind;
 use crate::schema::SchemaSet;
 use crate::source::{SourceFile, escape_pointer};
 use crate::template::{Expr, FORMS, Template, TemplateError, Text, Tree, for_each_template};
@@ -92,7 +95,7 @@ impl Resolver<'_> {
         }
         let given = self.given(&raw.given, p);
         let when = self.when(&raw, &given, p);
-        let then = self.then(&raw, p);
+        let (then, reference, then_severity) = self.then_and_reference(&raw, p);
         self.check_templates(&raw, &given, doc, p);
         if !p.is_empty() {
             return None;
@@ -106,7 +109,9 @@ impl Resolver<'_> {
             matrix: raw.matrix.into_iter().collect(),
             given,
             when: when?,
-            then: then?,
+            then,
+            reference,
+            then_severity,
         })
     }
 
@@ -227,14 +232,14 @@ impl Resolver<'_> {
         })
     }
 
-    fn then(&self, raw: &RawCase, p: &mut Problems<'_>) -> Option<Then> {
-        let t = &raw.then;
+    /// `then` or `reference` (at `at`).
+    fn expectations(&self, t: &RawThen, at: &str, p: &mut Problems<'_>) -> Then {
         if let Some(name) = &t.schema
             && !self.schemas.contains(name)
         {
             let help = suggestion(name, self.schemas.names().into_iter(), "schemas", None);
             p.at(
-                "/then/schema",
+                &format!("{at}/schema"),
                 format!("unknown schema `{name}`"),
                 Some(help),
             );
@@ -251,38 +256,105 @@ impl Resolver<'_> {
             .headers
             .iter()
             .map(|(k, v)| {
-                let m = matcher(&format!("/then/headers/{}", escape_pointer(k)), v);
+                let m = matcher(&format!("{at}/headers/{}", escape_pointer(k)), v);
                 (k.to_ascii_lowercase(), m)
             })
             .collect();
-        let body = t.body.as_ref().map(|v| matcher("/then/body", v));
+        let body = t.body.as_ref().map(|v| matcher(&format!("{at}/body"), v));
         let acknowledged = t
             .acknowledged
             .as_ref()
-            .map(|v| matcher("/then/acknowledged", v));
+            .map(|v| matcher(&format!("{at}/acknowledged"), v));
         let a = &t.afterwards;
         let afterwards = Afterwards {
             instance: a
                 .instance
                 .as_ref()
-                .map(|v| matcher("/then/afterwards/instance", v)),
+                .map(|v| matcher(&format!("{at}/afterwards/instance"), v)),
             definition: a
                 .definition
                 .as_ref()
-                .map(|v| matcher("/then/afterwards/definition", v)),
+                .map(|v| matcher(&format!("{at}/afterwards/definition"), v)),
             siblings: a
                 .siblings
                 .as_ref()
-                .map(|v| matcher("/then/afterwards/siblings", v)),
+                .map(|v| matcher(&format!("{at}/afterwards/siblings"), v)),
         };
-        Some(Then {
-            status: t.status.0.clone(),
+        Then {
+            status: t.status.as_ref().map(|s| s.0.clone()),
             schema: t.schema.clone(),
             headers,
             body,
             afterwards,
             acknowledged,
-        })
+        }
+    }
+
+    /// The case's `then` (with a status, without rules) and its `reference` (inferred rules).
+    fn then_and_reference(
+        &self,
+        raw: &RawCase,
+        p: &mut Problems<'_>,
+    ) -> (Then, Option<Reference>, Severity) {
+        if raw.then.status.is_none() {
+            p.at(
+                "/then",
+                "then has no status",
+                Some(format!("status: {STATUS_FORMS}")),
+            );
+        }
+        if raw.then.rules.is_some() {
+            p.at_key(
+                "/then/rules",
+                "rules are listed at the top of the case",
+                Some("a case's rules apply to its then; reference lists its inferred rules".into()),
+            );
+        }
+        let then = self.expectations(&raw.then, "/then", p);
+        let documented = raw.rules.iter().any(|r| {
+            self.rules
+                .get(r)
+                .is_some_and(|r| r.kind == RuleKind::Documented)
+        });
+        let severity = if documented {
+            Severity::Failure
+        } else {
+            Severity::Divergence
+        };
+        let reference = raw.reference.as_ref().map(|r| {
+            let rules = r.rules.clone().unwrap_or_default();
+            if rules.is_empty() {
+                p.at(
+                    "/reference",
+                    "reference names no rule",
+                    Some("list the inferred rules it stands for: rules: [rule-id, …]".into()),
+                );
+            }
+            for (i, id) in rules.iter().enumerate() {
+                let at = format!("/reference/rules/{i}");
+                match self.rules.get(id) {
+                    None => {
+                        let help =
+                            suggestion(id, self.rules.ids(), "rules", Some("cases/rules.yaml"));
+                        p.at(&at, format!("unknown rule `{id}`"), Some(help));
+                    }
+                    Some(rule) if rule.kind == RuleKind::Documented => p.at(
+                        &at,
+                        format!("`{id}` is a documented rule"),
+                        Some(
+                            "what the page says belongs in then; reference holds inferred rules"
+                                .into(),
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+            }
+            Reference {
+                rules,
+                then: self.expectations(r, "/reference", p),
+            }
+        });
+        (then, reference, severity)
     }
 
     /// Every template of the case file names something that exists, and `given` uses no ids.

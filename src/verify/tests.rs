@@ -22,7 +22,7 @@ fn matcher(v: Value) -> Matcher {
 
 fn then(status: u16) -> Then {
     Then {
-        status: StatusExpectation::Code(status),
+        status: Some(StatusExpectation::Code(status)),
         schema: None,
         headers: Vec::new(),
         body: None,

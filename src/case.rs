@@ -132,8 +132,8 @@ pub struct When {
 pub enum StatusExpectation {
     /// Exactly this code.
     Code(u16),
-    /// One of these codes.
-    Set(Vec<u16>),
+    /// Any of these codes or classes (`[200, 4xx]`).
+    AnyOf(Vec<StatusExpectation>),
     /// Any code of this class (4 for 4xx).
     Class(u16),
 }
@@ -143,7 +143,7 @@ impl StatusExpectation {
     pub fn accepts(&self, status: u16) -> bool {
         match self {
             StatusExpectation::Code(c) => *c == status,
-            StatusExpectation::Set(s) => s.contains(&status),
+            StatusExpectation::AnyOf(s) => s.iter().any(|e| e.accepts(status)),
             StatusExpectation::Class(c) => status / 100 == *c,
         }
     }
@@ -153,8 +153,8 @@ impl std::fmt::Display for StatusExpectation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StatusExpectation::Code(c) => write!(f, "{c}"),
-            StatusExpectation::Set(s) => {
-                let list: Vec<String> = s.iter().map(u16::to_string).collect();
+            StatusExpectation::AnyOf(s) => {
+                let list: Vec<String> = s.iter().map(ToString::to_string).collect();
                 write!(f, "one of {}", list.join(", "))
             }
             StatusExpectation::Class(c) => write!(f, "{c}xx"),

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::case::UpdateMethod;
+use crate::finding::Severity;
 use crate::load::{LoadedCase, Suite};
 use crate::rules::RuleKind;
 
@@ -32,16 +33,33 @@ pub struct CoverageRow {
     pub kind: RuleKind,
     /// Trial names, in suite order.
     pub trials: Vec<String>,
+    /// For each trial, how its expectations for this rule weigh: a failure (the page, in
+    /// `then`) or a divergence (the reference behaviour).
+    pub weights: Vec<Severity>,
 }
 
 /// Every rule of the catalogue (in catalogue order) with the trials that cite it.
 pub fn coverage(suite: &Suite, update: UpdateMethod) -> Vec<CoverageRow> {
-    let mut by_rule: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut by_rule: BTreeMap<&str, Vec<(String, Severity)>> = BTreeMap::new();
     for loaded in &suite.cases {
         if let LoadedCase::Ok(case) = loaded {
+            let reference: Vec<&String> = case.reference.iter().flat_map(|r| &r.rules).collect();
+            let cited = case.rules.iter().chain(reference.iter().copied());
+            let mut seen = std::collections::HashSet::new();
+            let cited: Vec<&String> = cited.filter(|r| seen.insert(*r)).collect();
             for trial in case.trials(update) {
-                for rule in &case.rules {
-                    by_rule.entry(rule).or_default().push(trial.name.clone());
+                for rule in &cited {
+                    // A rule the reference cites, or any rule of a case whose `then` is the
+                    // reference behaviour, is held as a divergence; the page's rules fail.
+                    let weight = if reference.contains(rule) {
+                        Severity::Divergence
+                    } else {
+                        case.then_severity
+                    };
+                    by_rule
+                        .entry(rule)
+                        .or_default()
+                        .push((trial.name.clone(), weight));
                 }
             }
         }
@@ -50,10 +68,18 @@ pub fn coverage(suite: &Suite, update: UpdateMethod) -> Vec<CoverageRow> {
         .rules
         .rules
         .iter()
-        .map(|r| CoverageRow {
-            rule: r.id.clone(),
-            kind: r.kind,
-            trials: by_rule.remove(r.id.as_str()).unwrap_or_default(),
+        .map(|r| {
+            let (trials, weights) = by_rule
+                .remove(r.id.as_str())
+                .unwrap_or_default()
+                .into_iter()
+                .unzip();
+            CoverageRow {
+                rule: r.id.clone(),
+                kind: r.kind,
+                trials,
+                weights,
+            }
         })
         .collect()
 }
@@ -98,10 +124,11 @@ pub fn render_coverage(
     let outcome_col = results.is_some();
     let _ = writeln!(
         s,
-        "{:<width$}  {:<10}  {}trials",
+        "{:<width$}  {:<10}  {}{:<10}  trials",
         "rule",
         "kind",
-        if outcome_col { "outcome   " } else { "" }
+        if outcome_col { "outcome   " } else { "" },
+        "held to"
     );
     for row in rows {
         let outcome = results
@@ -114,11 +141,19 @@ pub fn render_coverage(
             Some(TrialResult::Diverge) => format!("{t} (diverged)"),
             _ => t.clone(),
         };
+        // What each trial's expectations for the rule are: the page's (a failure when broken)
+        // or the reference behaviour's (a divergence).
+        let held = |i: usize| match row.weights.get(i) {
+            Some(Severity::Failure) => "page",
+            Some(Severity::Divergence) => "reference",
+            None => "",
+        };
+        let line = |i: usize, t: &String| format!("{:<10}  {}", held(i), trial_text(t));
         let first = row
             .trials
             .first()
-            .map(trial_text)
-            .unwrap_or_else(|| "(none)".into());
+            .map(|t| line(0, t))
+            .unwrap_or_else(|| format!("{:<10}  (none)", ""));
         let _ = writeln!(
             s,
             "{:<width$}  {:<10}  {outcome}{first}",
@@ -126,8 +161,8 @@ pub fn render_coverage(
             kind_name(row.kind)
         );
         let pad = " ".repeat(width + 2 + 10 + 2 + if outcome_col { 10 } else { 0 });
-        for t in row.trials.iter().skip(1) {
-            let _ = writeln!(s, "{pad}{}", trial_text(t));
+        for (i, t) in row.trials.iter().enumerate().skip(1) {
+            let _ = writeln!(s, "{pad}{}", line(i, t));
         }
     }
     let documented = rows

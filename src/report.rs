@@ -71,7 +71,11 @@ pub fn render_outcome(
     }
     let _ = writeln!(s, "\nrules verified by this case:");
     let reference_rules = case.reference.iter().flat_map(|r| r.rules.iter());
+    let mut shown = std::collections::HashSet::new();
     for id in case.rules.iter().chain(reference_rules) {
+        if !shown.insert(id) {
+            continue;
+        }
         match rules.get(id) {
             Some(r) => {
                 let kind = match r.kind {

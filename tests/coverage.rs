@@ -11,6 +11,7 @@ use accessreview_conformance::case::UpdateMethod;
 use accessreview_conformance::coverage::{
     TrialResult, coverage, render_coverage, uncovered_documented,
 };
+use accessreview_conformance::finding::Severity;
 use accessreview_conformance::load::LoadedCase;
 use accessreview_conformance::rules::RuleKind;
 use accessreview_mock::Deviation;
@@ -163,4 +164,40 @@ fn rule_outcomes_take_the_worst_trial() {
         "{table}"
     );
     assert!(line("scope-required").contains("pass"), "{table}");
+}
+
+#[test]
+fn coverage_says_whether_each_trial_holds_a_rule_to_the_page_or_to_the_reference() {
+    let (_, suite) = shipped();
+    let rows = coverage(&suite, UpdateMethod::Put);
+    for row in &rows {
+        assert_eq!(row.trials.len(), row.weights.len(), "{}", row.rule);
+        for (t, w) in row.trials.iter().zip(&row.weights) {
+            // The page's rules are held as failures, the inferred ones as divergences —
+            // except an inferred rule a case cites beside a documented one, in its `then`.
+            if row.kind == RuleKind::Documented {
+                assert_eq!(*w, Severity::Failure, "{} {t}", row.rule);
+            }
+        }
+    }
+    let row = |id: &str| rows.iter().find(|r| r.rule == id).unwrap();
+    assert!(
+        row("unknown-ids-not-found")
+            .weights
+            .iter()
+            .all(|w| *w == Severity::Divergence)
+    );
+    assert!(
+        row("auth-status-codes")
+            .weights
+            .iter()
+            .all(|w| *w == Severity::Divergence)
+    );
+    let text = render_coverage(&rows, None);
+    assert!(text.contains("held to"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("unknown-ids-not-found") && l.contains("reference")),
+        "{text}"
+    );
 }

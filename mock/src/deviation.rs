@@ -65,7 +65,13 @@ deviations! {
     /// A successful update answers 204 without a body.
     SuccessWithoutBody = "success-without-body", "success-returns-updated-instance", "a successful update answers 204 with no body";
     /// A successful update answers with the instance as it was before.
-    StaleBody = "stale-body", "success-returns-updated-instance", "a successful update answers with the old instance";
+    StaleBody = "stale-body", "response-reflects-update", "a successful update answers with the old instance";
+    /// Missing tokens and missing permissions are answered 400 instead of 401 and 403.
+    AuthErrors400 = "auth-errors-400", "auth-status-codes", "no token, or no permission or role, is answered 400 instead of 401/403";
+    /// A body carrying read-only values or another scope is refused with 400.
+    RejectReadOnlyValues = "reject-read-only-values", "read-only-values-ignored", "a body with read-only properties or another scope is refused with 400";
+    /// A body without a JSON Content-Type is refused with 415 instead of Graph's 400.
+    ContentType415 = "content-type-415", "content-type-error-is-400", "a body without a JSON Content-Type is answered 415, not 400";
     /// Requests without a valid bearer token are served.
     NoAuthCheck = "no-auth-check", "authorization-required", "requests without a bearer token are served";
     /// Any Content-Type is accepted.

@@ -51,7 +51,7 @@ impl Faults {
         if self.is(Deviation::NoAuthCheck) {
             return Ok(Privilege::ReadWrite);
         }
-        faithful()
+        faithful().map_err(|r| self.auth_status(r))
     }
 
     /// The update permission check, skipped for the restricted caller the deviation lets in.
@@ -66,7 +66,15 @@ impl Faults {
         if let_in {
             return Ok(());
         }
-        auth::may_update(privilege)
+        auth::may_update(privilege).map_err(|r| self.auth_status(r))
+    }
+
+    /// After an authentication or permission refusal: `auth-errors-400` answers 400.
+    fn auth_status(self, refusal: Refusal) -> Refusal {
+        if self.is(Deviation::AuthErrors400) {
+            return refusal.with_status(400, Some("BadRequest"));
+        }
+        refusal
     }
 
     /// The definition the addressed instance is served under (404 when the path names no
@@ -102,6 +110,9 @@ impl Faults {
     pub fn content_type(self, faithful: Result<(), Refusal>) -> Result<(), Refusal> {
         if self.is(Deviation::IgnoreContentType) {
             return Ok(());
+        }
+        if self.is(Deviation::ContentType415) {
+            return faithful.map_err(|r| r.with_status(415, Some("UnsupportedMediaType")));
         }
         faithful
     }
@@ -189,6 +200,18 @@ impl Faults {
         // Instead: refusals of well-formed bodies (with scope) that the page allows.
         let well_formed = spec::well_formed(body).is_ok_and(|b| spec::require_scope(b).is_ok());
         match d {
+            Deviation::RejectReadOnlyValues
+                if well_formed
+                    && (["id", "status", "startDateTime", "endDateTime", "errors"]
+                        .iter()
+                        .any(|k| body.get(k).is_some())
+                        || body.get("scope") != current.get("scope")) =>
+            {
+                return Err(Refusal::new(
+                    Why::InvalidBody,
+                    "Read-only properties cannot be updated.",
+                ));
+            }
             Deviation::RejectODataType if well_formed && carries_odata_type(body) => {
                 return Err(Refusal::new(
                     Why::InvalidBody,

@@ -21,7 +21,7 @@ pub enum Why {
     Unauthenticated,
     /// The caller may read but not update.
     Forbidden,
-    /// The body is not sent as `application/json`.
+    /// The body is not sent as `application/json` (400, as Graph answers).
     UnsupportedMediaType,
     /// The body exceeds the mock's limit.
     TooLarge,
@@ -53,7 +53,8 @@ impl Refusal {
             Why::NotFound => (404, "ResourceNotFound"),
             Why::Unauthenticated => (401, "InvalidAuthenticationToken"),
             Why::Forbidden => (403, "Authorization_RequestDenied"),
-            Why::UnsupportedMediaType => (415, "UnsupportedMediaType"),
+            // Graph refuses a body without a JSON Content-Type with 400 BadRequest.
+            Why::UnsupportedMediaType => (400, "BadRequest"),
             Why::TooLarge => (413, "RequestEntityTooLarge"),
             Why::MethodNotAllowed => (405, "Request_BadRequest"),
         };

@@ -210,9 +210,10 @@ fn json_content_type(headers: &HeaderMap) -> Result<(), Refusal> {
     if json {
         Ok(())
     } else {
+        // What Graph answers (microsoft-graph-docs-contrib#6337): 400 BadRequest, not 415.
         Err(Refusal::new(
             Why::UnsupportedMediaType,
-            "Content-Type must be application/json.",
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
         ))
     }
 }

@@ -195,7 +195,7 @@ pub struct RawStatus(pub StatusExpectation);
 
 /// What a status may be, for messages.
 pub const STATUS_FORMS: &str =
-    "a code 100-599 (200), a list of codes ([400, 409]) or a class (\"4xx\")";
+    "a code 100-599 (200), a class (\"4xx\"), or a list of codes and classes ([200, \"4xx\"])";
 
 impl<'de> Deserialize<'de> for RawStatus {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -211,25 +211,26 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
     Value::deserialize(d).map(Some)
 }
 
-/// A status expectation: a code, a non-empty list of codes, or a class like `4xx`.
+/// A status expectation: a code, a class like `4xx`, or a non-empty list of codes and classes.
 pub fn parse_status(v: &Value) -> Option<StatusExpectation> {
-    let code = |v: &Value| {
-        v.as_u64()
+    let one = |v: &Value| match v {
+        Value::Number(_) => v
+            .as_u64()
             .filter(|c| (100..=599).contains(c))
-            .map(|c| c as u16)
-    };
-    match v {
-        Value::Number(_) => code(v).map(StatusExpectation::Code),
-        Value::Array(list) if !list.is_empty() => list
-            .iter()
-            .map(code)
-            .collect::<Option<Vec<u16>>>()
-            .map(StatusExpectation::Set),
+            .map(|c| StatusExpectation::Code(c as u16)),
         Value::String(s) => match s.as_bytes() {
             [d @ b'1'..=b'5', b'x', b'x'] => Some(StatusExpectation::Class(u16::from(d - b'0'))),
             _ => None,
         },
         _ => None,
+    };
+    match v {
+        Value::Array(list) if !list.is_empty() => list
+            .iter()
+            .map(one)
+            .collect::<Option<Vec<_>>>()
+            .map(StatusExpectation::AnyOf),
+        other => one(other),
     }
 }
 
@@ -298,7 +299,9 @@ mod tests {
 
     #[rstest]
     #[case(json!(200), Some(StatusExpectation::Code(200)))]
-    #[case(json!([400, 409]), Some(StatusExpectation::Set(vec![400, 409])))]
+    #[case(json!([400, 409]), Some(StatusExpectation::AnyOf(vec![StatusExpectation::Code(400), StatusExpectation::Code(409)])))]
+    #[case(json!([200, "4xx"]), Some(StatusExpectation::AnyOf(vec![StatusExpectation::Code(200), StatusExpectation::Class(4)])))]
+    #[case(json!([[200]]), None)]
     #[case(json!("4xx"), Some(StatusExpectation::Class(4)))]
     #[case(json!("5xx"), Some(StatusExpectation::Class(5)))]
     #[case(json!(""), None)]
@@ -310,6 +313,7 @@ mod tests {
     #[case(json!(2.5), None)]
     #[case(json!([]), None)]
     #[case(json!([200, "x"]), None)]
+    #[case(json!([200, "6xx"]), None)]
     #[case(json!(null), None)]
     fn statuses(#[case] v: Value, #[case] expected: Option<StatusExpectation>) {
         assert_eq!(parse_status(&v), expected);

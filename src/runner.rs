@@ -72,6 +72,25 @@ fn token_for(target: &Target, auth: Auth) -> Option<&Secret> {
     }
 }
 
+/// What instance read-backs select: every property of accessReviewInstance (a plain GET of an
+/// instance, as documented, may leave the reviewer lists out).
+pub const INSTANCE_SELECT: &str =
+    "id,status,startDateTime,endDateTime,scope,reviewers,fallbackReviewers,errors";
+
+/// What definition read-backs select: what an instance update could touch, not the fields
+/// the definition's own lifecycle changes (status, lastModifiedDateTime).
+pub const DEFINITION_SELECT: &str = "id,displayName,scope,reviewers,fallbackReviewers";
+
+/// The URL that reads an object back with `$select`.
+fn select(url: &str, is_instance: bool) -> String {
+    let fields = if is_instance {
+        INSTANCE_SELECT
+    } else {
+        DEFINITION_SELECT
+    };
+    format!("{url}?$select={fields}")
+}
+
 /// A provisioned object: its symbol and URL.
 struct Provisioned {
     symbol: String,
@@ -294,7 +313,7 @@ async fn snapshot(
 ) -> Result<HashMap<String, Value>, TrialError> {
     let mut before = HashMap::new();
     for o in objects {
-        let v = read(target, &o.url)
+        let v = read(target, &select(&o.url, o.is_instance))
             .await
             .map_err(|e| TrialError::ReadBefore(format!("{}: {e}", o.symbol)))?;
         before.insert(o.symbol.clone(), v);
@@ -308,11 +327,12 @@ async fn read_back(
     url: &str,
     before: Option<&Value>,
 ) -> ReadBack {
+    let url = select(url, object != StateObject::Definition);
     ReadBack {
         object,
-        url: url.to_string(),
+        after: read(target, &url).await,
+        url,
         before: before.cloned(),
-        after: read(target, url).await,
     }
 }
 

@@ -346,6 +346,11 @@ impl Faults {
         }
     }
 
+    /// After an instance is read (and projected by `$select`): faithfully unchanged.
+    pub fn read(self, instance: Object, _select: Option<&[String]>) -> Object {
+        instance
+    }
+
     /// Instead of the faithful 200 with the updated instance and its `@odata.context`.
     pub async fn success(self, updated: Object, context: String) -> Response {
         let body = with_context(updated.clone(), context);

@@ -21,6 +21,7 @@ use crate::refusal::{Refusal, Why};
 use crate::respond::{
     RequestIds, context_url, graph_error, instance_context, json_response, with_context,
 };
+use crate::spec::Object;
 use crate::store::Store;
 
 /// The largest request body a handler gets.
@@ -197,6 +198,32 @@ async fn update_steps(
         .await)
 }
 
+/// The properties `$select` names (`None` without `$select`), from the raw query string.
+fn selected(req: &Request) -> Option<Vec<String>> {
+    let query = req.uri().query()?;
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        let key = key.replace("%24", "$");
+        (key == "$select").then(|| {
+            value
+                .replace("%2C", ",")
+                .replace("%2c", ",")
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+    })
+}
+
+/// The object with only the `$select`ed properties (and its id), as OData answers.
+fn project(mut object: Object, select: Option<&[String]>) -> Object {
+    if let Some(fields) = select {
+        object.retain(|k, _| k == "id" || fields.iter().any(|f| f == k));
+    }
+    object
+}
+
 /// The body must be sent as `application/json`.
 fn json_content_type(headers: &HeaderMap) -> Result<(), Refusal> {
     let json = headers
@@ -273,11 +300,12 @@ async fn get_definition(
         Ok(d) => d,
         Err(r) => return graph_error(&r, ids.as_ref()),
     };
+    let select = selected(&req);
     let result = state.authenticate(req.headers()).and_then(|_| {
         let found = lock(&state.store).definition(&definition).cloned();
         found.ok_or_else(|| definition_not_found(&definition))
     });
-    match result {
+    match result.map(|d| project(d, select.as_deref())) {
         Ok(d) => {
             let ctx = context_url(
                 req.headers(),
@@ -333,10 +361,12 @@ async fn get_instance(
         Ok(p) => p,
         Err(r) => return graph_error(&r, ids.as_ref()),
     };
+    let select = selected(&req);
     let result = state
         .authenticate(req.headers())
         .and_then(|_| lock(&state.store).instance(&definition, &instance).cloned());
-    match result {
+    let faults = state.faults;
+    match result.map(|i| faults.read(project(i, select.as_deref()), select.as_deref())) {
         Ok(i) => json_response(
             StatusCode::OK,
             &with_context(i, instance_context(req.headers(), &definition)),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use accessreview_mock::{Deviation, MockOptions, MockServer, Restricted};
+use accessreview_mock::{Deviation, MockOptions, MockServer, Restricted, Variant};
 
 use crate::credential::Credential;
 use crate::target::{Secret, Target};
@@ -26,6 +26,8 @@ pub struct EmbeddedOptions {
     pub credentials: Vec<(Credential, String)>,
     /// A deliberate bug for the mock.
     pub deviation: Option<Deviation>,
+    /// A way of answering differently where the page is silent.
+    pub variant: Option<Variant>,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Response body cap.
@@ -40,6 +42,7 @@ impl EmbeddedOptions {
             token: fresh(),
             credentials: Credential::ALL.iter().map(|c| (*c, fresh())).collect(),
             deviation: None,
+            variant: None,
             timeout: Duration::from_secs(30),
             max_body: 4 << 20,
         }
@@ -66,6 +69,7 @@ impl Embedded {
                 .map(|(c, t)| (restricted(*c), t.clone()))
                 .collect(),
             deviation: options.deviation,
+            variant: options.variant,
         };
         let mock = MockServer::start_with("127.0.0.1:0", mock_options).await?;
         let target = Target::new(

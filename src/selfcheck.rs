@@ -105,6 +105,7 @@ pub async fn run_against_mock(
             .map(|c| (*c, format!("selfcheck-{c}-9d1e")))
             .collect(),
         deviation,
+        variant: None,
         timeout,
         max_body: 4 << 20,
     })

@@ -60,6 +60,8 @@ deviations! {
     OmittedListsCleared = "omitted-lists-cleared", "omitted-properties-kept", "reviewers or fallbackReviewers left out of the body are emptied";
     /// The update is also written into the other instances of the definition.
     WriteSiblingInstances = "write-sibling-instances", "only-that-instance-updated", "the update is also written into the definition's other instances";
+    /// The update is also written into the definition's instances that have not started.
+    WriteFutureInstances = "write-future-instances", "future-instances-unchanged", "the update is also written into the definition's NotStarted instances";
     /// The update is also written into the parent definition.
     WriteParentDefinition = "write-parent-definition", "parent-definition-unchanged", "the update is also written into the parent definition";
     /// A successful update answers 204 without a body.

@@ -17,17 +17,35 @@ use crate::refusal::{Refusal, Why};
 use crate::respond::{RequestIds, json_response, with_context};
 use crate::spec::{self, Object, UPDATABLE};
 use crate::store::Store;
+use crate::variant::Variant;
 
 /// How long the lost-updates deviation waits between reading and writing.
 const RACE_WINDOW: Duration = Duration::from_millis(200);
 
-/// The hooks of one (or no) deviation.
+/// The hooks of one (or no) deviation, and of one (or no) silent-page variant.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Faults(pub Option<Deviation>);
+pub struct Faults {
+    /// A deliberate bug.
+    pub deviation: Option<Deviation>,
+    /// A way of answering differently where the page is silent.
+    pub variant: Option<Variant>,
+}
 
 impl Faults {
+    /// The hooks of a deviation (no variant).
+    pub fn of(deviation: Option<Deviation>) -> Faults {
+        Faults {
+            deviation,
+            variant: None,
+        }
+    }
+
     fn is(self, d: Deviation) -> bool {
-        self.0 == Some(d)
+        self.deviation == Some(d)
+    }
+
+    fn varies(self, v: Variant) -> bool {
+        self.variant == Some(v)
     }
 
     /// Before anything: a method the deviation refuses.
@@ -156,8 +174,9 @@ impl Faults {
 
     /// The rules of the page ([`spec::update`]) with the deviation's changes around them.
     fn rules(self, current: &Object, body: &Value) -> Result<Object, Refusal> {
-        let Some(d) = self.0 else {
-            return spec::update(current, body);
+        let Some(d) = self.deviation else {
+            let result = spec::update(current, body);
+            return self.vary_rules(current, body, result);
         };
         let conflict = |m: &str| Refusal::new(Why::FallbackReviewerRemoved, m);
         // Before: what the rules are shown.
@@ -201,11 +220,7 @@ impl Faults {
         let well_formed = spec::well_formed(body).is_ok_and(|b| spec::require_scope(b).is_ok());
         match d {
             Deviation::RejectReadOnlyValues
-                if well_formed
-                    && (["id", "status", "startDateTime", "endDateTime", "errors"]
-                        .iter()
-                        .any(|k| body.get(k).is_some())
-                        || body.get("scope") != current.get("scope")) =>
+                if well_formed && carries_read_only_values(current, body) =>
             {
                 return Err(Refusal::new(
                     Why::InvalidBody,
@@ -294,6 +309,25 @@ impl Faults {
         Ok(updated)
     }
 
+    /// Around the faithful rules, for a silent-page variant: other refusal codes, or a
+    /// refusal of read-only values.
+    fn vary_rules(
+        self,
+        current: &Object,
+        body: &Value,
+        result: Result<Object, Refusal>,
+    ) -> Result<Object, Refusal> {
+        match (self.variant, result) {
+            (Some(Variant::NotInProgress400), Err(r)) if r.why == Why::NotInProgress => {
+                Err(r.with_status(400, Some("BadRequest")))
+            }
+            (Some(Variant::ReadOnly400), Ok(_)) if carries_read_only_values(current, body) => Err(
+                Refusal::new(Why::InvalidBody, "Read-only properties cannot be updated."),
+            ),
+            (_, result) => result,
+        }
+    }
+
     /// After the rules accepted an update: store it (faithfully, only the instance) and
     /// return the instance to answer with.
     fn commit(
@@ -310,10 +344,18 @@ impl Faults {
                 }
             }
         };
-        match self.0 {
+        match self.deviation {
             Some(Deviation::WriteParentDefinition) => {
                 if let Some(d) = store.definition_mut(definition) {
                     copy_lists(d);
+                }
+            }
+            Some(Deviation::WriteFutureInstances) => {
+                for future in store
+                    .instances_mut(definition)
+                    .filter(|i| i.get("status").and_then(Value::as_str) == Some("NotStarted"))
+                {
+                    copy_lists(future);
                 }
             }
             Some(Deviation::WriteSiblingInstances) => {
@@ -347,14 +389,37 @@ impl Faults {
     }
 
     /// After an instance is read (and projected by `$select`): faithfully unchanged.
-    pub fn read(self, instance: Object, _select: Option<&[String]>) -> Object {
+    pub fn read(self, mut instance: Object, select: Option<&[String]>) -> Object {
+        match self.variant {
+            Some(Variant::GetWithoutLists) => {
+                let named = |k: &str| select.is_some_and(|s| s.iter().any(|f| f == k));
+                instance.retain(|k, _| !UPDATABLE.contains(&k.as_str()) || named(k));
+            }
+            Some(Variant::ExtraProperties) => add_extra_properties(&mut instance),
+            _ => {}
+        }
         instance
     }
 
+    /// After a 404 for the addressed instance of an update.
+    pub fn not_found(self, refusal: Refusal) -> Refusal {
+        if self.varies(Variant::UnknownIds400) && refusal.why == Why::NotFound {
+            return refusal.with_status(400, Some("BadRequest"));
+        }
+        refusal
+    }
+
     /// Instead of the faithful 200 with the updated instance and its `@odata.context`.
-    pub async fn success(self, updated: Object, context: String) -> Response {
+    pub async fn success(self, method: &Method, mut updated: Object, context: String) -> Response {
+        match self.variant {
+            Some(Variant::Patch204) if method == Method::PATCH => {
+                return StatusCode::NO_CONTENT.into_response();
+            }
+            Some(Variant::ExtraProperties) => add_extra_properties(&mut updated),
+            _ => {}
+        }
         let body = with_context(updated.clone(), context);
-        match self.0 {
+        match self.deviation {
             Some(Deviation::SuccessWithoutBody) => StatusCode::NO_CONTENT.into_response(),
             Some(Deviation::NoODataContext) => {
                 json_response(StatusCode::OK, &Value::Object(updated))
@@ -401,7 +466,22 @@ impl Faults {
     }
 
     /// After every answer: faithfully, the request ids are added as headers.
-    pub fn finish(self, mut resp: Response, ids: &RequestIds) -> Response {
+    pub async fn finish(self, mut resp: Response, ids: &RequestIds) -> Response {
+        if self.varies(Variant::EmptyErrorCodes) && resp.status().as_u16() >= 400 {
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+                .await
+                .unwrap_or_default();
+            let mut body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            if let Some(error) = body.get_mut("error").and_then(Value::as_object_mut) {
+                error.insert("code".into(), Value::String(String::new()));
+            }
+            resp = json_response(status, &body);
+            for (k, v) in headers.iter().filter(|(k, _)| *k != header::CONTENT_LENGTH) {
+                resp.headers_mut().insert(k.clone(), v.clone());
+            }
+        }
         if self.is(Deviation::PlainTextErrors) && resp.status().as_u16() >= 400 {
             let status = resp.status();
             let reason = status.canonical_reason().unwrap_or("Error").to_string();
@@ -435,6 +515,30 @@ pub fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The body carries a read-only property, or a scope other than the instance's.
+fn carries_read_only_values(current: &Object, body: &Value) -> bool {
+    ["id", "status", "startDateTime", "endDateTime", "errors"]
+        .iter()
+        .any(|k| body.get(k).is_some())
+        || body.get("scope") != current.get("scope")
+}
+
+/// What `extra-properties` adds: a property the metadata does not know, on the instance and
+/// on each reviewer scope.
+fn add_extra_properties(object: &mut Object) {
+    object.insert(
+        "futureProperty".into(),
+        serde_json::json!({"addedBy": "a later beta"}),
+    );
+    for list in UPDATABLE {
+        if let Some(Value::Array(items)) = object.get_mut(list) {
+            for item in items.iter_mut().filter_map(Value::as_object_mut) {
+                item.insert("futureReviewerProperty".into(), Value::Bool(true));
+            }
+        }
+    }
 }
 
 fn carries_odata_type(v: &Value) -> bool {

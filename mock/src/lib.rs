@@ -52,9 +52,11 @@ mod routes;
 mod server;
 pub mod spec;
 pub mod store;
+pub mod variant;
 
 pub use credential::Restricted;
 pub use deviation::{Deviation, UnknownDeviation};
 pub use refusal::{Refusal, Why};
 pub use server::{MockOptions, MockServer, router};
 pub use store::{Seeded, Store};
+pub use variant::{UnknownVariant, Variant};

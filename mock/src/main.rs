@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use accessreview_mock::credential::parse_credential;
-use accessreview_mock::{Deviation, MockOptions, MockServer};
+use accessreview_mock::{Deviation, MockOptions, MockServer, Variant};
 use clap::Parser;
 
 /// The reference mock of Update accessReviewInstance, with the fixture control protocol.
@@ -36,6 +36,13 @@ struct Cli {
     /// List the deviations and exit.
     #[arg(long)]
     list_deviations: bool,
+    /// Answer differently where the API page is silent (see --list-variants); a conformant
+    /// variant that a suite may only report as a divergence.
+    #[arg(long, value_name = "NAME")]
+    variant: Option<Variant>,
+    /// List the silent-page variants and exit.
+    #[arg(long)]
+    list_variants: bool,
 }
 
 fn main() -> ExitCode {
@@ -53,6 +60,17 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         }
+    }
+    if cli.list_variants {
+        for v in Variant::ALL {
+            println!(
+                "{:<22} diverges from {:<28} {}",
+                v.name(),
+                v.diverges_from().unwrap_or("(nothing)"),
+                v.description()
+            );
+        }
+        return ExitCode::SUCCESS;
     }
     if cli.list_deviations {
         for d in Deviation::ALL {
@@ -80,6 +98,7 @@ fn main() -> ExitCode {
             token: cli.token,
             credentials,
             deviation: cli.deviation,
+            variant: cli.variant,
         };
         let server = match MockServer::start_with(&cli.listen, options).await {
             Ok(s) => s,

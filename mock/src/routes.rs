@@ -78,7 +78,7 @@ async fn request_ids(State(state): State<Shared>, mut req: Request, next: Next) 
     let ids = RequestIds::for_request(req.headers());
     req.extensions_mut().insert(ids.clone());
     let resp = next.run(req).await;
-    state.faults.finish(resp, &ids)
+    state.faults.finish(resp, &ids).await
 }
 
 fn ids_of(req: &Request) -> Option<RequestIds> {
@@ -179,7 +179,7 @@ async fn update_steps(
                     StatusCode::OK,
                     &with_context(made_up, instance_context(&headers, definition)),
                 )),
-                None => Err(r),
+                None => Err(faults.not_found(r)),
             };
         }
     };
@@ -194,7 +194,7 @@ async fn update_steps(
         .update(&state.store, &definition, instance, &parsed)
         .await?;
     Ok(faults
-        .success(updated, instance_context(&headers, &definition))
+        .success(method, updated, instance_context(&headers, &definition))
         .await)
 }
 

@@ -15,6 +15,7 @@ use crate::fault::{Faults, lock};
 use crate::refusal::Refusal;
 use crate::routes::{AppState, routes};
 use crate::store::{Seeded, Store};
+use crate::variant::Variant;
 
 /// How the mock behaves.
 #[derive(Clone, Debug, Default)]
@@ -25,6 +26,8 @@ pub struct MockOptions {
     pub credentials: Vec<(Restricted, String)>,
     /// A deliberate bug to run with.
     pub deviation: Option<Deviation>,
+    /// A way of answering differently where the page is silent.
+    pub variant: Option<Variant>,
 }
 
 fn state(options: MockOptions) -> Arc<AppState> {
@@ -34,7 +37,10 @@ fn state(options: MockOptions) -> Arc<AppState> {
             token: options.token,
             restricted: options.credentials,
         },
-        faults: Faults(options.deviation),
+        faults: Faults {
+            deviation: options.deviation,
+            variant: options.variant,
+        },
     })
 }
 

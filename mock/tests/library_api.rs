@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use accessreview_mock::{Deviation, MockOptions, MockServer};
+use accessreview_mock::{Deviation, MockOptions, MockServer, Variant};
 use serde_json::{Value, json};
 
 fn client() -> reqwest::Client {
@@ -186,4 +186,81 @@ fn the_binary_prints_its_base_url_first_and_lists_deviations() {
         line.trim().starts_with("http://127.0.0.1:") && line.trim().ends_with("/beta"),
         "{line:?}"
     );
+}
+
+#[tokio::test]
+async fn gets_honour_select() {
+    let mock = MockServer::start().await.unwrap();
+    let seeded = mock
+        .seed(&json!({"instances": [{"status": "InProgress"}]}))
+        .unwrap();
+    let url = instance_url(&mock, &seeded.definition_id, &seeded.instance_ids[0]);
+    let read: Value = client()
+        .get(format!("{url}?$select=reviewers,status"))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut keys: Vec<&str> = read
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["@odata.context", "id", "reviewers", "status"]);
+}
+
+/// An instance read (plain GET, or with `?$select=…`) and an update, against a variant.
+async fn variant_answers(variant: Variant) -> (Value, Value, reqwest::StatusCode, Value) {
+    let options = MockOptions {
+        variant: Some(variant),
+        ..MockOptions::default()
+    };
+    let mock = MockServer::start_with("127.0.0.1:0", options)
+        .await
+        .unwrap();
+    let seeded = mock
+        .seed(&json!({"instances": [{"status": "Completed"}]}))
+        .unwrap();
+    let url = instance_url(&mock, &seeded.definition_id, &seeded.instance_ids[0]);
+    let get = |u: String| async move {
+        client()
+            .get(u)
+            .bearer_auth("t")
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let plain = get(url.clone()).await;
+    let selected = get(format!("{url}?$select=reviewers,fallbackReviewers")).await;
+    let resp = client()
+        .patch(&url)
+        .bearer_auth("t")
+        .json(&json!({"scope": {}}))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+    (plain, selected, status, body)
+}
+
+#[tokio::test]
+async fn silent_page_variants_answer_as_they_say() {
+    let (plain, selected, _, _) = variant_answers(Variant::GetWithoutLists).await;
+    assert!(plain.get("reviewers").is_none() && plain.get("fallbackReviewers").is_none());
+    assert!(selected.get("reviewers").is_some() && selected.get("fallbackReviewers").is_some());
+    let (_, _, status, body) = variant_answers(Variant::EmptyErrorCodes).await;
+    assert_eq!((status.as_u16(), &body["error"]["code"]), (409, &json!("")));
+    let (_, _, status, _) = variant_answers(Variant::NotInProgress400).await;
+    assert_eq!(status, 400);
+    let (plain, _, _, _) = variant_answers(Variant::ExtraProperties).await;
+    assert!(plain.get("futureProperty").is_some(), "{plain}");
 }

@@ -16,12 +16,15 @@ async fn without_a_deviation_the_transaction_is_the_core() {
     let (store, d, i) = seeded();
     let body = json!({"scope": {}, "reviewers": [{"query": "/users/r"}]});
     let before = lock(&store).instance(&d, &i).unwrap().clone();
-    let out = Faults(None).update(&store, &d, &i, &body).await.unwrap();
+    let out = Faults::default()
+        .update(&store, &d, &i, &body)
+        .await
+        .unwrap();
     assert_eq!(out, spec::update(&before, &body).unwrap());
     assert_eq!(lock(&store).instance(&d, &i).unwrap(), &out);
     assert_eq!(lock(&store).definition(&d).unwrap()["reviewers"], json!([]));
     let refused = json!({"scope": {}, "fallbackReviewers": []});
-    let err = Faults(None)
+    let err = Faults::default()
         .update(&store, &d, &i, &refused)
         .await
         .unwrap_err();
@@ -33,7 +36,7 @@ async fn without_a_deviation_the_transaction_is_the_core() {
 async fn write_parent_definition_touches_the_definition() {
     let (store, d, i) = seeded();
     let body = json!({"scope": {}, "reviewers": [{"query": "/users/r"}]});
-    Faults(Some(Deviation::WriteParentDefinition))
+    Faults::of(Some(Deviation::WriteParentDefinition))
         .update(&store, &d, &i, &body)
         .await
         .unwrap();
@@ -43,7 +46,7 @@ async fn write_parent_definition_touches_the_definition() {
 #[tokio::test]
 async fn accept_fallback_removal_removes_and_keeps_omitted_lists() {
     let (store, d, i) = seeded();
-    let f = Faults(Some(Deviation::AcceptFallbackRemoval));
+    let f = Faults::of(Some(Deviation::AcceptFallbackRemoval));
     let kept = f
         .update(&store, &d, &i, &json!({"scope": {}}))
         .await
@@ -71,14 +74,14 @@ async fn update_any_status_keeps_the_status() {
     let (d, i) = (s.definition_id, s.instance_ids[0].clone());
     let body = json!({"scope": {}, "reviewers": []});
     assert_eq!(
-        Faults(None)
+        Faults::default()
             .update(&store, &d, &i, &body)
             .await
             .unwrap_err()
             .why,
         Why::NotInProgress
     );
-    let out = Faults(Some(Deviation::UpdateAnyStatus))
+    let out = Faults::of(Some(Deviation::UpdateAnyStatus))
         .update(&store, &d, &i, &body)
         .await
         .unwrap();

@@ -1,0 +1,125 @@
+//! Silent-page variants: mocks that differ from the reference only where the API page is
+//! silent (a status code it never names, what a plain GET returns, error codes, extra
+//! properties). A conformance suite must pass them on the page's rules; where one differs from
+//! the reference behaviour it may only report a divergence. [`crate::fault`] says how each one
+//! answers.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// One way of answering differently where the page is silent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Variant {
+    /// PATCH is answered 204 No Content (as the OpenAPI description and the SDKs declare).
+    Patch204,
+    /// A body with read-only properties or another scope is refused with 400.
+    ReadOnly400,
+    /// An unknown definition or instance id is answered 400, not 404.
+    UnknownIds400,
+    /// An instance that is not InProgress is refused with 400, not 409.
+    NotInProgress400,
+    /// A GET of an instance leaves the reviewer lists out unless `$select` names them.
+    GetWithoutLists,
+    /// Error bodies carry an empty `code` (as the access-reviews backend does).
+    EmptyErrorCodes,
+    /// Instances and reviewer scopes carry properties the metadata does not know (yet).
+    ExtraProperties,
+}
+
+impl Variant {
+    /// Every variant.
+    pub const ALL: [Variant; 7] = [
+        Variant::Patch204,
+        Variant::ReadOnly400,
+        Variant::UnknownIds400,
+        Variant::NotInProgress400,
+        Variant::GetWithoutLists,
+        Variant::EmptyErrorCodes,
+        Variant::ExtraProperties,
+    ];
+
+    /// The name used on the command line (`--variant NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Patch204 => "patch-204",
+            Variant::ReadOnly400 => "read-only-400",
+            Variant::UnknownIds400 => "unknown-ids-400",
+            Variant::NotInProgress400 => "not-in-progress-400",
+            Variant::GetWithoutLists => "get-without-lists",
+            Variant::EmptyErrorCodes => "empty-error-codes",
+            Variant::ExtraProperties => "extra-properties",
+        }
+    }
+
+    /// The inferred rule (as the suite's `cases/rules.yaml` names it) whose reference
+    /// behaviour the variant differs from, if any: a suite reports a divergence there.
+    pub fn diverges_from(self) -> Option<&'static str> {
+        match self {
+            Variant::Patch204 => Some("http-method-patch"),
+            Variant::ReadOnly400 => Some("read-only-values-ignored"),
+            Variant::UnknownIds400 => Some("unknown-ids-not-found"),
+            Variant::NotInProgress400
+            | Variant::GetWithoutLists
+            | Variant::EmptyErrorCodes
+            | Variant::ExtraProperties => None,
+        }
+    }
+
+    /// One line saying what the variant does.
+    pub fn description(self) -> &'static str {
+        match self {
+            Variant::Patch204 => "PATCH is answered 204 No Content",
+            Variant::ReadOnly400 => "read-only properties or another scope are refused with 400",
+            Variant::UnknownIds400 => "unknown ids are answered 400, not 404",
+            Variant::NotInProgress400 => "a non-InProgress instance is refused with 400, not 409",
+            Variant::GetWithoutLists => {
+                "a GET leaves the reviewer lists out unless $select names them"
+            }
+            Variant::EmptyErrorCodes => "error bodies carry an empty code",
+            Variant::ExtraProperties => "instances and reviewer scopes carry unknown properties",
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The error for an unknown variant name.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "unknown variant `{0}`; valid: patch-204, read-only-400, unknown-ids-400, not-in-progress-400, get-without-lists, empty-error-codes, extra-properties"
+)]
+pub struct UnknownVariant(String);
+
+impl FromStr for Variant {
+    type Err = UnknownVariant;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Variant::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| UnknownVariant(s.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for v in Variant::ALL {
+            assert_eq!(v.name().parse::<Variant>().unwrap(), v);
+        }
+        assert!(
+            "nope"
+                .parse::<Variant>()
+                .unwrap_err()
+                .to_string()
+                .contains("patch-204")
+        );
+    }
+}

@@ -70,6 +70,7 @@ impl Embedded {
                 .collect(),
             deviation: options.deviation,
             variant: options.variant,
+            lifecycle: Default::default(),
         };
         let mock = MockServer::start_with("127.0.0.1:0", mock_options).await?;
         let target = Target::new(

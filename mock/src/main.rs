@@ -4,7 +4,9 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use accessreview_mock::credential::parse_credential;
-use accessreview_mock::{Deviation, MockOptions, MockServer, Variant};
+use std::time::Duration;
+
+use accessreview_mock::{ClientApp, Deviation, Lifecycle, MockOptions, MockServer, Variant};
 use clap::Parser;
 
 /// The reference mock of Update accessReviewInstance, with the fixture control protocol.
@@ -43,6 +45,30 @@ struct Cli {
     /// List the silent-page variants and exit.
     #[arg(long)]
     list_variants: bool,
+    /// How long a definition created through the API keeps its instances NotStarted before
+    /// they turn InProgress, in milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    activation_delay: u64,
+    /// The client id the token endpoint (POST /{tenant}/oauth2/v2.0/token) accepts.
+    #[arg(long, value_name = "ID", requires = "client_secret")]
+    client_id: Option<String>,
+    /// The client secret the token endpoint accepts. Never printed.
+    #[arg(
+        long,
+        env = "MOCK_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    client_secret: Option<String>,
+    /// How long tokens from the token endpoint live, in seconds.
+    #[arg(long, default_value_t = 3600, value_name = "S")]
+    token_lifetime: u64,
+    /// Answer every Nth API request with 429 Too Many Requests and a Retry-After.
+    #[arg(long, value_name = "N")]
+    throttle_every: Option<u64>,
+    /// The Retry-After of those 429s, in milliseconds.
+    #[arg(long, default_value_t = 100, value_name = "MS")]
+    throttle_retry_after: u64,
 }
 
 fn main() -> ExitCode {
@@ -99,6 +125,16 @@ fn main() -> ExitCode {
             credentials,
             deviation: cli.deviation,
             variant: cli.variant,
+            lifecycle: Lifecycle {
+                activation_delay: Duration::from_millis(cli.activation_delay),
+                client: cli
+                    .client_id
+                    .zip(cli.client_secret)
+                    .map(|(id, secret)| ClientApp { id, secret }),
+                token_lifetime: Some(Duration::from_secs(cli.token_lifetime)),
+                throttle_every: cli.throttle_every,
+                throttle_retry_after: Some(Duration::from_millis(cli.throttle_retry_after)),
+            },
         };
         let server = match MockServer::start_with(&cli.listen, options).await {
             Ok(s) => s,

@@ -29,6 +29,8 @@ pub enum Why {
     MethodNotAllowed,
     /// A fixture with a given id already exists.
     Exists,
+    /// Too many requests (`--throttle-every`).
+    Throttled,
 }
 
 /// A refusal: status, Graph error code and message.
@@ -42,6 +44,8 @@ pub struct Refusal {
     pub code: &'static str,
     /// Human-readable message.
     pub message: String,
+    /// Field errors, rendered as `innerError.message` (as the service does for invalid bodies).
+    pub details: Option<String>,
 }
 
 impl Refusal {
@@ -57,12 +61,14 @@ impl Refusal {
             Why::UnsupportedMediaType => (400, "BadRequest"),
             Why::TooLarge => (413, "RequestEntityTooLarge"),
             Why::MethodNotAllowed => (405, "Request_BadRequest"),
+            Why::Throttled => (429, "TooManyRequests"),
         };
         Refusal {
             why,
             status,
             code,
             message: message.into(),
+            details: None,
         }
     }
 

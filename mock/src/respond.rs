@@ -39,6 +39,9 @@ impl RequestIds {
 /// A Graph error body for a refusal.
 pub fn graph_error(refusal: &Refusal, ids: Option<&RequestIds>) -> Response {
     let mut inner = Map::new();
+    if let Some(details) = &refusal.details {
+        inner.insert("message".into(), json!(details));
+    }
     inner.insert("date".into(), json!(graph_time(SystemTime::now())));
     if let Some(ids) = ids {
         inner.insert("request-id".into(), json!(ids.request_id));

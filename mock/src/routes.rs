@@ -17,12 +17,18 @@ use serde_json::{Value, json};
 
 use crate::auth::{Privilege, Tokens, authenticate};
 use crate::fault::{Faults, lock};
+use crate::lifecycle_http::{
+    Lifecycle, create_definition, delete_definition, list_definitions, stop_instance, throttle,
+    token,
+};
 use crate::refusal::{Refusal, Why};
+use crate::request::{json_content_type, project, selected};
 use crate::respond::{
     RequestIds, context_url, graph_error, instance_context, json_response, with_context,
 };
-use crate::spec::Object;
 use crate::store::Store;
+use crate::token::Issued;
+use std::sync::atomic::AtomicU64;
 
 /// The largest request body a handler gets.
 const BODY_LIMIT: usize = 4 << 20;
@@ -38,14 +44,31 @@ pub(crate) struct AppState {
     pub(crate) store: Mutex<Store>,
     pub(crate) tokens: Tokens,
     pub(crate) faults: Faults,
+    pub(crate) lifecycle: Lifecycle,
+    pub(crate) issued: Issued,
+    /// API requests served so far (for `--throttle-every`).
+    pub(crate) api_requests: AtomicU64,
 }
 
-type Shared = Arc<AppState>;
+pub(crate) type Shared = Arc<AppState>;
 
 impl AppState {
-    fn authenticate(&self, headers: &HeaderMap) -> Result<Privilege, Refusal> {
-        self.faults
-            .authenticate(|| authenticate(&self.tokens, headers))
+    pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<Privilege, Refusal> {
+        self.faults.authenticate(|| {
+            let bearer = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim);
+            match bearer.and_then(|t| self.issued.valid(t)) {
+                Some(true) => Ok(Privilege::ReadWrite),
+                Some(false) => Err(Refusal::new(
+                    Why::Unauthenticated,
+                    "Lifetime validation failed, the token is expired.",
+                )),
+                None => authenticate(&self.tokens, headers),
+            }
+        })
     }
 }
 
@@ -54,7 +77,16 @@ pub(crate) fn routes(state: Shared) -> Router {
     Router::new()
         .route("/_conformance/fixtures", post(seed))
         .route("/_conformance/fixtures/{definition}", delete(unseed))
-        .route(&format!("{API}/{{definition}}"), get(get_definition))
+        .route(API, get(list_definitions).post(create_definition))
+        .route(
+            &format!("{API}/{{definition}}"),
+            get(get_definition).delete(delete_definition),
+        )
+        .route(
+            &format!("{API}/{{definition}}/instances/{{instance}}/stop"),
+            post(stop_instance),
+        )
+        .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route(
             &format!("{API}/{{definition}}/instances"),
             get(list_instances),
@@ -66,6 +98,7 @@ pub(crate) fn routes(state: Shared) -> Router {
         .fallback(not_found_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(read_whole_body))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), throttle))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             request_ids,
@@ -81,12 +114,12 @@ async fn request_ids(State(state): State<Shared>, mut req: Request, next: Next) 
     state.faults.finish(resp, &ids).await
 }
 
-fn ids_of(req: &Request) -> Option<RequestIds> {
+pub(crate) fn ids_of(req: &Request) -> Option<RequestIds> {
     req.extensions().get::<RequestIds>().cloned()
 }
 
 /// The path's segments, or a Graph refusal when they cannot be decoded (e.g. `%FF`).
-fn segments<T>(path: Result<Path<T>, PathRejection>) -> Result<T, Refusal> {
+pub(crate) fn segments<T>(path: Result<Path<T>, PathRejection>) -> Result<T, Refusal> {
     path.map(|Path(t)| t).map_err(|rejection| {
         Refusal::new(
             Why::InvalidPath,
@@ -130,7 +163,7 @@ async fn read_whole_body(req: Request, next: Next) -> Response {
     next.run(Request::from_parts(parts, Body::from(kept))).await
 }
 
-async fn read_body(req: Request) -> Result<Bytes, Refusal> {
+pub(crate) async fn read_body(req: Request) -> Result<Bytes, Refusal> {
     axum::body::to_bytes(req.into_body(), BODY_LIMIT)
         .await
         .map_err(|_| Refusal::new(Why::TooLarge, "The request body is too large."))
@@ -198,53 +231,6 @@ async fn update_steps(
         .await)
 }
 
-/// The properties `$select` names (`None` without `$select`), from the raw query string.
-fn selected(req: &Request) -> Option<Vec<String>> {
-    let query = req.uri().query()?;
-    query.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=')?;
-        let key = key.replace("%24", "$");
-        (key == "$select").then(|| {
-            value
-                .replace("%2C", ",")
-                .replace("%2c", ",")
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-    })
-}
-
-/// The object with only the `$select`ed properties (and its id), as OData answers.
-fn project(mut object: Object, select: Option<&[String]>) -> Object {
-    if let Some(fields) = select {
-        object.retain(|k, _| k == "id" || fields.iter().any(|f| f == k));
-    }
-    object
-}
-
-/// The body must be sent as `application/json`.
-fn json_content_type(headers: &HeaderMap) -> Result<(), Refusal> {
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        });
-    if json {
-        Ok(())
-    } else {
-        // What Graph answers (microsoft-graph-docs-contrib#6337): 400 BadRequest, not 415.
-        Err(Refusal::new(
-            Why::UnsupportedMediaType,
-            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
-        ))
-    }
-}
-
 /// `POST /_conformance/fixtures`.
 async fn seed(State(state): State<Shared>, req: Request) -> Response {
     let ids = ids_of(&req);
@@ -282,7 +268,7 @@ async fn unseed(
     }
 }
 
-fn definition_not_found(definition: &str) -> Refusal {
+pub(crate) fn definition_not_found(definition: &str) -> Refusal {
     Refusal::new(
         Why::NotFound,
         format!("accessReviewScheduleDefinition with id '{definition}' was not found."),

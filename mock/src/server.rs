@@ -12,10 +12,13 @@ use crate::auth::Tokens;
 use crate::credential::Restricted;
 use crate::deviation::Deviation;
 use crate::fault::{Faults, lock};
+use crate::lifecycle_http::Lifecycle;
 use crate::refusal::Refusal;
 use crate::routes::{AppState, routes};
 use crate::store::{Seeded, Store};
+use crate::token::Issued;
 use crate::variant::Variant;
+use std::sync::atomic::AtomicU64;
 
 /// How the mock behaves.
 #[derive(Clone, Debug, Default)]
@@ -28,6 +31,8 @@ pub struct MockOptions {
     pub deviation: Option<Deviation>,
     /// A way of answering differently where the page is silent.
     pub variant: Option<Variant>,
+    /// The definition lifecycle, the token endpoint and throttling.
+    pub lifecycle: Lifecycle,
 }
 
 fn state(options: MockOptions) -> Arc<AppState> {
@@ -41,6 +46,9 @@ fn state(options: MockOptions) -> Arc<AppState> {
             deviation: options.deviation,
             variant: options.variant,
         },
+        lifecycle: options.lifecycle,
+        issued: Issued::default(),
+        api_requests: AtomicU64::new(0),
     })
 }
 
@@ -115,7 +123,20 @@ impl MockServer {
         store.definition(definition_id).cloned().map(Value::Object)
     }
 
-    /// How many seeded definitions the mock holds (0 once every fixture was deleted).
+    /// The most definitions created through the API that were waiting for activation at one
+    /// moment (how far a client overlapped its waits).
+    pub fn max_pending_activations(&self) -> usize {
+        lock(&self.state.store).max_pending_activations()
+    }
+
+    /// Every definition the mock holds whose display name starts with `prefix`.
+    pub fn definitions_named(&self, prefix: &str) -> Vec<Value> {
+        let store = lock(&self.state.store);
+        let list = store.list_definitions(Some(prefix));
+        list.into_iter().map(Value::Object).collect()
+    }
+
+    /// How many definitions the mock holds, seeded or created (0 once all were deleted).
     pub fn fixture_count(&self) -> usize {
         lock(&self.state.store).len()
     }

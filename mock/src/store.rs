@@ -2,7 +2,7 @@
 //! protocol (or the library API) and read and written by the routes.
 
 use std::collections::HashMap;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value, json};
 
@@ -11,15 +11,20 @@ use crate::spec::{Object, stored_reviewers};
 
 /// One definition and its instances, in creation order.
 #[derive(Debug, Clone)]
-struct DefinitionRecord {
-    definition: Object,
-    instances: Vec<Object>,
+pub(crate) struct DefinitionRecord {
+    pub(crate) definition: Object,
+    pub(crate) instances: Vec<Object>,
+    /// For a definition created through the API: when its NotStarted instances turn
+    /// InProgress.
+    pub(crate) activates_at: Option<Instant>,
 }
 
 /// Every definition the mock holds.
 #[derive(Debug, Default)]
 pub struct Store {
-    definitions: HashMap<String, DefinitionRecord>,
+    pub(crate) definitions: HashMap<String, DefinitionRecord>,
+    /// The most definitions created through the API and not yet active at one moment.
+    pub(crate) max_pending: usize,
 }
 
 /// The ids given to one seeded definition and its instances (in the order sent).
@@ -153,6 +158,7 @@ impl Store {
             DefinitionRecord {
                 definition,
                 instances: records,
+                activates_at: None,
             },
         );
         Ok(Seeded {

@@ -37,6 +37,7 @@ pub fn mock_options(
             .collect(),
         deviation,
         variant: None,
+        lifecycle: Default::default(),
     }
 }
 

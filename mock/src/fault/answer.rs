@@ -1,0 +1,152 @@
+//! The answer-side hooks: what a read, a success and every answer look like, for each
+//! deviation and variant (faithfully: the instance, 200 with `@odata.context`, request ids).
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::Faults;
+use crate::deviation::Deviation;
+use crate::refusal::{Refusal, Why};
+use crate::respond::{RequestIds, json_response, with_context};
+use crate::spec::{Object, UPDATABLE};
+use crate::variant::Variant;
+
+impl Faults {
+    /// After an instance is read (and projected by `$select`): faithfully unchanged.
+    pub fn read(self, mut instance: Object, select: Option<&[String]>) -> Object {
+        match self.variant {
+            Some(Variant::GetWithoutLists) => {
+                let named = |k: &str| select.is_some_and(|s| s.iter().any(|f| f == k));
+                instance.retain(|k, _| !UPDATABLE.contains(&k.as_str()) || named(k));
+            }
+            Some(Variant::ExtraProperties) => add_extra_properties(&mut instance),
+            _ => {}
+        }
+        instance
+    }
+
+    /// After a 404 for the addressed instance of an update.
+    pub fn not_found(self, refusal: Refusal) -> Refusal {
+        if self.varies(Variant::UnknownIds400) && refusal.why == Why::NotFound {
+            return refusal.with_status(400, Some("BadRequest"));
+        }
+        refusal
+    }
+
+    /// Instead of the faithful 200 with the updated instance and its `@odata.context`.
+    pub async fn success(self, method: &Method, mut updated: Object, context: String) -> Response {
+        match self.variant {
+            Some(Variant::Patch204) if method == Method::PATCH => {
+                return StatusCode::NO_CONTENT.into_response();
+            }
+            Some(Variant::ExtraProperties) => add_extra_properties(&mut updated),
+            _ => {}
+        }
+        let body = with_context(updated.clone(), context);
+        match self.deviation {
+            Some(Deviation::SuccessWithoutBody) => StatusCode::NO_CONTENT.into_response(),
+            Some(Deviation::NoODataContext) => {
+                json_response(StatusCode::OK, &Value::Object(updated))
+            }
+            Some(Deviation::NumericStatus) => {
+                let mut b = body;
+                // `with_context` always builds an object, so this index cannot panic.
+                b["status"] = Value::from(1);
+                json_response(StatusCode::OK, &b)
+            }
+            Some(Deviation::NonJsonBody) => {
+                let mut resp =
+                    (StatusCode::OK, "<html><body>Updated</body></html>").into_response();
+                resp.headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+                resp
+            }
+            Some(Deviation::TruncatedBody) => {
+                let text = body.to_string();
+                // A byte slice within the length: cannot panic.
+                let half = Bytes::from(text.as_bytes()[..text.len() / 2].to_vec());
+                let chunks: Vec<Result<Bytes, std::io::Error>> =
+                    vec![Ok(half), Err(std::io::Error::other("connection cut"))];
+                let mut resp = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+                json_type(&mut resp);
+                if let Ok(len) = HeaderValue::from_str(&text.len().to_string()) {
+                    resp.headers_mut().insert(header::CONTENT_LENGTH, len);
+                }
+                resp
+            }
+            Some(Deviation::OversizedBody) => {
+                // Streamed without Content-Length: the client can only notice by counting.
+                let chunk = Bytes::from(vec![b' '; 64 << 10]);
+                let chunks =
+                    std::iter::once(Ok::<Bytes, std::io::Error>(Bytes::from(body.to_string())))
+                        .chain(std::iter::repeat_n(chunk, 128).map(Ok));
+                let mut resp = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+                json_type(&mut resp);
+                resp
+            }
+            Some(Deviation::Hang) => std::future::pending().await,
+            _ => json_response(StatusCode::OK, &body),
+        }
+    }
+
+    /// After every answer: faithfully, the request ids are added as headers.
+    pub async fn finish(self, mut resp: Response, ids: &RequestIds) -> Response {
+        if self.varies(Variant::EmptyErrorCodes) && resp.status().as_u16() >= 400 {
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+                .await
+                .unwrap_or_default();
+            let mut body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            if let Some(error) = body.get_mut("error").and_then(Value::as_object_mut) {
+                error.insert("code".into(), Value::String(String::new()));
+            }
+            resp = json_response(status, &body);
+            for (k, v) in headers.iter().filter(|(k, _)| *k != header::CONTENT_LENGTH) {
+                resp.headers_mut().insert(k.clone(), v.clone());
+            }
+        }
+        if self.is(Deviation::PlainTextErrors) && resp.status().as_u16() >= 400 {
+            let status = resp.status();
+            let reason = status.canonical_reason().unwrap_or("Error").to_string();
+            resp = (status, reason).into_response();
+        }
+        if self.is(Deviation::NoRequestIds) {
+            return resp;
+        }
+        for (name, value) in [
+            ("request-id", &ids.request_id),
+            ("client-request-id", &ids.client_request_id),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                resp.headers_mut().insert(name, v);
+            }
+        }
+        resp
+    }
+}
+
+fn json_type(resp: &mut Response) {
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+}
+
+/// What `extra-properties` adds: a property the metadata does not know, on the instance and
+/// on each reviewer scope.
+fn add_extra_properties(object: &mut Object) {
+    object.insert(
+        "futureProperty".into(),
+        serde_json::json!({"addedBy": "a later beta"}),
+    );
+    for list in UPDATABLE {
+        if let Some(Value::Array(items)) = object.get_mut(list) {
+            for item in items.iter_mut().filter_map(Value::as_object_mut) {
+                item.insert("futureReviewerProperty".into(), Value::Bool(true));
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! The definition lifecycle a real tenant goes through, so that a suite's live-tenant
+//! provisioning is tested locally: a definition is created (validated as the service does),
+//! its instances appear `NotStarted` and turn `InProgress` after the activation delay, an
+//! instance can be stopped (`Completed`), and the definition deleted.
+//!
+//! Instances: a review whose `instanceEnumerationScope` lists several groups
+//! (`/groups?$filter=(id eq 'a' or id eq 'b')`) gets one instance per group; any other review
+//! one instance whose id is the definition's (as the tutorial shows).
+
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Value, json};
+
+use crate::refusal::{Refusal, Why};
+use crate::spec::{Object, stored_reviewers};
+use crate::store::{DefinitionRecord, Store, graph_time};
+
+/// The observed refusal of an invalid definition: 400, an empty code, field errors in
+/// `innerError.message` (microsoft-graph-devx-api#1281).
+fn invalid(fields: &[String]) -> Refusal {
+    let mut r = Refusal::new(Why::InvalidBody, "The request is invalid.");
+    r.code = "";
+    r.details = Some(fields.join("\r\n") + "\r\n");
+    r
+}
+
+/// The groups an `instanceEnumerationScope` query lists, if it lists several.
+fn enumerated_groups(definition: &Object) -> Vec<String> {
+    let query = definition
+        .get("instanceEnumerationScope")
+        .and_then(|s| s.get("query"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !query.starts_with("/groups?") {
+        return Vec::new();
+    }
+    query
+        .split("id eq '")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('\'').map(|(id, _)| id.to_string()))
+        .collect()
+}
+
+impl Store {
+    /// Creates a definition from a `POST …/definitions` body; its instances start
+    /// `NotStarted` and turn `InProgress` `activation_delay` later.
+    pub fn create_definition(
+        &mut self,
+        body: &Value,
+        activation_delay: Duration,
+        now: Instant,
+    ) -> Result<Object, Refusal> {
+        let Some(body) = body.as_object() else {
+            return Err(invalid(&[
+                "accessReviewScheduleDefinition : The body must be an object.".into(),
+            ]));
+        };
+        let mut missing = Vec::new();
+        let text =
+            |o: Option<&Value>, k: &str| o.and_then(|o| o.get(k)).is_some_and(Value::is_string);
+        if !text(Some(&Value::Object(body.clone())), "displayName") {
+            missing.push(
+                "accessReviewScheduleDefinition.displayName : The displayName field is required."
+                    .to_string(),
+            );
+        }
+        let scope = body.get("scope").filter(|s| s.is_object());
+        for k in ["query", "queryType"] {
+            if !text(scope, k) {
+                missing.push(format!(
+                    "accessReviewScheduleDefinition.scope.{k} : The {k} field is required."
+                ));
+            }
+        }
+        if !missing.is_empty() {
+            return Err(invalid(&missing));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let created = SystemTime::now();
+        let mut definition = body.clone();
+        definition.remove("@odata.type");
+        definition.insert("id".into(), json!(id));
+        definition.insert("status".into(), json!("NotStarted"));
+        definition.insert("createdDateTime".into(), json!(graph_time(created)));
+        definition.insert("lastModifiedDateTime".into(), json!(graph_time(created)));
+        for k in ["reviewers", "fallbackReviewers"] {
+            let v = definition.get(k).map(stored_reviewers).unwrap_or(json!([]));
+            definition.insert(k.into(), v);
+        }
+        let scope = definition.get("scope").cloned().unwrap_or(Value::Null);
+        let groups = enumerated_groups(&definition);
+        let instance = |id: String, scope: Value| {
+            let mut i = Object::new();
+            i.insert("id".into(), json!(id));
+            i.insert("startDateTime".into(), json!(graph_time(created)));
+            i.insert(
+                "endDateTime".into(),
+                json!(graph_time(created + Duration::from_secs(14 * 86_400))),
+            );
+            i.insert("status".into(), json!("NotStarted"));
+            i.insert("scope".into(), scope);
+            for k in ["reviewers", "fallbackReviewers"] {
+                i.insert(k.into(), definition.get(k).cloned().unwrap_or(json!([])));
+            }
+            i
+        };
+        let instances = if groups.len() > 1 {
+            groups
+                .iter()
+                .map(|g| {
+                    let mut s = scope.clone();
+                    if let Some(o) = s.as_object_mut() {
+                        o.insert(
+                            "query".into(),
+                            json!(format!("/groups/{g}/transitiveMembers")),
+                        );
+                    }
+                    instance(uuid::Uuid::new_v4().to_string(), s)
+                })
+                .collect()
+        } else {
+            vec![instance(id.clone(), scope)]
+        };
+        self.definitions.insert(
+            id,
+            DefinitionRecord {
+                definition: definition.clone(),
+                instances,
+                activates_at: Some(now + activation_delay),
+            },
+        );
+        let pending = self.pending_activations();
+        self.max_pending = self.max_pending.max(pending);
+        Ok(definition)
+    }
+
+    /// Turns the instances whose activation time has come `InProgress` (and their definition).
+    pub fn refresh(&mut self, now: Instant) {
+        for record in self.definitions.values_mut() {
+            if record.activates_at.is_some_and(|at| at <= now) {
+                record.activates_at = None;
+                for i in &mut record.instances {
+                    if i.get("status").and_then(Value::as_str) == Some("NotStarted") {
+                        i.insert("status".into(), json!("InProgress"));
+                    }
+                }
+                record
+                    .definition
+                    .insert("status".into(), json!("InProgress"));
+            }
+        }
+    }
+
+    /// Definitions created through the API whose instances are not active yet.
+    pub fn pending_activations(&self) -> usize {
+        self.definitions
+            .values()
+            .filter(|d| d.activates_at.is_some())
+            .count()
+    }
+
+    /// The most definitions that were waiting for activation at one moment.
+    pub fn max_pending_activations(&self) -> usize {
+        self.max_pending
+    }
+
+    /// `POST …/instances/{i}/stop`: a currently active instance becomes `Completed`.
+    pub fn stop(&mut self, definition_id: &str, instance_id: &str) -> Result<(), Refusal> {
+        let instance = self.instance(definition_id, instance_id)?;
+        if instance.get("status").and_then(Value::as_str) != Some("InProgress") {
+            return Err(Refusal::new(
+                Why::NotInProgress,
+                "Only a currently active access review instance can be stopped.",
+            ));
+        }
+        let mut stopped = instance.clone();
+        stopped.insert("status".into(), json!("Completed"));
+        self.put_instance(definition_id, stopped);
+        Ok(())
+    }
+
+    /// Every definition, or those whose display name starts with `prefix`.
+    pub fn list_definitions(&self, prefix: Option<&str>) -> Vec<Object> {
+        let mut list: Vec<&DefinitionRecord> = self
+            .definitions
+            .values()
+            .filter(|d| {
+                prefix.is_none_or(|p| {
+                    d.definition
+                        .get("displayName")
+                        .and_then(Value::as_str)
+                        .is_some_and(|n| n.starts_with(p))
+                })
+            })
+            .collect();
+        list.sort_by(|a, b| {
+            let created = |d: &DefinitionRecord| {
+                d.definition
+                    .get("createdDateTime")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
+            created(a).cmp(&created(b))
+        });
+        list.into_iter().map(|d| d.definition.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body() -> Value {
+        json!({"displayName": "d", "scope": {"query": "/groups/g/transitiveMembers", "queryType": "MicrosoftGraph"}, "fallbackReviewers": [{"query": "/users/f"}]})
+    }
+
+    #[test]
+    fn a_created_definition_activates_after_the_delay_and_can_be_stopped() {
+        let mut store = Store::default();
+        let t0 = Instant::now();
+        let d = store
+            .create_definition(&body(), Duration::from_secs(5), t0)
+            .unwrap();
+        let id = d["id"].as_str().unwrap().to_string();
+        assert_eq!(store.instance(&id, &id).unwrap()["status"], "NotStarted");
+        assert_eq!(store.pending_activations(), 1);
+        assert_eq!(store.stop(&id, &id).unwrap_err().why, Why::NotInProgress);
+        store.refresh(t0 + Duration::from_secs(4));
+        assert_eq!(store.instance(&id, &id).unwrap()["status"], "NotStarted");
+        store.refresh(t0 + Duration::from_secs(5));
+        let i = store.instance(&id, &id).unwrap();
+        assert_eq!(i["status"], "InProgress");
+        assert_eq!(i["fallbackReviewers"][0]["query"], "/v1.0/users/f");
+        assert_eq!(store.definition(&id).unwrap()["status"], "InProgress");
+        store.stop(&id, &id).unwrap();
+        assert_eq!(store.instance(&id, &id).unwrap()["status"], "Completed");
+        assert_eq!(store.max_pending_activations(), 1);
+    }
+
+    #[test]
+    fn several_groups_give_one_instance_each_and_invalid_bodies_are_refused_as_observed() {
+        let mut store = Store::default();
+        let mut b = body();
+        b["instanceEnumerationScope"] = json!({"query": "/groups?$filter=(id eq 'a' or id eq 'b')", "queryType": "MicrosoftGraph"});
+        let d = store
+            .create_definition(&b, Duration::ZERO, Instant::now())
+            .unwrap();
+        let id = d["id"].as_str().unwrap();
+        let instances = store.instances(id).unwrap();
+        assert_eq!(instances.len(), 2);
+        assert_eq!(
+            instances[1]["scope"]["query"],
+            "/groups/b/transitiveMembers"
+        );
+        let err = store
+            .create_definition(
+                &json!({"displayName": "d", "scope": {"Query": "/x"}}),
+                Duration::ZERO,
+                Instant::now(),
+            )
+            .unwrap_err();
+        assert_eq!((err.status, err.code), (400, ""));
+        assert!(
+            err.details
+                .unwrap()
+                .contains("scope.queryType : The queryType field is required.")
+        );
+        assert_eq!(store.list_definitions(Some("d")).len(), 1);
+        assert_eq!(store.list_definitions(Some("x")).len(), 0);
+    }
+}

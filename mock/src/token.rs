@@ -1,0 +1,157 @@
+//! A client-credentials token endpoint (`POST /{tenant}/oauth2/v2.0/token`), as Microsoft
+//! Entra ID serves it, issuing tokens that expire — so that a suite's token cache and refresh
+//! are tested locally.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// The application the token endpoint accepts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientApp {
+    /// `client_id`.
+    pub id: String,
+    /// `client_secret`. Never printed.
+    pub secret: String,
+}
+
+/// Tokens issued so far, with their expiry.
+#[derive(Debug, Default)]
+pub struct Issued {
+    tokens: Mutex<HashMap<String, Instant>>,
+}
+
+/// What the token endpoint answers: status and JSON body.
+pub type TokenAnswer = (u16, Value);
+
+/// Decodes `application/x-www-form-urlencoded` (`+` is a space, `%XX` a byte).
+pub fn form(body: &[u8]) -> HashMap<String, String> {
+    let decode = |s: &str| {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'+' => out.push(b' '),
+                b'%' => {
+                    let hex = bytes
+                        .get(i + 1..i + 3)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u8::from_str_radix(h, 16).ok());
+                    match hex {
+                        Some(v) => {
+                            out.push(v);
+                            i += 2;
+                        }
+                        None => out.push(b'%'),
+                    }
+                }
+                other => out.push(other),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
+}
+
+impl Issued {
+    /// Answers a token request for `app` with tokens living `lifetime`.
+    pub fn answer(&self, app: Option<&ClientApp>, body: &[u8], lifetime: Duration) -> TokenAnswer {
+        let f = form(body);
+        let error = |status: u16, code: &str, description: &str| {
+            (
+                status,
+                json!({"error": code, "error_description": description}),
+            )
+        };
+        if f.get("grant_type").map(String::as_str) != Some("client_credentials") {
+            return error(
+                400,
+                "unsupported_grant_type",
+                "AADSTS70003: The app requested an unsupported grant type.",
+            );
+        }
+        let Some(app) = app else {
+            return error(
+                400,
+                "unauthorized_client",
+                "AADSTS700016: No application is registered with this mock.",
+            );
+        };
+        if f.get("client_id") != Some(&app.id) {
+            return error(
+                400,
+                "unauthorized_client",
+                "AADSTS700016: Application not found in the directory.",
+            );
+        }
+        if f.get("client_secret") != Some(&app.secret) {
+            return error(
+                401,
+                "invalid_client",
+                "AADSTS7000215: Invalid client secret provided.",
+            );
+        }
+        let token = format!("mock-access-token-{}", uuid::Uuid::new_v4());
+        self.tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(token.clone(), Instant::now() + lifetime);
+        let secs = lifetime.as_secs().max(1);
+        (
+            200,
+            json!({"token_type": "Bearer", "expires_in": secs, "ext_expires_in": secs, "access_token": token}),
+        )
+    }
+
+    /// For a token this endpoint issued: whether it is still valid (`None`: not one of ours).
+    pub fn valid(&self, token: &str) -> Option<bool> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(token)
+            .map(|expires| Instant::now() < *expires)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issues_tokens_for_the_right_secret_only() {
+        let app = ClientApp {
+            id: "app".into(),
+            secret: "s3cr&t=+".into(),
+        };
+        let issued = Issued::default();
+        let body =
+            b"grant_type=client_credentials&client_id=app&client_secret=s3cr%26t%3D%2B&scope=x";
+        let (status, answer) = issued.answer(Some(&app), body, Duration::from_secs(60));
+        assert_eq!(status, 200, "{answer}");
+        let token = answer["access_token"].as_str().unwrap();
+        assert_eq!(issued.valid(token), Some(true));
+        assert_eq!(issued.valid("other"), None);
+        let (status, answer) = issued.answer(
+            Some(&app),
+            b"grant_type=client_credentials&client_id=app&client_secret=no",
+            Duration::from_secs(60),
+        );
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (401, Some("invalid_client"))
+        );
+        let (_, answer) = issued.answer(Some(&app), body, Duration::ZERO);
+        assert_eq!(
+            issued.valid(answer["access_token"].as_str().unwrap()),
+            Some(false)
+        );
+    }
+}

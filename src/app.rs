@@ -298,6 +298,16 @@ fn connect(
             .map_err(|e| AppError::Setup(format!("cannot start the embedded mock: {e}")))?;
         return Ok((embedded.target.clone(), Some(embedded)));
     }
+    if let Some(url) = &cli.base_url
+        && !listing
+    {
+        crate::safety::check("--base-url", url, cli.allow_tenant_writes)
+            .map_err(|e| AppError::Usage(e.to_string()))?;
+        if let Some(control) = &cli.control_url {
+            crate::safety::check("--control-url", control, cli.allow_tenant_writes)
+                .map_err(|e| AppError::Usage(e.to_string()))?;
+        }
+    }
     // Listing sends nothing: a placeholder address is enough.
     let base_url = cli.base_url.as_deref().unwrap_or("http://127.0.0.1:0/beta");
     let target = Target::new(

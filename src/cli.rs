@@ -110,6 +110,10 @@ pub struct Cli {
     /// behaviour too). Default: all with --fixtures control, documented with --fixtures graph.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub enforce: Option<Enforce>,
+    /// Allow the run to create, update and delete access reviews on a host that is not this
+    /// machine (a real tenant). Without it such a target is refused before anything is sent.
+    #[arg(long)]
+    pub allow_tenant_writes: bool,
     /// Fixture control URL. Default: the base URL's origin + /_conformance.
     #[arg(long, value_name = "URL")]
     pub control_url: Option<String>,

@@ -19,6 +19,7 @@ pub mod query;
 pub mod report;
 pub mod rules;
 pub mod runner;
+pub mod safety;
 pub mod schema;
 pub mod selfcheck;
 pub mod source;

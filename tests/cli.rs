@@ -247,3 +247,19 @@ fn bad_credentials_are_usage_errors_that_do_not_repeat_the_token(
     assert!(t.contains("--credential"), "{t}");
     assert!(!t.contains("SECRETVALUE123"), "{t}");
 }
+
+#[rstest]
+#[case::remote_without_the_flag(&["--base-url", "https://graph.example.invalid/beta"], "pass --allow-tenant-writes")]
+#[case::plain_http_to_a_remote_host(&["--base-url", "http://graph.example.invalid/beta", "--allow-tenant-writes"], "plain http")]
+#[case::remote_control_url(&["--base-url", "http://127.0.0.1:9/beta", "--control-url", "https://control.example.invalid/x"], "pass --allow-tenant-writes")]
+fn a_remote_target_is_refused_before_anything_is_sent(
+    #[case] args: &[&str],
+    #[case] message: &str,
+) {
+    let out = run_with_deadline(Command::new(RUNNER).args(args), DEADLINE);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains(message), "{t}");
+    // Refused before the first trial: no trial ran.
+    assert!(!t.contains("test "), "{t}");
+}

@@ -15,6 +15,7 @@ use crate::coverage::{TrialResult, coverage, render_coverage};
 use crate::credential::{Credential, CredentialArg};
 use crate::embedded::{Embedded, EmbeddedOptions};
 use crate::files::{self, EMBEDDED_CASES, EMBEDDED_SCHEMAS, InputFile};
+use crate::graph::GraphProvisioner;
 use crate::load::{LoadedCase, Suite, load_suite, parse_principals};
 use crate::outcome::Verdict;
 use crate::report::{render_broken, render_outcome};
@@ -22,6 +23,9 @@ use crate::runner::{RunContext, run_trial, skip_reason};
 use crate::schema::SchemaSet;
 use crate::selfcheck::{KillRow, kill_table, render_kill_table};
 use crate::target::{Secret, Target};
+
+/// How many trials run at once by default: they wait on the network, not the CPU.
+pub const DEFAULT_TRIAL_THREADS: usize = 16;
 
 /// Exit code: every trial passed.
 pub const EXIT_OK: u8 = 0;
@@ -95,13 +99,6 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn run_inner(cli: Cli) -> Result<u8, AppError> {
-    if cli.fixtures == FixtureStrategy::Graph {
-        return Err(AppError::Usage(
-            "--fixtures graph (one-time definitions on a real tenant) is not implemented yet; \
-             use --fixtures control against a target that implements the fixture control protocol"
-                .into(),
-        ));
-    }
     let (schemas, suite) = load(&cli)?;
     let any_broken = suite
         .cases
@@ -132,13 +129,36 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
     let listing = cli.harness.list;
     let enforce = enforcement(&cli);
     let (target, _mock) = connect(&cli, &runtime, listing)?;
-    let ctx = Arc::new(RunContext::new(target, schemas, suite.principals.clone()));
+    let provisioner: Arc<dyn crate::provision::Provisioner> = match cli.fixtures {
+        FixtureStrategy::Control => {
+            Arc::new(crate::provision::ControlProtocol::new(target.clone()))
+        }
+        FixtureStrategy::Graph => {
+            let run_id = uuid::Uuid::new_v4().simple().to_string();
+            let mut graph = GraphProvisioner::new(target.clone(), &run_id[..12]);
+            graph.activation_timeout = Duration::from_secs(cli.activation_timeout);
+            if !listing {
+                runtime.spawn(clean_up_on_signal(graph.clone()));
+            }
+            Arc::new(graph)
+        }
+    };
+    let ctx = Arc::new(RunContext::with_provisioner(
+        target,
+        provisioner,
+        schemas,
+        suite.principals.clone(),
+    ));
     let record: Record = Arc::default();
     let trials = build_trials(&cli, &suite, &ctx, runtime.handle(), &record, enforce);
     if !listing {
         eprintln!("{}", enforcement_line(enforce));
     }
-    let conclusion = libtest_mimic::run(&cli.harness, trials);
+    // Trials mostly wait on the network (and, live, on activation): run many at once unless
+    // --test-threads says otherwise.
+    let mut harness = cli.harness.clone();
+    harness.test_threads = harness.test_threads.or(Some(DEFAULT_TRIAL_THREADS));
+    let conclusion = libtest_mimic::run(&harness, trials);
     let record = record
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -163,6 +183,36 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
         EXIT_OK
     };
     Ok(code)
+}
+
+/// On Ctrl-C or SIGTERM: delete what the run created on the tenant, then exit 130.
+async fn clean_up_on_signal(graph: GraphProvisioner) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+    }
+    let live = graph.live_definitions();
+    eprintln!(
+        "\ninterrupted: deleting the {} access review definition(s) this run created",
+        live.len()
+    );
+    for (id, e) in graph.delete_all().await {
+        eprintln!("could not delete definition {id}: {e} (run --sweep later)");
+    }
+    std::process::exit(130);
 }
 
 /// What the trials of a run recorded as they ended.

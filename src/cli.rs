@@ -48,7 +48,8 @@ pub enum Enforce {
 pub enum FixtureStrategy {
     /// The fixture control protocol (mocks).
     Control,
-    /// Real Graph: one-time definitions created and deleted per trial (not available yet).
+    /// A live tenant: one-time review definitions created through the API for each trial,
+    /// waited for until active, and deleted afterwards.
     Graph,
 }
 
@@ -130,6 +131,10 @@ pub struct Cli {
     /// rule's outcome), or `deviations` (the suite against every deviant reference mock).
     #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "static", value_name = "MODE")]
     pub coverage: Option<CoverageMode>,
+    /// With --fixtures graph: how long to wait for a created review's instance to become
+    /// active, in seconds.
+    #[arg(long, default_value_t = 600, value_name = "SECS")]
+    pub activation_timeout: u64,
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use accessreview_mock::{Deviation, MockOptions, MockServer, Restricted, Variant};
+use accessreview_mock::{Deviation, Lifecycle, MockOptions, MockServer, Restricted, Variant};
 
 use crate::credential::Credential;
 use crate::target::{Secret, Target};
@@ -28,6 +28,8 @@ pub struct EmbeddedOptions {
     pub deviation: Option<Deviation>,
     /// A way of answering differently where the page is silent.
     pub variant: Option<Variant>,
+    /// The mock's definition lifecycle (activation delay, token endpoint, throttling).
+    pub lifecycle: Lifecycle,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Response body cap.
@@ -43,6 +45,7 @@ impl EmbeddedOptions {
             credentials: Credential::ALL.iter().map(|c| (*c, fresh())).collect(),
             deviation: None,
             variant: None,
+            lifecycle: Lifecycle::default(),
             timeout: Duration::from_secs(30),
             max_body: 4 << 20,
         }
@@ -70,7 +73,7 @@ impl Embedded {
                 .collect(),
             deviation: options.deviation,
             variant: options.variant,
-            lifecycle: Default::default(),
+            lifecycle: options.lifecycle,
         };
         let mock = MockServer::start_with("127.0.0.1:0", mock_options).await?;
         let target = Target::new(

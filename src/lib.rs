@@ -11,6 +11,7 @@ pub mod embedded;
 pub mod exchange;
 pub mod files;
 pub mod finding;
+pub mod graph;
 pub mod load;
 pub mod matching;
 pub mod outcome;

@@ -19,6 +19,9 @@ pub enum TrialError {
     /// The starting state could not be read back before the request.
     #[error("could not read the starting state: {0}")]
     ReadBefore(String),
+    /// The starting state cannot be produced on this target (the trial is skipped).
+    #[error("the starting state cannot be produced here: {0}")]
+    NotProducible(String),
     /// The target could not be reached for the request itself.
     #[error("the target could not be reached: {0}")]
     Unreachable(TransportError),

@@ -19,10 +19,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProvisionError {
     /// The provisioning endpoint could not be reached or did not answer.
-    #[error("fixture control: {0}")]
+    #[error("{0}")]
     Transport(#[from] TransportError),
     /// It answered, but not as the protocol says.
-    #[error("fixture control: {what} answered {status}: {body}")]
+    #[error("{what} answered {status}: {body}")]
     Protocol {
         /// Which call.
         what: String,
@@ -54,6 +54,12 @@ pub trait Provisioner: Send + Sync + std::fmt::Debug {
 
     /// Deletes a created definition with its instances.
     fn delete<'a>(&'a self, definition_id: &'a str) -> BoxFuture<'a, Result<(), ProvisionError>>;
+
+    /// Why this starting state cannot be produced here, if it cannot (the trial is then
+    /// skipped with the reason). The control protocol can seed anything.
+    fn unsupported(&self, _definition: &Value, _instances: &[Value]) -> Option<String> {
+        None
+    }
 }
 
 /// The fixture control protocol, at the target's control URL.

@@ -32,6 +32,21 @@ pub struct RunContext {
 }
 
 impl RunContext {
+    /// A context that provisions with `provisioner`.
+    pub fn with_provisioner(
+        target: Target,
+        provisioner: Arc<dyn Provisioner>,
+        schemas: Arc<SchemaSet>,
+        principals: HashMap<String, String>,
+    ) -> RunContext {
+        RunContext {
+            target,
+            provisioner,
+            schemas,
+            principals,
+        }
+    }
+
     /// A context that provisions through the fixture control protocol at the target's
     /// control URL.
     pub fn new(
@@ -143,6 +158,7 @@ pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
     }
     let (verdict, exchange) = match result {
         Ok((verdict, exchange)) => (verdict, Some(exchange)),
+        Err((TrialError::NotProducible(reason), exchange)) => (Verdict::Skip(reason), exchange),
         Err((error, exchange)) => (Verdict::Error(error), exchange),
     };
     Outcome {
@@ -276,6 +292,9 @@ async fn provision(
         let mut instances = Vec::new();
         for (_, props) in &fixture.instances {
             instances.push(props.render(bindings)?);
+        }
+        if let Some(reason) = ctx.provisioner.unsupported(&definition, &instances) {
+            return Err(TrialError::NotProducible(reason));
         }
         let seeded = ctx.provisioner.create(&definition, &instances).await?;
         created.push(seeded.definition_id.clone());

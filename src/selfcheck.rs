@@ -106,6 +106,7 @@ pub async fn run_against_mock(
             .collect(),
         deviation,
         variant: None,
+        lifecycle: Default::default(),
         timeout,
         max_body: 4 << 20,
     })

@@ -117,7 +117,8 @@ fn nonconformant_target_exits_1() {
 #[rstest]
 #[case(&["--update-method", "sideways"])]
 #[case(&["--timeout", "0"])]
-#[case(&["--fixtures", "graph"])]
+#[case(&["--fixtures", "nowhere"])]
+#[case(&["--enforce", "some"])]
 #[case(&["--cases", "/nonexistent/cases"])]
 #[case(&["--principals", "/nonexistent/p.yaml"])]
 fn usage_errors_exit_2(#[case] args: &[&str]) {

@@ -65,8 +65,14 @@ impl Store {
             );
         }
         let scope = body.get("scope").filter(|s| s.is_object());
+        // A query scope (typed so, or untyped) needs its query; other scope types
+        // (principalResourceMembershipsScope, …) carry theirs inside.
+        let query_scope = scope
+            .and_then(|s| s.get("@odata.type"))
+            .and_then(Value::as_str)
+            .is_none_or(|t| t.ends_with(".accessReviewQueryScope"));
         for k in ["query", "queryType"] {
-            if !text(scope, k) {
+            if query_scope && !text(scope, k) {
                 missing.push(format!(
                     "accessReviewScheduleDefinition.scope.{k} : The {k} field is required."
                 ));

@@ -48,6 +48,8 @@ pub(crate) struct AppState {
     pub(crate) issued: Issued,
     /// API requests served so far (for `--throttle-every`).
     pub(crate) api_requests: AtomicU64,
+    /// Fixture control protocol seeding requests served so far.
+    pub(crate) control_requests: AtomicU64,
 }
 
 pub(crate) type Shared = Arc<AppState>;
@@ -233,6 +235,9 @@ async fn update_steps(
 
 /// `POST /_conformance/fixtures`.
 async fn seed(State(state): State<Shared>, req: Request) -> Response {
+    state
+        .control_requests
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let ids = ids_of(&req);
     let result = async {
         let body = read_body(req).await?;

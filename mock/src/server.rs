@@ -49,6 +49,7 @@ fn state(options: MockOptions) -> Arc<AppState> {
         lifecycle: options.lifecycle,
         issued: Issued::default(),
         api_requests: AtomicU64::new(0),
+        control_requests: AtomicU64::new(0),
     })
 }
 
@@ -127,6 +128,13 @@ impl MockServer {
     /// moment (how far a client overlapped its waits).
     pub fn max_pending_activations(&self) -> usize {
         lock(&self.state.store).max_pending_activations()
+    }
+
+    /// How many seeding requests the fixture control protocol has had.
+    pub fn control_requests(&self) -> u64 {
+        self.state
+            .control_requests
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Every definition the mock holds whose display name starts with `prefix`.

@@ -1,0 +1,352 @@
+//! `--fixtures graph`: starting states brought into existence on a live tenant through the
+//! definitions API — a one-time accessReviewScheduleDefinition per fixture (mail and
+//! reminders off, a recognisable display name with the run id, a description naming the tool
+//! and a delete-after time), its instance waited for until it is active, stopped when the case
+//! needs `Completed`, and the definition deleted afterwards.
+//!
+//! What cannot be produced this way is refused with a reason (the trial is skipped): transient
+//! statuses, several instances in one definition, instance properties other than the
+//! definition's.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Map, Value, json};
+
+use crate::matching::clip;
+use crate::provision::{BoxFuture, ProvisionError, Provisioner, Seeded};
+use crate::target::{HttpRequest, HttpResponse, Target};
+
+/// The display-name prefix of every definition a run creates (`--sweep` looks for it).
+pub const NAME_PREFIX: &str = "accessreview-conformance";
+
+/// How long a created definition is meant to live at most (said in its description).
+pub const DELETE_AFTER: Duration = Duration::from_secs(2 * 3600);
+
+/// Statuses a live tenant can be brought to on purpose.
+const PRODUCIBLE: [&str; 2] = ["InProgress", "Completed"];
+
+/// Instance properties that come from the definition on a live tenant.
+const INHERITED: [&str; 3] = ["scope", "reviewers", "fallbackReviewers"];
+
+/// Provisions through the definitions API of the target.
+#[derive(Debug, Clone)]
+pub struct GraphProvisioner {
+    target: Target,
+    run_id: String,
+    /// How long to wait for an instance to become active.
+    pub activation_timeout: Duration,
+    /// The definitions this run created and has not deleted yet (for cleanup on a signal).
+    live: Arc<Mutex<BTreeSet<String>>>,
+    /// Creations sent and not answered yet.
+    in_flight: Arc<AtomicUsize>,
+    /// Set once the run is being torn down: no new definition is created.
+    closing: Arc<AtomicBool>,
+}
+
+impl GraphProvisioner {
+    /// A provisioner for one run (`run_id` goes into every display name).
+    pub fn new(target: Target, run_id: impl Into<String>) -> GraphProvisioner {
+        GraphProvisioner {
+            target,
+            run_id: run_id.into(),
+            activation_timeout: Duration::from_secs(600),
+            live: Arc::default(),
+            in_flight: Arc::default(),
+            closing: Arc::default(),
+        }
+    }
+
+    /// The definitions created and not deleted yet.
+    pub fn live_definitions(&self) -> Vec<String> {
+        self.live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Deletes every definition this run created and has not deleted yet (on Ctrl-C, SIGTERM);
+    /// returns those that could not be deleted, with why.
+    pub async fn delete_all(&self) -> Vec<(String, ProvisionError)> {
+        self.closing.store(true, Ordering::SeqCst);
+        // Creations already sent are waited for (within the request timeout), so that what
+        // they create is deleted too.
+        let deadline = Instant::now() + self.target.timeout;
+        while self.in_flight.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut failed = Vec::new();
+        for id in self.live_definitions() {
+            if let Err(e) = self.delete(&id).await {
+                failed.push((id, e));
+            }
+        }
+        failed
+    }
+
+    fn track(&self, id: &str, live: bool) {
+        let mut set = self
+            .live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if live {
+            set.insert(id.to_string());
+        } else {
+            set.remove(id);
+        }
+    }
+
+    /// The display name every definition of this run carries.
+    pub fn display_name(&self) -> String {
+        format!("{NAME_PREFIX} {}", self.run_id)
+    }
+
+    fn definitions_url(&self) -> String {
+        format!(
+            "{}{}",
+            self.target.base_url,
+            crate::target::DEFINITIONS_PATH
+        )
+    }
+
+    /// The one-time review body for a fixture's definition properties.
+    pub fn definition_body(&self, definition: &Value) -> Value {
+        let today = humantime::format_rfc3339(SystemTime::now()).to_string();
+        let end = humantime::format_rfc3339(SystemTime::now() + Duration::from_secs(7 * 86_400))
+            .to_string();
+        let delete_after =
+            humantime::format_rfc3339_seconds(SystemTime::now() + DELETE_AFTER).to_string();
+        let description = format!(
+            "Created by accessreview-conformance (conformance run {}); delete after {delete_after}.",
+            self.run_id
+        );
+        let mut body = Map::new();
+        body.insert("displayName".into(), json!(self.display_name()));
+        body.insert("descriptionForAdmins".into(), json!(description));
+        body.insert("descriptionForReviewers".into(), json!(description));
+        for k in INHERITED {
+            if let Some(v) = definition.get(k) {
+                body.insert(k.into(), v.clone());
+            }
+        }
+        body.insert(
+            "settings".into(),
+            json!({
+                "mailNotificationsEnabled": false,
+                "reminderNotificationsEnabled": false,
+                "justificationRequiredOnApproval": false,
+                "defaultDecisionEnabled": false,
+                "defaultDecision": "None",
+                "instanceDurationInDays": 7,
+                "autoApplyDecisionsEnabled": false,
+                "recommendationsEnabled": false,
+                "recurrence": {
+                    "pattern": null,
+                    "range": {
+                        "type": "numbered",
+                        "numberOfOccurrences": 0,
+                        "recurrenceTimeZone": null,
+                        "startDate": today.get(..10).unwrap_or_default(),
+                        "endDate": end.get(..10).unwrap_or_default()
+                    }
+                }
+            }),
+        );
+        Value::Object(body)
+    }
+
+    async fn send(
+        &self,
+        method: &str,
+        url: String,
+        body: Option<&Value>,
+    ) -> Result<HttpResponse, ProvisionError> {
+        let req = HttpRequest {
+            method: method.into(),
+            url,
+            headers: self.target.default_headers(body.is_some()),
+            body: body.map(|b| b.to_string().into_bytes()),
+        };
+        Ok(self.target.send(&req).await?)
+    }
+
+    fn protocol(what: String, resp: &HttpResponse) -> ProvisionError {
+        ProvisionError::Protocol {
+            what,
+            status: resp.status,
+            body: clip(&String::from_utf8_lossy(&resp.body), 500),
+        }
+    }
+
+    /// Polls the definition's instances until every one has `status` (with a deadline and a
+    /// growing pause between reads).
+    async fn wait_for(
+        &self,
+        definition_id: &str,
+        status: &str,
+    ) -> Result<Vec<String>, ProvisionError> {
+        let url = format!("{}/{definition_id}/instances", self.definitions_url());
+        let deadline = Instant::now() + self.activation_timeout;
+        let mut pause = Duration::from_millis(50);
+        loop {
+            let resp = self.send("GET", url.clone(), None).await?;
+            if resp.status != 200 {
+                return Err(Self::protocol(format!("GET {url}"), &resp));
+            }
+            let list: Value = serde_json::from_slice(&resp.body)
+                .map_err(|_| Self::protocol(format!("GET {url}"), &resp))?;
+            let instances = list["value"].as_array().cloned().unwrap_or_default();
+            let ready = !instances.is_empty() && instances.iter().all(|i| i["status"] == status);
+            if ready {
+                return Ok(instances
+                    .iter()
+                    .filter_map(|i| i["id"].as_str().map(str::to_string))
+                    .collect());
+            }
+            if Instant::now() + pause > deadline {
+                return Err(ProvisionError::Protocol {
+                    what: format!("waiting for the instances of {definition_id} to be {status}"),
+                    status: 0,
+                    body: format!(
+                        "not {status} after {:?}: {}",
+                        self.activation_timeout,
+                        clip(&list["value"].to_string(), 300)
+                    ),
+                });
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 3 / 2).min(Duration::from_secs(10));
+        }
+    }
+}
+
+impl Provisioner for GraphProvisioner {
+    fn unsupported(&self, definition: &Value, instances: &[Value]) -> Option<String> {
+        let [instance] = instances else {
+            return Some(format!(
+                "needs {} instances of one definition; a one-time review on a live tenant has one \
+                 (reviews over several groups are not provisioned yet)",
+                instances.len()
+            ));
+        };
+        let scope = instance.get("scope").or_else(|| definition.get("scope"));
+        if !scope.is_some_and(Value::is_object) {
+            return Some("the definition has no scope; a review on a live tenant needs one".into());
+        }
+        let status = instance.get("status").and_then(Value::as_str).unwrap_or("");
+        if !PRODUCIBLE.contains(&status) {
+            return Some(format!(
+                "an instance cannot be brought to `{status}` on a live tenant (only {})",
+                PRODUCIBLE.join(" or ")
+            ));
+        }
+        // The instance's scope and reviewers become the created definition's; anything else
+        // of its own cannot be set.
+        let own = instance
+            .as_object()
+            .into_iter()
+            .flatten()
+            .find(|(k, _)| *k != "status" && !INHERITED.contains(&k.as_str()));
+        own.map(|(k, _)| format!("an instance's `{k}` cannot be set on a live tenant"))
+    }
+
+    fn create<'a>(
+        &'a self,
+        definition: &'a Value,
+        instances: &'a [Value],
+    ) -> BoxFuture<'a, Result<Seeded, ProvisionError>> {
+        Box::pin(async move {
+            let url = self.definitions_url();
+            // The instance's scope and reviewers (where it has its own) are the definition's.
+            let mut merged = definition.clone();
+            if let (Some(m), Some(i)) = (
+                merged.as_object_mut(),
+                instances.first().and_then(Value::as_object),
+            ) {
+                for k in INHERITED {
+                    if let Some(v) = i.get(k) {
+                        m.insert(k.into(), v.clone());
+                    }
+                }
+            }
+            let body = self.definition_body(&merged);
+            if self.closing.load(Ordering::SeqCst) {
+                return Err(ProvisionError::Protocol {
+                    what: "creating a definition".into(),
+                    status: 0,
+                    body: "the run is being interrupted".into(),
+                });
+            }
+            self.in_flight.fetch_add(1, Ordering::SeqCst);
+            let sent = self.send("POST", url.clone(), Some(&body)).await;
+            let resp = match sent {
+                Ok(resp) => resp,
+                Err(e) => {
+                    self.in_flight.fetch_sub(1, Ordering::SeqCst);
+                    return Err(e);
+                }
+            };
+            let created_id = (resp.status == 201)
+                .then(|| serde_json::from_slice::<Value>(&resp.body).ok())
+                .flatten()
+                .and_then(|v| v["id"].as_str().map(str::to_string));
+            if let Some(id) = &created_id {
+                self.track(id, true);
+            }
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            if resp.status != 201 {
+                return Err(Self::protocol(format!("POST {url}"), &resp));
+            }
+            let definition_id =
+                created_id.ok_or_else(|| Self::protocol(format!("POST {url}"), &resp))?;
+            let seeded = async {
+                let mut ids = self.wait_for(&definition_id, "InProgress").await?;
+                let wanted = instances
+                    .first()
+                    .and_then(|i| i.get("status"))
+                    .and_then(Value::as_str);
+                if wanted == Some("Completed") {
+                    for id in &ids {
+                        let stop = format!("{url}/{definition_id}/instances/{id}/stop");
+                        let resp = self.send("POST", stop.clone(), None).await?;
+                        if resp.status != 204 && resp.status != 200 {
+                            return Err(Self::protocol(format!("POST {stop}"), &resp));
+                        }
+                    }
+                    ids = self.wait_for(&definition_id, "Completed").await?;
+                }
+                Ok(ids)
+            }
+            .await;
+            match seeded {
+                Ok(instance_ids) => Ok(Seeded {
+                    definition_id,
+                    instance_ids,
+                }),
+                Err(e) => {
+                    // Created but not usable: delete it now, the caller never learns its id.
+                    let _ = self.delete(&definition_id).await;
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    fn delete<'a>(&'a self, definition_id: &'a str) -> BoxFuture<'a, Result<(), ProvisionError>> {
+        Box::pin(async move {
+            let url = format!("{}/{definition_id}", self.definitions_url());
+            let resp = self.send("DELETE", url.clone(), None).await?;
+            match resp.status {
+                200 | 204 | 404 => {
+                    self.track(definition_id, false);
+                    Ok(())
+                }
+                _ => Err(Self::protocol(format!("DELETE {url}"), &resp)),
+            }
+        })
+    }
+}

@@ -1,0 +1,215 @@
+//! `--fixtures graph` against the reference mock's lifecycle: one-time reviews created through
+//! the definitions API, waited for, stopped when needed, and always deleted; states a live
+//! tenant cannot produce are skipped with the reason; nothing goes to the control protocol.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use accessreview_conformance::case::UpdateMethod;
+use accessreview_conformance::embedded::{Embedded, EmbeddedOptions};
+use accessreview_conformance::graph::{GraphProvisioner, NAME_PREFIX};
+use accessreview_conformance::outcome::{TrialError, Verdict};
+use accessreview_conformance::runner::{self, RunContext};
+use accessreview_mock::{Deviation, Lifecycle};
+use common::{shipped, trials};
+
+async fn start(lifecycle: Lifecycle, deviation: Option<Deviation>) -> Embedded {
+    let mut options = EmbeddedOptions::fresh();
+    options.lifecycle = lifecycle;
+    options.deviation = deviation;
+    options.timeout = Duration::from_secs(10);
+    Embedded::start(options).await.unwrap()
+}
+
+async fn run_graph(
+    embedded: &Embedded,
+    activation_timeout: Duration,
+) -> Vec<(
+    accessreview_conformance::case::TrialSpec,
+    accessreview_conformance::outcome::Outcome,
+)> {
+    let (schemas, suite) = shipped();
+    let mut graph = GraphProvisioner::new(embedded.target.clone(), "test-run");
+    graph.activation_timeout = activation_timeout;
+    let ctx = Arc::new(RunContext::with_provisioner(
+        embedded.target.clone(),
+        Arc::new(graph),
+        schemas,
+        suite.principals.clone(),
+    ));
+    runner::run_all(ctx, &trials(&suite, UpdateMethod::Put)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_suite_passes_live_style_with_overlapping_waits_and_leaves_nothing_behind() {
+    let mock = start(
+        Lifecycle {
+            activation_delay: Duration::from_millis(400),
+            ..Lifecycle::default()
+        },
+        None,
+    )
+    .await;
+    let results = run_graph(&mock, Duration::from_secs(20)).await;
+    let mut passed = 0;
+    for (spec, outcome) in &results {
+        match &outcome.verdict {
+            Verdict::Pass | Verdict::Diverge(_) => passed += 1,
+            Verdict::Skip(reason) => assert!(!reason.is_empty(), "{}", spec.name),
+            other => panic!("{}: {other:?}", spec.name),
+        }
+        assert!(
+            outcome.cleanup.is_empty(),
+            "{}: {:?}",
+            spec.name,
+            outcome.cleanup
+        );
+    }
+    assert!(passed >= 20, "only {passed} trials ran live");
+    // Skipped with a reason: transient statuses, several instances.
+    let skipped: Vec<_> = results
+        .iter()
+        .filter(|(_, o)| matches!(o.verdict, Verdict::Skip(_)))
+        .map(|(s, _)| s.name.as_str())
+        .collect();
+    assert!(
+        skipped.contains(&"status/not-in-progress[status=NotStarted]::put"),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped.contains(&"success/persisted-and-isolated::put"),
+        "{skipped:?}"
+    );
+    assert_eq!(
+        mock.mock.control_requests(),
+        0,
+        "the control protocol was used"
+    );
+    assert_eq!(mock.mock.fixture_count(), 0, "definitions left behind");
+    assert!(mock.mock.definitions_named(NAME_PREFIX).is_empty());
+    // Waits overlapped: many definitions were waiting for activation at the same moment.
+    let overlap = mock.mock.max_pending_activations();
+    assert!(overlap >= 8, "at most {overlap} definitions waited at once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completed_instance_is_produced_by_stopping_it() {
+    let mock = start(Lifecycle::default(), None).await;
+    let results = run_graph(&mock, Duration::from_secs(20)).await;
+    let (_, outcome) = results
+        .iter()
+        .find(|(s, _)| s.name == "status/not-in-progress[status=Completed]::put")
+        .unwrap();
+    assert_eq!(outcome.verdict, Verdict::Pass, "{outcome:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_trials_and_provisioning_timeouts_leave_nothing_behind() {
+    // Failures: a mock that accepts fallback removals.
+    let mock = start(Lifecycle::default(), Some(Deviation::AcceptFallbackRemoval)).await;
+    let results = run_graph(&mock, Duration::from_secs(20)).await;
+    assert!(
+        results
+            .iter()
+            .any(|(_, o)| matches!(o.verdict, Verdict::Fail(_)))
+    );
+    assert_eq!(
+        mock.mock.fixture_count(),
+        0,
+        "definitions left behind after failures"
+    );
+
+    // Timeouts: instances that never become active within the wait.
+    let mock = start(
+        Lifecycle {
+            activation_delay: Duration::from_secs(60),
+            ..Lifecycle::default()
+        },
+        None,
+    )
+    .await;
+    let results = run_graph(&mock, Duration::from_millis(300)).await;
+    let timed_out = results
+        .iter()
+        .filter(|(_, o)| matches!(o.verdict, Verdict::Error(TrialError::Provision(_))))
+        .count();
+    assert!(timed_out >= 20, "{timed_out} provisioning timeouts");
+    assert_eq!(
+        mock.mock.fixture_count(),
+        0,
+        "definitions left behind after timeouts"
+    );
+}
+
+/// The prefixed definitions a mock process holds, read through its API.
+async fn prefixed_definitions(base_url: &str) -> usize {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let url = format!(
+        "{base_url}/identityGovernance/accessReviews/definitions?$filter=startswith(displayName,'{NAME_PREFIX}')"
+    );
+    let list: serde_json::Value = reqwest::Client::new()
+        .get(url)
+        .bearer_auth("sigint-token")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list["value"].as_array().map_or(0, Vec::len)
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_run_deletes_what_it_created() {
+    use std::process::{Command, Stdio};
+    let mock = common::spawn_mock(&["--activation-delay", "60000"]);
+    let mut runner = Command::new(common::RUNNER)
+        .args([
+            "--base-url",
+            &mock.base_url,
+            "--token",
+            "sigint-token",
+            "--fixtures",
+            "graph",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (with a deadline) until the run has definitions waiting for activation.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while prefixed_definitions(&mock.base_url).await < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run created nothing"
+        );
+        tokio::task::yield_now().await;
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &runner.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = runner.stderr.take();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut e) = stderr {
+            let _ = std::io::Read::read_to_string(&mut e, &mut text);
+        }
+        let _ = tx.send((runner.wait(), text));
+    });
+    let (exit, text) = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the run ends");
+    assert_eq!(exit.unwrap().code(), Some(130), "{text}");
+    assert!(text.contains("interrupted: deleting"), "{text}");
+    assert_eq!(
+        prefixed_definitions(&mock.base_url).await,
+        0,
+        "definitions left behind"
+    );
+}

@@ -17,6 +17,7 @@ use crate::embedded::{Embedded, EmbeddedOptions};
 use crate::files::{self, EMBEDDED_CASES, EMBEDDED_SCHEMAS, InputFile};
 use crate::graph::GraphProvisioner;
 use crate::load::{LoadedCase, Suite, load_suite, parse_principals};
+use crate::oauth::{ClientCredentials, TokenCache};
 use crate::outcome::Verdict;
 use crate::report::{render_broken, render_outcome};
 use crate::runner::{RunContext, run_trial, skip_reason};
@@ -369,7 +370,49 @@ fn connect(
     )
     .map_err(|e| AppError::Usage(e.to_string()))?
     .with_credentials(given);
+    let target = with_client_credentials(cli, target, runtime, listing)?;
     Ok((target, None))
+}
+
+/// Without `--token`, client credentials from `AZURE_TENANT_ID` / `AZURE_CLIENT_ID` /
+/// `AZURE_CLIENT_SECRET` (`AZURE_AUTHORITY_HOST` for national clouds): the first token is
+/// fetched now, so that bad credentials stop the run before any trial.
+fn with_client_credentials(
+    cli: &Cli,
+    mut target: Target,
+    runtime: &tokio::runtime::Runtime,
+    listing: bool,
+) -> Result<Target, AppError> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let Some(credentials) = cli
+        .token
+        .is_none()
+        .then(|| ClientCredentials::from_env(&target.base_url, env))
+        .flatten()
+    else {
+        return Ok(target);
+    };
+    if listing {
+        return Ok(target);
+    }
+    crate::safety::check(
+        "AZURE_AUTHORITY_HOST",
+        &credentials.token_url,
+        cli.allow_tenant_writes,
+    )
+    .or_else(|e| match e {
+        // Asking for a token writes nothing.
+        crate::safety::SafetyError::WritesNotAllowed { .. } => Ok(()),
+        other => Err(other),
+    })
+    .map_err(|e| AppError::Usage(e.to_string()))?;
+    let cache =
+        TokenCache::new(credentials, target.timeout).map_err(|e| AppError::Setup(e.to_string()))?;
+    runtime
+        .block_on(cache.fresh())
+        .map_err(|e| AppError::Setup(format!("cannot get a token: {e}")))?;
+    target.flow = Some(Arc::new(cache));
+    Ok(target)
 }
 
 /// One libtest-mimic trial per case × matrix row × method; a broken case file is one failing

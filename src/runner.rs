@@ -79,11 +79,11 @@ pub fn skip_reason(case: &Case, target: &Target) -> Option<String> {
 }
 
 /// The token a request carries for `auth`.
-fn token_for(target: &Target, auth: Auth) -> Option<&Secret> {
+fn token_for(target: &Target, auth: Auth) -> Option<Secret> {
     match auth {
-        Auth::Default => target.token.as_ref(),
+        Auth::Default => target.run_token(),
         Auth::None => None,
-        Auth::Credential(c) => target.credentials.get(&c),
+        Auth::Credential(c) => target.credentials.get(&c).cloned(),
     }
 }
 
@@ -369,7 +369,7 @@ fn build_request(
         RequestBody::Raw(s) => Some(s.clone().into_bytes()),
     };
     let token = token_for(&ctx.target, when.auth);
-    let mut headers = ctx.target.headers_with(token, body.is_some());
+    let mut headers = ctx.target.headers_with(token.as_ref(), body.is_some());
     for (name, value) in &when.headers {
         headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
         if let Some(v) = value {

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use crate::credential::Credential;
 pub use crate::exchange::{HttpRequest, HttpResponse, TransportError};
+use crate::gate::{Gate, MAX_RETRIES, backoff, retry_after};
+use crate::oauth::TokenCache;
 
 /// A bearer token that never shows itself: `Debug` and `Display` print `<redacted>`.
 #[derive(Clone, PartialEq, Eq)]
@@ -39,6 +41,10 @@ impl fmt::Display for Secret {
 #[derive(Debug, Clone)]
 pub struct Target {
     client: reqwest::Client,
+    /// Client-credentials tokens, when the run uses them instead of a static token.
+    pub flow: Option<std::sync::Arc<TokenCache>>,
+    /// Throttling shared by every clone of this target (every trial of a run).
+    gate: std::sync::Arc<Gate>,
     /// Everything before `/identityGovernance`, without a trailing slash.
     pub base_url: String,
     /// The fixture control URL, without a trailing slash.
@@ -59,17 +65,21 @@ pub const REDACT_MIN_LEN: usize = 8;
 /// The path of the definitions collection below the base URL.
 pub const DEFINITIONS_PATH: &str = "/identityGovernance/accessReviews/definitions";
 
+/// The origin of a URL (scheme and authority, no path).
+pub fn origin(url: &str) -> &str {
+    // Slices at positions `find` returned for ASCII patterns: always char boundaries.
+    match url.find("://") {
+        Some(i) => match url[i + 3..].find('/') {
+            Some(j) => &url[..i + 3 + j],
+            None => url,
+        },
+        None => url,
+    }
+}
+
 /// The default control URL for a base URL: its origin + `/_conformance`.
 pub fn default_control_url(base_url: &str) -> String {
-    // Slices at the positions `find` returned (ASCII characters): always char boundaries.
-    let origin = match base_url.find("://") {
-        Some(i) => match base_url[i + 3..].find('/') {
-            Some(j) => &base_url[..i + 3 + j],
-            None => base_url,
-        },
-        None => base_url,
-    };
-    format!("{}/_conformance", origin.trim_end_matches('/'))
+    format!("{}/_conformance", origin(base_url).trim_end_matches('/'))
 }
 
 impl Target {
@@ -93,6 +103,8 @@ impl Target {
             .unwrap_or_else(|| default_control_url(&base_url));
         Ok(Target {
             client,
+            flow: None,
+            gate: std::sync::Arc::default(),
             base_url,
             control_url,
             token,
@@ -132,10 +144,18 @@ impl Target {
         )
     }
 
+    /// The run's own token: the static one, or the latest client-credentials token.
+    pub fn run_token(&self) -> Option<Secret> {
+        match &self.flow {
+            Some(flow) => flow.latest(),
+            None => self.token.clone(),
+        }
+    }
+
     /// The headers every request starts with: `Authorization` with the run's token (when
     /// set), `Accept`, and `Content-Type` when there is a body.
     pub fn default_headers(&self, with_body: bool) -> Vec<(String, String)> {
-        self.headers_with(self.token.as_ref(), with_body)
+        self.headers_with(self.run_token().as_ref(), with_body)
     }
 
     /// The headers a request starts with, carrying `token` (none: no `Authorization`).
@@ -156,7 +176,14 @@ impl Target {
     /// `Authorization` header itself is always shown redacted.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for t in self.token.iter().chain(self.credentials.values()) {
+        let flow = self.flow.iter().flat_map(|f| f.secrets());
+        for t in self
+            .token
+            .iter()
+            .chain(self.credentials.values())
+            .cloned()
+            .chain(flow)
+        {
             if t.expose().len() >= REDACT_MIN_LEN {
                 out = out.replace(t.expose(), "<redacted>");
             }
@@ -164,12 +191,48 @@ impl Target {
         out
     }
 
-    /// Sends a request and reads the whole answer, within the timeout and the size cap.
+    /// Sends a request and reads the whole answer, within the timeout and the size cap. A
+    /// 429 or 503 is sent again (up to [`MAX_RETRIES`] times) after its `Retry-After` — which
+    /// holds every request of the run — or after a backoff with jitter.
     pub async fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        match tokio::time::timeout(self.timeout, self.send_inner(req)).await {
-            Ok(r) => r,
-            Err(_) => Err(TransportError::Timeout(self.timeout)),
+        let mut attempt = 0;
+        loop {
+            self.gate.wait().await;
+            let req = &self.with_fresh_token(req).await?;
+            let resp = match tokio::time::timeout(self.timeout, self.send_inner(req)).await {
+                Ok(r) => r?,
+                Err(_) => return Err(TransportError::Timeout(self.timeout)),
+            };
+            let throttled = matches!(resp.status, 429 | 503);
+            if !throttled || attempt >= MAX_RETRIES {
+                return Ok(resp);
+            }
+            match retry_after(resp.header("retry-after")) {
+                Some(wait) => self.gate.hold(wait),
+                None => tokio::time::sleep(backoff(attempt)).await,
+            }
+            attempt += 1;
         }
+    }
+
+    /// The request with its client-credentials token replaced by a fresh one when the one it
+    /// was built with is due for refresh (a token never expires under a trial).
+    async fn with_fresh_token(&self, req: &HttpRequest) -> Result<HttpRequest, TransportError> {
+        let Some(flow) = &self.flow else {
+            return Ok(req.clone());
+        };
+        let fresh = flow.fresh().await?;
+        let issued = flow.secrets();
+        let mut req = req.clone();
+        for (k, v) in &mut req.headers {
+            let stale = v
+                .strip_prefix("Bearer ")
+                .is_some_and(|t| t != fresh.expose() && issued.iter().any(|s| s.expose() == t));
+            if k.eq_ignore_ascii_case("authorization") && stale {
+                *v = format!("Bearer {}", fresh.expose());
+            }
+        }
+        Ok(req)
     }
 
     async fn send_inner(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
@@ -178,6 +241,14 @@ impl Target {
         let mut builder = self.client.request(method, &req.url);
         for (k, v) in &req.headers {
             builder = builder.header(k, v);
+        }
+        // Every request carries a client-request-id, so a failure can be traced at the service.
+        if !req
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("client-request-id"))
+        {
+            builder = builder.header("client-request-id", uuid::Uuid::new_v4().to_string());
         }
         if let Some(b) = &req.body {
             builder = builder.body(b.clone());

@@ -43,10 +43,13 @@ async fn run_graph(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_suite_passes_live_style_with_overlapping_waits_and_leaves_nothing_behind() {
+async fn the_suite_passes_live_style_throttled_with_overlapping_waits_and_leaves_nothing_behind() {
     let mock = start(
         Lifecycle {
             activation_delay: Duration::from_millis(400),
+            // Throttled now and then, as a live tenant is: every request waits its turn.
+            throttle_every: Some(9),
+            throttle_retry_after: Some(Duration::from_millis(50)),
             ..Lifecycle::default()
         },
         None,
@@ -212,4 +215,68 @@ async fn an_interrupted_run_deletes_what_it_created() {
         0,
         "definitions left behind"
     );
+}
+
+#[test]
+fn a_live_style_run_with_expiring_client_credentials_tokens_and_throttling_passes_without_showing_secrets()
+ {
+    use std::process::Command;
+    let secret = "Distinctive-Client-Secret-7f3a9c";
+    let mock = common::spawn_mock(&[
+        "--activation-delay",
+        "1500",
+        "--client-id",
+        "app-1",
+        "--client-secret",
+        secret,
+        "--token-lifetime",
+        "2",
+        "--throttle-every",
+        "13",
+        "--throttle-retry-after",
+        "50",
+    ]);
+    let authority = mock.base_url.trim_end_matches("/beta").to_string();
+    let out = common::run_with_deadline(
+        Command::new(common::RUNNER)
+            .args([
+                "--base-url",
+                &mock.base_url,
+                "--fixtures",
+                "graph",
+                "--test-threads",
+                "8",
+            ])
+            .env("AZURE_TENANT_ID", "tenant-1")
+            .env("AZURE_CLIENT_ID", "app-1")
+            .env("AZURE_CLIENT_SECRET", secret)
+            .env("AZURE_AUTHORITY_HOST", &authority),
+        Duration::from_secs(120),
+    );
+    let t = common::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains(" 0 failed") && t.contains(" 0 could not run"),
+        "{t}"
+    );
+    assert!(
+        t.contains("ignored (an instance cannot be brought to `NotStarted`"),
+        "{t}"
+    );
+    assert!(!t.contains(secret), "the client secret was printed");
+    assert!(!t.contains("mock-access-token-"), "a token was printed");
+    // A wrong secret stops the run before any trial, without echoing it.
+    let out = common::run_with_deadline(
+        Command::new(common::RUNNER)
+            .args(["--base-url", &mock.base_url, "--fixtures", "graph"])
+            .env("AZURE_TENANT_ID", "tenant-1")
+            .env("AZURE_CLIENT_ID", "app-1")
+            .env("AZURE_CLIENT_SECRET", "Wrong-Secret-Value-123")
+            .env("AZURE_AUTHORITY_HOST", &authority),
+        Duration::from_secs(60),
+    );
+    let t = common::text(&out);
+    assert_eq!(out.status.code(), Some(3), "{t}");
+    assert!(t.contains("invalid_client"), "{t}");
+    assert!(!t.contains("Wrong-Secret-Value-123"), "{t}");
 }

@@ -193,9 +193,14 @@ async fn raw_exchange(
         }
         wr
     });
+    // The write half is kept open until the answer is read: dropping it would half-close the
+    // connection, which a server may take as the client going away.
+    let mut _kept = None;
     if write_first {
         let deadline = std::time::Duration::from_secs(10);
-        let _ = tokio::time::timeout(deadline, &mut writer).await;
+        if let Ok(Ok(wr)) = tokio::time::timeout(deadline, &mut writer).await {
+            _kept = Some(wr);
+        }
     }
     let mut answer = Vec::new();
     let mut buf = vec![0u8; 64 << 10];

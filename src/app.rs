@@ -127,6 +127,9 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
             EXIT_NONCONFORMANT
         });
     }
+    if cli.sweep {
+        return run_sweep(&cli, &runtime);
+    }
     let listing = cli.harness.list;
     let enforce = enforcement(&cli);
     let (target, _mock) = connect(&cli, &runtime, listing)?;
@@ -184,6 +187,17 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
         EXIT_OK
     };
     Ok(code)
+}
+
+/// `--sweep`: this tool's leftover definitions on the target, deleted (or listed).
+fn run_sweep(cli: &Cli, runtime: &tokio::runtime::Runtime) -> Result<u8, AppError> {
+    // connect() refuses a remote target unless writes are allowed (a dry run only reads).
+    let (target, _mock) = connect(cli, runtime, false)?;
+    let swept = runtime
+        .block_on(crate::sweep::sweep(&target, cli.older_than, cli.dry_run))
+        .map_err(|e| AppError::Setup(format!("sweep: {}", target.redact(&e.to_string()))))?;
+    print!("{}", crate::sweep::render(&swept, cli.dry_run));
+    Ok(EXIT_OK)
 }
 
 /// On Ctrl-C or SIGTERM: delete what the run created on the tenant, then exit 130.
@@ -349,13 +363,15 @@ fn connect(
             .map_err(|e| AppError::Setup(format!("cannot start the embedded mock: {e}")))?;
         return Ok((embedded.target.clone(), Some(embedded)));
     }
+    // A dry sweep only reads.
+    let allow_writes = cli.allow_tenant_writes || (cli.sweep && cli.dry_run);
     if let Some(url) = &cli.base_url
         && !listing
     {
-        crate::safety::check("--base-url", url, cli.allow_tenant_writes)
+        crate::safety::check("--base-url", url, allow_writes)
             .map_err(|e| AppError::Usage(e.to_string()))?;
         if let Some(control) = &cli.control_url {
-            crate::safety::check("--control-url", control, cli.allow_tenant_writes)
+            crate::safety::check("--control-url", control, allow_writes)
                 .map_err(|e| AppError::Usage(e.to_string()))?;
         }
     }

@@ -131,6 +131,17 @@ pub struct Cli {
     /// rule's outcome), or `deviations` (the suite against every deviant reference mock).
     #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "static", value_name = "MODE")]
     pub coverage: Option<CoverageMode>,
+    /// Delete what runs of this tool left on the target (definitions named
+    /// "accessreview-conformance …" whose delete-after time has passed, or older than
+    /// --older-than), and only that; then exit. With --dry-run, list them only.
+    #[arg(long)]
+    pub sweep: bool,
+    /// With --sweep: also delete this tool's definitions older than this (e.g. 2h, 1day).
+    #[arg(long, value_name = "AGE", requires = "sweep", value_parser = humantime::parse_duration)]
+    pub older_than: Option<std::time::Duration>,
+    /// With --sweep: list what would be deleted, delete nothing.
+    #[arg(long, requires = "sweep")]
+    pub dry_run: bool,
     /// With --fixtures graph: how long to wait for a created review's instance to become
     /// active, in seconds.
     #[arg(long, default_value_t = 600, value_name = "SECS")]

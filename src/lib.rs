@@ -26,6 +26,7 @@ pub mod safety;
 pub mod schema;
 pub mod selfcheck;
 pub mod source;
+pub mod sweep;
 pub mod target;
 pub mod template;
 pub mod verify;

@@ -280,3 +280,82 @@ fn a_live_style_run_with_expiring_client_credentials_tokens_and_throttling_passe
     assert!(t.contains("invalid_client"), "{t}");
     assert!(!t.contains("Wrong-Secret-Value-123"), "{t}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sweep_deletes_this_tools_overdue_definitions_and_nothing_else() {
+    use std::process::Command;
+    let mock = common::spawn_mock(&[]);
+    let control = mock.base_url.replace("/beta", "/_conformance/fixtures");
+    let seed = |name: &str, description: &str, created: &str| serde_json::json!({"definition": {"displayName": name, "descriptionForAdmins": description, "createdDateTime": created}});
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    for body in [
+        seed(
+            "accessreview-conformance r1",
+            "Created by accessreview-conformance (conformance run r1); delete after 2000-01-01T00:00:00Z.",
+            "2000-01-01T00:00:00Z",
+        ),
+        seed(
+            "accessreview-conformance r2",
+            "Created by accessreview-conformance (conformance run r2); delete after 2999-01-01T00:00:00Z.",
+            "2000-01-01T00:00:00Z",
+        ),
+        seed(
+            "Quarterly review",
+            "Someone's; delete after 2000-01-01T00:00:00Z.",
+            "2000-01-01T00:00:00Z",
+        ),
+    ] {
+        let resp = http.post(&control).json(&body).send().await.unwrap();
+        assert_eq!(resp.status(), 201);
+    }
+    let names = || async {
+        let url = format!(
+            "{}/identityGovernance/accessReviews/definitions",
+            mock.base_url
+        );
+        let list: serde_json::Value = http
+            .get(url)
+            .bearer_auth("t")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut names: Vec<String> = list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["displayName"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    let sweep = |args: &[&str]| {
+        let out = common::run_with_deadline(
+            Command::new(common::RUNNER)
+                .args(["--base-url", &mock.base_url, "--token", "t", "--sweep"])
+                .args(args),
+            Duration::from_secs(60),
+        );
+        (out.status.code(), common::text(&out))
+    };
+    let (code, t) = sweep(&["--dry-run"]);
+    assert_eq!(code, Some(0), "{t}");
+    assert!(
+        t.contains("would delete") && t.contains("accessreview-conformance r1"),
+        "{t}"
+    );
+    assert_eq!(names().await.len(), 3, "a dry run deleted something");
+    let (code, t) = sweep(&[]);
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(
+        names().await,
+        ["Quarterly review", "accessreview-conformance r2"],
+        "{t}"
+    );
+    let (code, t) = sweep(&["--older-than", "1h"]);
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(names().await, ["Quarterly review"], "{t}");
+}

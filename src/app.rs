@@ -74,10 +74,91 @@ pub fn load(cli: &Cli) -> Result<(Arc<SchemaSet>, Suite), AppError> {
     let schema_files = load_inputs(&cli.schemas, &EMBEDDED_SCHEMAS, "schemas")?;
     let schemas = SchemaSet::build(&schema_files).map_err(|e| AppError::Usage(e.to_string()))?;
     let case_files = load_inputs(&cli.cases, &EMBEDDED_CASES, "cases")?;
-    let principals = load_principals(&cli.principals)?;
+    // The shipped ids, then the target file's, then the --principals file's.
+    let principals = match load_principals(&cli.principals)? {
+        Some(from_flag) => {
+            let mut all = cli.target_principals.clone();
+            all.extend(from_flag);
+            Some(all)
+        }
+        None if cli.target_principals.is_empty() => None,
+        None => Some(cli.target_principals.clone()),
+    };
     let suite = load_suite(&case_files, &schemas, principals)
         .map_err(|e| AppError::Usage(e.to_string()))?;
     Ok((Arc::new(schemas), suite))
+}
+
+/// Parses the command line, applies `--target FILE` under the flags given, and runs.
+pub fn run_from_args() -> ExitCode {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let given = |id: &str| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    if let Some(path) = cli.target.clone() {
+        let applied = crate::target_file::load(&path)
+            .map_err(|d| d.to_string())
+            .and_then(|file| apply_target_file(&mut cli, &file, &given));
+        if let Err(text) = applied {
+            eprintln!("{text}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
+    run(cli)
+}
+
+/// Fills in what the command line left open from a target file. Tokens are read from the
+/// environment variables the file names; a missing one is an error naming the variable.
+fn apply_target_file(
+    cli: &mut Cli,
+    file: &crate::target_file::TargetFile,
+    given: &dyn Fn(&str) -> bool,
+) -> Result<(), String> {
+    let env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| format!("error: the target file names {name}, which is not set"))
+    };
+    if !given("base_url") && file.base_url.is_some() {
+        cli.base_url.clone_from(&file.base_url);
+    }
+    if !given("control_url") && file.control_url.is_some() {
+        cli.control_url.clone_from(&file.control_url);
+    }
+    if let (false, Some(f)) = (given("fixtures"), file.fixtures) {
+        cli.fixtures = f.0;
+    }
+    if let (false, Some(e)) = (given("enforce"), file.enforce) {
+        cli.enforce = Some(e.0);
+    }
+    if let (false, Some(m)) = (given("update_method"), file.update_method) {
+        cli.update_method = m.0;
+    }
+    if !given("allow_tenant_writes") && file.allow_tenant_writes == Some(true) {
+        cli.allow_tenant_writes = true;
+    }
+    if let (false, Some(name)) = (given("token"), &file.token_env) {
+        cli.token = Some(env(name)?);
+    }
+    if !given("credentials") && !file.credentials.is_empty() {
+        cli.credentials = file
+            .credentials
+            .iter()
+            .map(|(credential, name)| env(name).map(|token| format!("{credential}={token}")))
+            .collect::<Result<_, _>>()?;
+    }
+    if let (false, Some(t)) = (given("timeout"), file.timeout) {
+        cli.timeout = t.max(1);
+    }
+    if let (false, Some(t)) = (given("activation_timeout"), file.activation_timeout) {
+        cli.activation_timeout = t;
+    }
+    cli.target_principals.clone_from(&file.principals);
+    Ok(())
 }
 
 /// Runs the command; returns the process exit code.

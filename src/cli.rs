@@ -77,6 +77,14 @@ error; 3 the target could not be reached or provisioning failed.";
     after_help = AFTER_HELP
 )]
 pub struct Cli {
+    /// A target file (YAML; see targets/example.yaml and schemas/target.schema.json): base URL,
+    /// fixtures, enforcement, principals, timeouts, and the environment variables that hold
+    /// the tokens. Flags given on the command line override it.
+    #[arg(long, value_name = "FILE")]
+    pub target: Option<PathBuf>,
+    /// Principal ids from the target file (the command line's --principals file wins).
+    #[arg(skip)]
+    pub target_principals: std::collections::HashMap<String, String>,
     /// Target base URL: everything before /identityGovernance, e.g. https://graph.microsoft.com/beta
     /// or http://127.0.0.1:8080/beta. Default: the embedded reference mock.
     #[arg(long, value_name = "URL")]

@@ -28,5 +28,6 @@ pub mod selfcheck;
 pub mod source;
 pub mod sweep;
 pub mod target;
+pub mod target_file;
 pub mod template;
 pub mod verify;

@@ -264,3 +264,79 @@ fn a_remote_target_is_refused_before_anything_is_sent(
     // Refused before the first trial: no trial ran.
     assert!(!t.contains("test "), "{t}");
 }
+
+/// Writes a target file for a mock process; returns its path.
+fn target_file(text: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("arc-target-{}.yaml", uuid::Uuid::new_v4()));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_target_file_describes_the_target_and_flags_override_it() {
+    let mock = spawn_mock(&["--token", "file-token-5d2e"]);
+    let path = target_file(&format!(
+        "base_url: {}\nenforce: documented\ntoken_env: ARC_TEST_TOKEN\ntimeout: 20\nprincipals: {{alice: 00000000-0000-0000-0000-0000000000a1}}\n",
+        mock.base_url
+    ));
+    let out = run_with_deadline(
+        Command::new(RUNNER)
+            .arg("--target")
+            .arg(&path)
+            .env("ARC_TEST_TOKEN", "file-token-5d2e")
+            .args(["-q", "success/"]),
+        DEADLINE,
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("enforcing documented rules only"), "{t}");
+    assert!(!t.contains("file-token-5d2e"), "{t}");
+    // The command line wins over the file.
+    let out = run_with_deadline(
+        Command::new(RUNNER)
+            .arg("--target")
+            .arg(&path)
+            .env("ARC_TEST_TOKEN", "file-token-5d2e")
+            .args(["--enforce", "all", "-q", "success/"]),
+        DEADLINE,
+    );
+    assert!(
+        text(&out).contains("enforcing all expectations"),
+        "{}",
+        text(&out)
+    );
+    // A missing variable and an unknown key are usage errors that point at the cause.
+    let out = run_with_deadline(Command::new(RUNNER).arg("--target").arg(&path), DEADLINE);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("ARC_TEST_TOKEN, which is not set"),
+        "{}",
+        text(&out)
+    );
+    let bad = target_file("base_url: http://127.0.0.1:1/beta\ntoken: abc\n");
+    let out = run_with_deadline(Command::new(RUNNER).arg("--target").arg(&bad), DEADLINE);
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(&bad);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("unknown field `token`") && t.contains(":2:1"),
+        "{t}"
+    );
+}
+
+#[test]
+fn the_example_target_file_matches_its_schema() {
+    let (schemas, _) = shipped();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/targets/example.yaml"))
+            .unwrap();
+    let doc: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+    assert_eq!(schemas.validate("target", &doc).unwrap(), vec![]);
+    let parsed: accessreview_conformance::target_file::TargetFile =
+        serde_yaml::from_str(&text).unwrap();
+    assert_eq!(
+        parsed.base_url.as_deref(),
+        Some("https://graph.microsoft.com/beta")
+    );
+}

@@ -2,6 +2,5 @@
 //! (libtest-mimic harness: the runner's own flags and libtest's work after `--`).
 
 fn main() -> std::process::ExitCode {
-    use clap::Parser;
-    accessreview_conformance::app::run(accessreview_conformance::app::Cli::parse())
+    accessreview_conformance::app::run_from_args()
 }

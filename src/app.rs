@@ -157,6 +157,9 @@ fn apply_target_file(
     if let (false, Some(t)) = (given("activation_timeout"), file.activation_timeout) {
         cli.activation_timeout = t;
     }
+    if !given("groups") && !file.groups.is_empty() {
+        cli.groups.clone_from(&file.groups);
+    }
     cli.target_principals.clone_from(&file.principals);
     Ok(())
 }
@@ -222,6 +225,11 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
             let run_id = uuid::Uuid::new_v4().simple().to_string();
             let mut graph = GraphProvisioner::new(target.clone(), &run_id[..12]);
             graph.activation_timeout = Duration::from_secs(cli.activation_timeout);
+            graph.groups.clone_from(&cli.groups);
+            if graph.groups.is_empty() && cli.base_url.is_none() {
+                // The embedded mock reviews any group: two made-up ones give it siblings.
+                graph.groups = (0..2).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+            }
             if !listing {
                 runtime.spawn(clean_up_on_signal(graph.clone()));
             }
@@ -243,7 +251,15 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
     // --test-threads says otherwise.
     let mut harness = cli.harness.clone();
     harness.test_threads = harness.test_threads.or(Some(DEFAULT_TRIAL_THREADS));
+    let shown = (cli.fixtures == FixtureStrategy::Graph
+        && !listing
+        && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+    .then(|| runtime.spawn(show_progress(Arc::clone(&ctx.progress))));
     let conclusion = libtest_mimic::run(&harness, trials);
+    if let Some(task) = shown {
+        task.abort();
+        eprint!("\r\x1b[2K");
+    }
     let record = record
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -279,6 +295,15 @@ fn run_sweep(cli: &Cli, runtime: &tokio::runtime::Runtime) -> Result<u8, AppErro
         .map_err(|e| AppError::Setup(format!("sweep: {}", target.redact(&e.to_string()))))?;
     print!("{}", crate::sweep::render(&swept, cli.dry_run));
     Ok(EXIT_OK)
+}
+
+/// While a live run waits: what it waits on, as one line redrawn on the terminal (stderr only,
+/// never in a report).
+async fn show_progress(progress: Arc<crate::progress::Progress>) {
+    loop {
+        eprint!("\r\x1b[2K{}", progress.snapshot());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
 
 /// On Ctrl-C or SIGTERM: delete what the run created on the tenant, then exit 130.

@@ -150,6 +150,10 @@ pub struct Cli {
     /// With --sweep: list what would be deleted, delete nothing.
     #[arg(long, requires = "sweep")]
     pub dry_run: bool,
+    /// With --fixtures graph: a group to scope reviews over several groups to (repeatable;
+    /// a starting state with N instances of one definition needs N groups).
+    #[arg(long = "group", value_name = "ID")]
+    pub groups: Vec<String>,
     /// With --fixtures graph: how long to wait for a created review's instance to become
     /// active, in seconds.
     #[arg(long, default_value_t = 600, value_name = "SECS")]

@@ -38,6 +38,8 @@ pub struct GraphProvisioner {
     run_id: String,
     /// How long to wait for an instance to become active.
     pub activation_timeout: Duration,
+    /// Groups to scope reviews over several groups to (one instance per group).
+    pub groups: Vec<String>,
     /// The definitions this run created and has not deleted yet (for cleanup on a signal).
     live: Arc<Mutex<BTreeSet<String>>>,
     /// Creations sent and not answered yet.
@@ -53,6 +55,7 @@ impl GraphProvisioner {
             target,
             run_id: run_id.into(),
             activation_timeout: Duration::from_secs(600),
+            groups: Vec::new(),
             live: Arc::default(),
             in_flight: Arc::default(),
             closing: Arc::default(),
@@ -103,6 +106,20 @@ impl GraphProvisioner {
     /// The display name every definition of this run carries.
     pub fn display_name(&self) -> String {
         format!("{NAME_PREFIX} {}", self.run_id)
+    }
+
+    /// A definition's instances in the order of the groups they review (one instance, or the
+    /// service's order, as they come).
+    fn order(&self, mut instances: Vec<Value>) -> Vec<Value> {
+        let rank = |i: &Value| {
+            let query = i["scope"]["query"].as_str().unwrap_or("");
+            self.groups
+                .iter()
+                .position(|g| query.contains(g.as_str()))
+                .unwrap_or(usize::MAX)
+        };
+        instances.sort_by_key(rank);
+        instances
     }
 
     fn definitions_url(&self) -> String {
@@ -182,13 +199,15 @@ impl GraphProvisioner {
         }
     }
 
-    /// Polls the definition's instances until every one has `status` (with a deadline and a
-    /// growing pause between reads).
+    /// Polls the definition's instances until there are `count` and the k-th (in the order
+    /// [`GraphProvisioner::order`] gives) has `statuses[k]` (with a deadline and a growing pause
+    /// between reads); returns their ids in that order.
     async fn wait_for(
         &self,
         definition_id: &str,
-        status: &str,
+        statuses: &[&str],
     ) -> Result<Vec<String>, ProvisionError> {
+        let status = statuses.join(", ");
         let url = format!("{}/{definition_id}/instances", self.definitions_url());
         let deadline = Instant::now() + self.activation_timeout;
         let mut pause = Duration::from_millis(50);
@@ -199,8 +218,12 @@ impl GraphProvisioner {
             }
             let list: Value = serde_json::from_slice(&resp.body)
                 .map_err(|_| Self::protocol(format!("GET {url}"), &resp))?;
-            let instances = list["value"].as_array().cloned().unwrap_or_default();
-            let ready = !instances.is_empty() && instances.iter().all(|i| i["status"] == status);
+            let instances = self.order(list["value"].as_array().cloned().unwrap_or_default());
+            let ready = instances.len() == statuses.len()
+                && instances
+                    .iter()
+                    .zip(statuses)
+                    .all(|(i, s)| i["status"] == *s);
             if ready {
                 return Ok(instances
                     .iter()
@@ -226,32 +249,54 @@ impl GraphProvisioner {
 
 impl Provisioner for GraphProvisioner {
     fn unsupported(&self, definition: &Value, instances: &[Value]) -> Option<String> {
-        let [instance] = instances else {
+        let n = instances.len();
+        if n == 0 {
+            return Some("a review on a live tenant always has an instance".into());
+        }
+        if n > 1 && self.groups.len() < n {
             return Some(format!(
-                "needs {} instances of one definition; a one-time review on a live tenant has one \
-                 (reviews over several groups are not provisioned yet)",
-                instances.len()
+                "needs {n} instances of one definition: a review over {n} groups, and the target \
+                 names {} (groups: in the target file, or --group ID)",
+                self.groups.len()
             ));
-        };
-        let scope = instance.get("scope").or_else(|| definition.get("scope"));
-        if !scope.is_some_and(Value::is_object) {
+        }
+        let scope = instances[0]
+            .get("scope")
+            .or_else(|| definition.get("scope"));
+        if n == 1 && !scope.is_some_and(Value::is_object) {
             return Some("the definition has no scope; a review on a live tenant needs one".into());
         }
-        let status = instance.get("status").and_then(Value::as_str).unwrap_or("");
-        if !PRODUCIBLE.contains(&status) {
-            return Some(format!(
-                "an instance cannot be brought to `{status}` on a live tenant (only {})",
-                PRODUCIBLE.join(" or ")
-            ));
+        for instance in instances {
+            let status = instance.get("status").and_then(Value::as_str).unwrap_or("");
+            if !PRODUCIBLE.contains(&status) {
+                return Some(format!(
+                    "an instance cannot be brought to `{status}` on a live tenant (only {})",
+                    PRODUCIBLE.join(" or ")
+                ));
+            }
+            // Scope and reviewers come from the definition (the scope from the group, in a
+            // review over several groups); anything else of an instance's own cannot be set.
+            let own = instance
+                .as_object()
+                .into_iter()
+                .flatten()
+                .find(|(k, _)| *k != "status" && !INHERITED.contains(&k.as_str()));
+            if let Some((k, _)) = own {
+                return Some(format!(
+                    "an instance's `{k}` cannot be set on a live tenant"
+                ));
+            }
         }
-        // The instance's scope and reviewers become the created definition's; anything else
-        // of its own cannot be set.
-        let own = instance
-            .as_object()
-            .into_iter()
-            .flatten()
-            .find(|(k, _)| *k != "status" && !INHERITED.contains(&k.as_str()));
-        own.map(|(k, _)| format!("an instance's `{k}` cannot be set on a live tenant"))
+        // In a review over several groups every instance gets the definition's reviewers.
+        let differ = |k: &str| instances.iter().any(|i| i.get(k) != instances[0].get(k));
+        if n > 1 && (differ("reviewers") || differ("fallbackReviewers")) {
+            return Some(
+                "the instances' reviewers differ; a review over several groups gives them all the \
+                 definition's"
+                    .into(),
+            );
+        }
+        None
     }
 
     fn create<'a>(
@@ -273,7 +318,22 @@ impl Provisioner for GraphProvisioner {
                     }
                 }
             }
-            let body = self.definition_body(&merged);
+            let mut body = self.definition_body(&merged);
+            if instances.len() > 1 {
+                // A review over several groups: one instance per group.
+                let groups = &self.groups[..instances.len()];
+                let filter: Vec<String> = groups.iter().map(|g| format!("id eq '{g}'")).collect();
+                body["instanceEnumerationScope"] = json!({
+                    "@odata.type": "#microsoft.graph.accessReviewQueryScope",
+                    "query": format!("/groups?$filter=({})", filter.join(" or ")),
+                    "queryType": "MicrosoftGraph"
+                });
+                body["scope"] = json!({
+                    "@odata.type": "#microsoft.graph.accessReviewQueryScope",
+                    "query": "./transitiveMembers",
+                    "queryType": "MicrosoftGraph"
+                });
+            }
             if self.closing.load(Ordering::SeqCst) {
                 return Err(ProvisionError::Protocol {
                     what: "creating a definition".into(),
@@ -304,20 +364,25 @@ impl Provisioner for GraphProvisioner {
             let definition_id =
                 created_id.ok_or_else(|| Self::protocol(format!("POST {url}"), &resp))?;
             let seeded = async {
-                let mut ids = self.wait_for(&definition_id, "InProgress").await?;
-                let wanted = instances
-                    .first()
-                    .and_then(|i| i.get("status"))
-                    .and_then(Value::as_str);
-                if wanted == Some("Completed") {
-                    for id in &ids {
+                let wanted: Vec<&str> = instances
+                    .iter()
+                    .map(|i| {
+                        i.get("status")
+                            .and_then(Value::as_str)
+                            .unwrap_or("InProgress")
+                    })
+                    .collect();
+                let active = vec!["InProgress"; wanted.len()];
+                let mut ids = self.wait_for(&definition_id, &active).await?;
+                if wanted.contains(&"Completed") {
+                    for (id, _) in ids.iter().zip(&wanted).filter(|(_, w)| **w == "Completed") {
                         let stop = format!("{url}/{definition_id}/instances/{id}/stop");
                         let resp = self.send("POST", stop.clone(), None).await?;
                         if resp.status != 204 && resp.status != 200 {
                             return Err(Self::protocol(format!("POST {stop}"), &resp));
                         }
                     }
-                    ids = self.wait_for(&definition_id, "Completed").await?;
+                    ids = self.wait_for(&definition_id, &wanted).await?;
                 }
                 Ok(ids)
             }

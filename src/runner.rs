@@ -12,6 +12,7 @@ use crate::case::{Auth, Case, RequestBody, TrialSpec};
 use crate::finding::StateObject;
 use crate::matching::{clip, show};
 use crate::outcome::{Exchange, Outcome, TrialError, Verdict};
+use crate::progress::Progress;
 use crate::provision::{ControlProtocol, Provisioner};
 use crate::schema::SchemaSet;
 use crate::target::{HttpRequest, HttpResponse, Secret, Target, TransportError};
@@ -29,6 +30,8 @@ pub struct RunContext {
     pub schemas: Arc<SchemaSet>,
     /// Principal names to object ids.
     pub principals: HashMap<String, String>,
+    /// How far the run is (for a progress line; the runner only counts).
+    pub progress: Arc<Progress>,
 }
 
 impl RunContext {
@@ -44,6 +47,7 @@ impl RunContext {
             provisioner,
             schemas,
             principals,
+            progress: Arc::default(),
         }
     }
 
@@ -59,6 +63,7 @@ impl RunContext {
             target,
             schemas,
             principals,
+            progress: Arc::default(),
         }
     }
 }
@@ -139,6 +144,7 @@ pub async fn run_all(ctx: Arc<RunContext>, trials: &[TrialSpec]) -> Vec<(TrialSp
 /// Runs one trial to its outcome.
 pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
     if let Some(reason) = skip_reason(&spec.case, &ctx.target) {
+        ctx.progress.skipped();
         return Outcome {
             verdict: Verdict::Skip(reason),
             exchange: None,
@@ -149,7 +155,9 @@ pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
     bindings.matrix = spec.row.clone();
     bindings.principals = ctx.principals.clone();
     let mut created: Vec<String> = Vec::new();
+    ctx.progress.provisioning();
     let result = run_phases(ctx, spec, &mut bindings, &mut created).await;
+    ctx.progress.done();
     let mut cleanup = Vec::new();
     for id in created.iter().rev() {
         if let Err(e) = ctx.provisioner.delete(id).await {
@@ -177,9 +185,10 @@ async fn run_phases(
     created: &mut Vec<String>,
 ) -> Result<(Verdict, Exchange), Failure> {
     let no_exchange = |e: TrialError| (e, None);
-    let objects = provision(ctx, spec, bindings, created)
-        .await
-        .map_err(no_exchange)?;
+    let started = std::time::Instant::now();
+    let provisioned = provision(ctx, spec, bindings, created).await;
+    ctx.progress.provisioned(started.elapsed());
+    let objects = provisioned.map_err(no_exchange)?;
     let before = snapshot(&ctx.target, &objects).await.map_err(no_exchange)?;
 
     // The exchange: the request, or `repeat` copies of it at once (each with fresh `${new.*}`).

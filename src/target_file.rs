@@ -46,6 +46,9 @@ pub struct TargetFile {
     /// Principal names in cases → this tenant's object ids.
     #[serde(default)]
     pub principals: HashMap<String, String>,
+    /// With `fixtures: graph`: groups to scope reviews over several groups to.
+    #[serde(default)]
+    pub groups: Vec<String>,
     /// Per-request timeout, seconds.
     #[serde(default)]
     pub timeout: Option<u64>,
@@ -109,7 +112,7 @@ pub fn load(path: &Path) -> Result<TargetFile, Box<Diagnostic>> {
             .to_string();
         Box::new(src.diagnostic(span, message).with_help(
             "keys: base_url, control_url, fixtures, enforce, update_method, allow_tenant_writes, \
-             token_env, credentials, principals, timeout, activation_timeout (see \
+             token_env, credentials, principals, groups, timeout, activation_timeout (see \
              schemas/target.schema.json)",
         ))
     })

@@ -217,6 +217,7 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
     let listing = cli.harness.list;
     let enforce = enforcement(&cli);
     let (target, _mock) = connect(&cli, &runtime, listing)?;
+    let mut live_run: Option<GraphProvisioner> = None;
     let provisioner: Arc<dyn crate::provision::Provisioner> = match cli.fixtures {
         FixtureStrategy::Control => {
             Arc::new(crate::provision::ControlProtocol::new(target.clone()))
@@ -233,6 +234,7 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
             if !listing {
                 runtime.spawn(clean_up_on_signal(graph.clone()));
             }
+            live_run = Some(graph.clone());
             Arc::new(graph)
         }
     };
@@ -259,6 +261,15 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
     if let Some(task) = shown {
         task.abort();
         eprint!("\r\x1b[2K");
+    }
+    // Whatever a trial left (a panicking trial skips its own cleanup) is deleted now.
+    if let Some(graph) = &live_run {
+        for (id, e) in runtime.block_on(graph.delete_all()) {
+            eprintln!(
+                "could not delete definition {id}: {} (run --sweep later)",
+                ctx.target.redact(&e.to_string())
+            );
+        }
     }
     let record = record
         .lock()

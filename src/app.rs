@@ -276,6 +276,7 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !listing {
         eprint!("{}", render_summary(&record, enforce));
+        write_reports(&cli, &ctx, &record, enforce)?;
     }
     let results = &record.results;
     if cli.coverage == Some(CoverageMode::Run) && !listing {
@@ -347,9 +348,20 @@ async fn clean_up_on_signal(graph: GraphProvisioner) {
     std::process::exit(130);
 }
 
+/// Keeps a trial's report, at its place in the suite.
+fn keep(record: &Record, at: usize, report: crate::run_report::TrialReport) {
+    record
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .reports
+        .insert(at, report);
+}
+
 /// What the trials of a run recorded as they ended.
 #[derive(Debug, Default)]
 struct RunRecord {
+    /// Each trial's report, by its place in the suite.
+    reports: BTreeMap<usize, crate::run_report::TrialReport>,
     /// Each trial's result by name.
     results: BTreeMap<String, TrialResult>,
     /// The report of each divergence that did not fail its trial, by trial name.
@@ -366,6 +378,54 @@ fn record(record: &Record, name: &str, result: TrialResult, divergence: Option<S
     if let Some(text) = divergence {
         r.divergences.insert(name.to_string(), text);
     }
+}
+
+/// Writes the reports the flags ask for (secrets redacted over the whole text); the Markdown
+/// summary also goes to `$GITHUB_STEP_SUMMARY` when that is set.
+fn write_reports(
+    cli: &Cli,
+    ctx: &RunContext,
+    record: &RunRecord,
+    enforce: Enforce,
+) -> Result<(), AppError> {
+    if cli.report_json.is_none() && cli.report_junit.is_none() && cli.report_markdown.is_none() {
+        return Ok(());
+    }
+    let enforce = match enforce {
+        Enforce::All => "all",
+        Enforce::Documented => "documented",
+    };
+    let report = crate::run_report::RunReport::new(
+        &ctx.target.base_url,
+        enforce,
+        record.reports.values().cloned().collect(),
+    );
+    let write = |path: &PathBuf, text: String| {
+        std::fs::write(path, ctx.target.redact(&text))
+            .map_err(|e| AppError::Usage(format!("cannot write {}: {e}", path.display())))
+    };
+    if let Some(p) = &cli.report_json {
+        write(p, report.to_json())?;
+    }
+    if let Some(p) = &cli.report_junit {
+        write(p, report.to_junit())?;
+    }
+    if let Some(p) = &cli.report_markdown {
+        let md = report.to_markdown();
+        write(p, md.clone())?;
+        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+            use std::io::Write as _;
+            let appended = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(&summary)
+                .and_then(|mut f| f.write_all(ctx.target.redact(&md).as_bytes()));
+            if let Err(e) = appended {
+                eprintln!("could not append to $GITHUB_STEP_SUMMARY: {e}");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `--enforce`, or its default: everything against mocks, the page against a real tenant.
@@ -560,12 +620,17 @@ fn build_trials(
 ) -> Vec<Trial> {
     let listing = cli.harness.list;
     let rules = Arc::new(suite.rules.clone());
+    let enforced = enforce == Enforce::All;
     let mut trials = Vec::new();
     for loaded in &suite.cases {
         let case = match loaded {
             LoadedCase::Broken(b) => {
                 let message = render_broken(b);
+                let at = trials.len();
+                let report = crate::run_report::broken_report(b, message.clone());
+                let record_to = Arc::clone(record_to);
                 trials.push(Trial::test(b.id.clone(), move || {
+                    keep(&record_to, at, report);
                     Err(Failed::from(message))
                 }));
                 continue;
@@ -579,11 +644,20 @@ fn build_trials(
             } else {
                 skip_reason(case, &ctx.target)
             };
+            let at = trials.len();
             if let Some(reason) = skip {
                 let record_to = Arc::clone(record_to);
-                let name = spec.name.clone();
+                let rules = Arc::clone(&rules);
                 trials.push(Trial::ignorable_test(spec.name.clone(), move || {
-                    record(&record_to, &name, TrialResult::Skip, None);
+                    record(&record_to, &spec.name, TrialResult::Skip, None);
+                    let outcome = crate::outcome::Outcome {
+                        verdict: Verdict::Skip(reason.clone()),
+                        exchange: None,
+                        cleanup: Vec::new(),
+                    };
+                    let report =
+                        crate::run_report::trial_report(&spec, &outcome, 0, &rules, enforced);
+                    keep(&record_to, at, report);
                     Ok(Completion::ignored_with(reason))
                 }));
                 continue;
@@ -593,7 +667,14 @@ fn build_trials(
             let record_to = Arc::clone(record_to);
             let handle = handle.clone();
             trials.push(Trial::ignorable_test(spec.name.clone(), move || {
+                let started = std::time::Instant::now();
                 let outcome = handle.block_on(run_trial(&ctx, &spec));
+                let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                keep(
+                    &record_to,
+                    at,
+                    crate::run_report::trial_report(&spec, &outcome, took, &rules, enforced),
+                );
                 let result = match (&outcome.verdict, outcome.cleanup.is_empty()) {
                     (Verdict::Pass, true) => TrialResult::Pass,
                     (Verdict::Fail(_), _) => TrialResult::Fail,

@@ -158,6 +158,18 @@ pub struct Cli {
     /// active, in seconds.
     #[arg(long, default_value_t = 600, value_name = "SECS")]
     pub activation_timeout: u64,
+    /// Write a JUnit XML report here (failures, errors and skips apart; divergences pass
+    /// unless enforced, marked with a property; rule ids and case file as properties).
+    #[arg(long, value_name = "PATH")]
+    pub report_junit: Option<PathBuf>,
+    /// Write a JSON report here (every trial with its findings as data and the exchange;
+    /// schemas/report.schema.json describes it).
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
+    /// Write a Markdown summary here (by outcome and by rule); also appended to
+    /// $GITHUB_STEP_SUMMARY when that is set.
+    #[arg(long, value_name = "PATH")]
+    pub report_markdown: Option<PathBuf>,
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,

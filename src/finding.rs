@@ -4,7 +4,8 @@
 use std::fmt;
 
 /// A stored object read back after the request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "object", content = "name", rename_all = "snake_case")]
 pub enum StateObject {
     /// The instance the request addressed.
     Instance,
@@ -15,12 +16,16 @@ pub enum StateObject {
 }
 
 /// Where a finding is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Location {
     /// The response status.
     Status,
     /// A response header (lower-case name).
-    Header(String),
+    Header {
+        /// The header's name.
+        name: String,
+    },
     /// The target took the request but gave no complete answer.
     Answer,
     /// The response body is not JSON.
@@ -63,7 +68,10 @@ pub enum Location {
 }
 
 /// How much a finding weighs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// A divergence: the target differs from the reference behaviour where the page is silent.
     Divergence,
@@ -112,7 +120,7 @@ impl Finding {
         };
         let subject = match &self.location {
             Location::Status => "status".to_string(),
-            Location::Header(_) => "headers".to_string(),
+            Location::Header { .. } => "headers".to_string(),
             Location::Answer => "response".to_string(),
             Location::BodyNotJson | Location::Body { .. } => "response body".to_string(),
             Location::Schema { schema, .. } => format!("schema {schema}"),
@@ -132,7 +140,7 @@ impl Finding {
     pub fn path(&self) -> String {
         match &self.location {
             Location::Status | Location::NoneAcknowledged => "status".into(),
-            Location::Header(name) => format!("header {name}"),
+            Location::Header { name } => format!("header {name}"),
             Location::Answer | Location::BodyNotJson => "$".into(),
             Location::Schema { pointer, .. } if pointer.is_empty() => "/".into(),
             Location::Schema { pointer, .. } => pointer.clone(),
@@ -174,7 +182,7 @@ mod tests {
 
     #[rstest]
     #[case(Location::Status, None, "status: status: expected e, got a")]
-    #[case(Location::Header("request-id".into()), None, "headers: header request-id: expected e, got a")]
+    #[case(Location::Header { name: "request-id".into() }, None, "headers: header request-id: expected e, got a")]
     #[case(Location::Schema { schema: "graphError".into(), pointer: String::new() }, None, "schema graphError: /: expected e, got a")]
     #[case(Location::Body { path: "$.status".into() }, Some(2), "request #2: response body: $.status: expected e, got a")]
     #[case(Location::After { object: StateObject::Sibling("s".into()), path: "$.x".into() }, None, "sibling `s` afterwards: $.x: expected e, got a")]

@@ -22,6 +22,7 @@ pub mod provision;
 pub mod query;
 pub mod report;
 pub mod rules;
+pub mod run_report;
 pub mod runner;
 pub mod safety;
 pub mod schema;

@@ -201,7 +201,7 @@ fn check_response(
         out.extend(
             mismatches
                 .into_iter()
-                .map(|mm| from_mismatch(Location::Header(name.clone()), mm)),
+                .map(|mm| from_mismatch(Location::Header { name: name.clone() }, mm)),
         );
     }
     if then.schema.is_none() && then.body.is_none() {

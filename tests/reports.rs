@@ -1,0 +1,182 @@
+//! Reports: JUnit XML that a JUnit library parses with the run's counts, a JSON report that
+//! validates against its schema and round-trips, a Markdown summary pinned by a golden file,
+//! and no token in any of them.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use accessreview_conformance::run_report::{RunReport, TrialOutcome};
+use common::*;
+
+const TOKEN: &str = "report-token-Distinctive-93be";
+
+struct Reports {
+    code: Option<i32>,
+    json: String,
+    junit: String,
+    markdown: String,
+}
+
+fn run_with_reports(mock_args: &[&str], enforce: &str) -> Reports {
+    let mock = spawn_mock(mock_args);
+    let dir = std::env::temp_dir().join(format!("arc-reports-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = run_with_deadline(
+        Command::new(RUNNER)
+            .args([
+                "--base-url",
+                &mock.base_url,
+                "--token",
+                TOKEN,
+                "--enforce",
+                enforce,
+            ])
+            .arg("--report-json")
+            .arg(dir.join("r.json"))
+            .arg("--report-junit")
+            .arg(dir.join("r.xml"))
+            .arg("--report-markdown")
+            .arg(dir.join("r.md"))
+            .env("GITHUB_STEP_SUMMARY", dir.join("summary.md")),
+        Duration::from_secs(120),
+    );
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_default();
+    let reports = Reports {
+        code: out.status.code(),
+        json: read("r.json"),
+        junit: read("r.xml"),
+        markdown: read("r.md"),
+    };
+    assert_eq!(read("summary.md"), reports.markdown, "$GITHUB_STEP_SUMMARY");
+    let _ = std::fs::remove_dir_all(&dir);
+    reports
+}
+
+#[test]
+fn reports_agree_with_the_run_and_hold_no_secret() {
+    let (schemas, _) = shipped();
+    for (mock_args, enforce, code) in [
+        (
+            &["--deviation", "accept-fallback-removal"][..],
+            "documented",
+            1,
+        ),
+        (&["--deviation", "ok-for-unknown-ids"][..], "documented", 0),
+        (&["--deviation", "ok-for-unknown-ids"][..], "all", 1),
+    ] {
+        let r = run_with_reports(mock_args, enforce);
+        assert_eq!(r.code, Some(code), "{mock_args:?} {enforce}");
+        for text in [&r.json, &r.junit, &r.markdown] {
+            assert!(!text.is_empty());
+            assert!(!text.contains(TOKEN), "a report holds the token");
+        }
+        // JSON: valid against its schema, and round-trips into the report type.
+        let doc: serde_json::Value = serde_json::from_str(&r.json).unwrap();
+        assert_eq!(schemas.validate("report", &doc).unwrap(), vec![]);
+        let report: RunReport = serde_json::from_str(&r.json).unwrap();
+        assert_eq!(serde_json::to_value(&report).unwrap(), doc);
+        let count = |o: TrialOutcome| report.trials.iter().filter(|t| t.outcome == o).count();
+        assert_eq!(report.summary.failed, count(TrialOutcome::Fail));
+        assert_eq!(report.summary.diverged, count(TrialOutcome::Diverge));
+        if enforce == "documented" && mock_args[1] == "ok-for-unknown-ids" {
+            assert!(
+                report.summary.diverged > 0 && report.summary.failed == 0,
+                "{:?}",
+                report.summary
+            );
+        }
+        // JUnit: parsed by a JUnit library, with the run's counts.
+        let junit = quick_junit::Report::deserialize_from_str(&r.junit).unwrap();
+        assert_eq!(junit.tests, report.trials.len());
+        assert_eq!(junit.failures, report.summary.failed);
+        assert_eq!(junit.errors, report.summary.errors);
+        let suite = &junit.test_suites[0];
+        let skipped = suite
+            .test_cases
+            .iter()
+            .filter(|c| matches!(c.status, quick_junit::TestCaseStatus::Skipped { .. }))
+            .count();
+        assert_eq!(skipped, report.summary.skipped);
+        let divergent = suite
+            .test_cases
+            .iter()
+            .filter(|c| c.properties.iter().any(|p| p.name.as_str() == "divergence"))
+            .count();
+        assert_eq!(divergent, report.summary.diverged);
+        assert!(
+            suite
+                .test_cases
+                .iter()
+                .all(|c| c.properties.iter().any(|p| p.name.as_str() == "case_file"))
+        );
+    }
+}
+
+#[test]
+fn the_markdown_summary_is_pinned() {
+    use accessreview_conformance::finding::{Location, Severity};
+    use accessreview_conformance::run_report::{FindingReport, RuleRef, TrialReport};
+    let trial = |name: &str,
+                 outcome: TrialOutcome,
+                 findings: Vec<FindingReport>,
+                 reason: Option<&str>| TrialReport {
+        name: name.into(),
+        case: name.split("::").next().unwrap().into(),
+        case_file: format!("cases/{}.yaml", name.split("::").next().unwrap()),
+        rules: vec![RuleRef {
+            id: "fallback-removal-conflict".into(),
+            kind: "documented".into(),
+        }],
+        outcome,
+        reason: reason.map(str::to_string),
+        duration_ms: 12,
+        findings,
+        exchange: None,
+    };
+    let status = |e: &str, a: &str, severity: Severity| FindingReport {
+        severity,
+        request: None,
+        location: Location::Status,
+        path: "status".into(),
+        subject: "status".into(),
+        expected: e.into(),
+        actual: a.into(),
+    };
+    let report = RunReport::new(
+        "http://127.0.0.1:1/beta",
+        "documented",
+        vec![
+            trial(
+                "fallback-reviewers/swap::put",
+                TrialOutcome::Fail,
+                vec![status("409", "200", Severity::Failure)],
+                None,
+            ),
+            trial(
+                "not-found/unknown-instance::put",
+                TrialOutcome::Diverge,
+                vec![status("404", "400", Severity::Divergence)],
+                None,
+            ),
+            trial("methods/put::put", TrialOutcome::Pass, vec![], None),
+            trial(
+                "permissions/personal-account::put",
+                TrialOutcome::Skip,
+                vec![],
+                Some("needs --credential personal-account=TOKEN"),
+            ),
+        ],
+    );
+    let text = report.to_markdown();
+    let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/summary.md");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(golden, &text).unwrap();
+    }
+    assert_eq!(
+        text,
+        std::fs::read_to_string(golden).unwrap(),
+        "rerun with UPDATE_GOLDEN=1 if intended"
+    );
+}

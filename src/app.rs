@@ -622,9 +622,19 @@ fn build_trials(
     let rules = Arc::new(suite.rules.clone());
     let enforced = enforce == Enforce::All;
     let mut trials = Vec::new();
+    // Every trial's position in the whole suite, for --partition.
+    let mut position = 0usize;
+    let mut in_shard = |name: &str| {
+        let here = position;
+        position += 1;
+        cli.partition.is_none_or(|p| p.includes(here, name))
+    };
     for loaded in &suite.cases {
         let case = match loaded {
             LoadedCase::Broken(b) => {
+                if !in_shard(&b.id) {
+                    continue;
+                }
                 let message = render_broken(b);
                 let at = trials.len();
                 let report = crate::run_report::broken_report(b, message.clone());
@@ -638,6 +648,9 @@ fn build_trials(
             LoadedCase::Ok(case) => case,
         };
         for spec in case.trials(cli.update_method) {
+            if !in_shard(&spec.name) {
+                continue;
+            }
             // Listing sends nothing, so it does not ask whether a credential is missing.
             let skip = if listing {
                 case.skip.clone()

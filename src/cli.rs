@@ -158,6 +158,10 @@ pub struct Cli {
     /// active, in seconds.
     #[arg(long, default_value_t = 600, value_name = "SECS")]
     pub activation_timeout: u64,
+    /// Run one shard of the trials: hash:I/N (by a stable hash of each trial's name) or
+    /// count:I/N (dealt out in suite order). The N shards together run every trial once.
+    #[arg(long, value_name = "SCHEME:I/N")]
+    pub partition: Option<crate::partition::Partition>,
     /// Write a JUnit XML report here (failures, errors and skips apart; divergences pass
     /// unless enforced, marked with a property; rule ids and case file as properties).
     #[arg(long, value_name = "PATH")]

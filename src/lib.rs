@@ -17,6 +17,7 @@ pub mod load;
 pub mod matching;
 pub mod oauth;
 pub mod outcome;
+pub mod partition;
 pub mod progress;
 pub mod provision;
 pub mod query;

@@ -340,3 +340,45 @@ fn the_example_target_file_matches_its_schema() {
         Some("https://graph.microsoft.com/beta")
     );
 }
+
+/// The trial names `--list` prints with these extra arguments.
+fn listed(args: &[&str]) -> Vec<String> {
+    let out = run_with_deadline(Command::new(RUNNER).arg("--list").args(args), DEADLINE);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_shards_of_a_partition_run_every_trial_exactly_once() {
+    let all = listed(&[]);
+    assert!(all.len() > 30);
+    for scheme in ["hash", "count"] {
+        for n in 1..=5 {
+            let mut union: Vec<String> = Vec::new();
+            for i in 1..=n {
+                let shard = listed(&["--partition", &format!("{scheme}:{i}/{n}")]);
+                union.extend(shard);
+            }
+            let mut sorted = union.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(
+                sorted.len(),
+                union.len(),
+                "{scheme} {n}: a trial is in two shards"
+            );
+            let mut expected = all.clone();
+            expected.sort();
+            assert_eq!(sorted, expected, "{scheme} {n}: shards miss trials");
+        }
+    }
+    let out = run_with_deadline(
+        Command::new(RUNNER).args(["--partition", "hash:4/3"]),
+        DEADLINE,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}

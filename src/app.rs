@@ -14,6 +14,7 @@ pub use crate::cli::{Cli, CoverageMode, Enforce, FixtureStrategy};
 use crate::coverage::{TrialResult, coverage, render_coverage};
 use crate::credential::{Credential, CredentialArg};
 use crate::embedded::{Embedded, EmbeddedOptions};
+use crate::expectations::{Expectations, Expected};
 use crate::files::{self, EMBEDDED_CASES, EMBEDDED_SCHEMAS, InputFile};
 use crate::graph::GraphProvisioner;
 use crate::load::{LoadedCase, Suite, load_suite, parse_principals};
@@ -245,7 +246,21 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
         suite.principals.clone(),
     ));
     let record: Record = Arc::default();
-    let trials = build_trials(&cli, &suite, &ctx, runtime.handle(), &record, enforce);
+    let expectations = match &cli.expectations {
+        Some(path) => {
+            Arc::new(Expectations::load(path).map_err(|d| AppError::Usage(d.to_string()))?)
+        }
+        None => Arc::default(),
+    };
+    let trials = build_trials(
+        &cli,
+        &suite,
+        &ctx,
+        runtime.handle(),
+        &record,
+        enforce,
+        &expectations,
+    );
     if !listing {
         eprintln!("{}", enforcement_line(enforce));
     }
@@ -274,9 +289,28 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
     let record = record
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut stale_fails = false;
     if !listing {
         eprint!("{}", render_summary(&record, enforce));
         write_reports(&cli, &ctx, &record, enforce)?;
+        let outcomes = record
+            .reports
+            .values()
+            .map(|t| (t.name.clone(), t.outcome))
+            .collect();
+        let compared = crate::expectations::compare(&outcomes, &expectations);
+        if !compared.stale.is_empty() {
+            eprintln!(
+                "stale expectations (no trial of this run has these names): {}",
+                compared.stale.join(", ")
+            );
+            stale_fails = cli.strict_expectations;
+        }
+        if let Some(path) = &cli.write_expectations {
+            let report = run_report_of(&ctx, &record, enforce);
+            std::fs::write(path, Expectations::from_report(&report).to_yaml())
+                .map_err(|e| AppError::Usage(format!("cannot write {}: {e}", path.display())))?;
+        }
     }
     let results = &record.results;
     if cli.coverage == Some(CoverageMode::Run) && !listing {
@@ -290,7 +324,15 @@ fn run_inner(cli: Cli) -> Result<u8, AppError> {
         EXIT_USAGE
     } else if results.values().any(|r| *r == TrialResult::Error) {
         EXIT_UNREACHABLE
-    } else if results.values().any(|r| *r == TrialResult::Fail) || conclusion.has_failed() {
+    } else if results.values().any(|r| *r == TrialResult::Fail)
+        || stale_fails
+        // A trial that failed without recording why (a panic) still fails the run.
+        || conclusion.num_failed as usize
+            > results
+                .values()
+                .filter(|r| matches!(r, TrialResult::Fail | TrialResult::Error))
+                .count()
+    {
         EXIT_NONCONFORMANT
     } else {
         EXIT_OK
@@ -380,6 +422,23 @@ fn record(record: &Record, name: &str, result: TrialResult, divergence: Option<S
     }
 }
 
+/// The run as a report.
+fn run_report_of(
+    ctx: &RunContext,
+    record: &RunRecord,
+    enforce: Enforce,
+) -> crate::run_report::RunReport {
+    let enforce = match enforce {
+        Enforce::All => "all",
+        Enforce::Documented => "documented",
+    };
+    crate::run_report::RunReport::new(
+        &ctx.target.base_url,
+        enforce,
+        record.reports.values().cloned().collect(),
+    )
+}
+
 /// Writes the reports the flags ask for (secrets redacted over the whole text); the Markdown
 /// summary also goes to `$GITHUB_STEP_SUMMARY` when that is set.
 fn write_reports(
@@ -391,15 +450,7 @@ fn write_reports(
     if cli.report_json.is_none() && cli.report_junit.is_none() && cli.report_markdown.is_none() {
         return Ok(());
     }
-    let enforce = match enforce {
-        Enforce::All => "all",
-        Enforce::Documented => "documented",
-    };
-    let report = crate::run_report::RunReport::new(
-        &ctx.target.base_url,
-        enforce,
-        record.reports.values().cloned().collect(),
-    );
+    let report = run_report_of(ctx, record, enforce);
     let write = |path: &PathBuf, text: String| {
         std::fs::write(path, ctx.target.redact(&text))
             .map_err(|e| AppError::Usage(format!("cannot write {}: {e}", path.display())))
@@ -617,6 +668,7 @@ fn build_trials(
     handle: &tokio::runtime::Handle,
     record_to: &Record,
     enforce: Enforce,
+    expectations: &Arc<Expectations>,
 ) -> Vec<Trial> {
     let listing = cli.harness.list;
     let rules = Arc::new(suite.rules.clone());
@@ -679,6 +731,8 @@ fn build_trials(
             let rules = Arc::clone(&rules);
             let record_to = Arc::clone(record_to);
             let handle = handle.clone();
+            let expected = expectations.get(&spec.name).cloned();
+            let allow_unexpected_pass = cli.allow_unexpected_pass;
             trials.push(Trial::ignorable_test(spec.name.clone(), move || {
                 let started = std::time::Instant::now();
                 let outcome = handle.block_on(run_trial(&ctx, &spec));
@@ -698,6 +752,28 @@ fn build_trials(
                 };
                 let redact = |s: &str| ctx.target.redact(s);
                 let report = || render_outcome(&spec, &outcome, &rules, &redact);
+                match (&expected, result) {
+                    (Some(e), TrialResult::Fail | TrialResult::Diverge) => {
+                        record(&record_to, &spec.name, TrialResult::Expected, None);
+                        return Ok(Completion::ignored_with(format!(
+                            "expected to {}: {}",
+                            match e.outcome {
+                                Expected::Fail => "fail",
+                                Expected::Diverge => "diverge",
+                            },
+                            e.reason
+                        )));
+                    }
+                    (Some(e), TrialResult::Pass) if !allow_unexpected_pass => {
+                        record(&record_to, &spec.name, TrialResult::Fail, None);
+                        return Err(Failed::from(format!(
+                            "passed, but the expectations file says it does not ({}); remove its \
+                             entry, or pass --allow-unexpected-pass",
+                            e.reason
+                        )));
+                    }
+                    _ => {}
+                }
                 match (result, &outcome.verdict) {
                     (TrialResult::Pass, _) => {
                         record(&record_to, &spec.name, result, None);

@@ -162,6 +162,19 @@ pub struct Cli {
     /// count:I/N (dealt out in suite order). The N shards together run every trial once.
     #[arg(long, value_name = "SCHEME:I/N")]
     pub partition: Option<crate::partition::Partition>,
+    /// Trials expected to fail (or diverge) on this target, each with a reason (YAML; see
+    /// schemas/expectations.schema.json). An expected failure does not fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub expectations: Option<PathBuf>,
+    /// An expected failure that passes does not fail the run (it is still reported).
+    #[arg(long)]
+    pub allow_unexpected_pass: bool,
+    /// Entries of the expectations file that match no trial fail the run.
+    #[arg(long)]
+    pub strict_expectations: bool,
+    /// Write an expectations file from this run (every failure and divergence).
+    #[arg(long, value_name = "FILE")]
+    pub write_expectations: Option<PathBuf>,
     /// Write a JUnit XML report here (failures, errors and skips apart; divergences pass
     /// unless enforced, marked with a property; rule ids and case file as properties).
     #[arg(long, value_name = "PATH")]

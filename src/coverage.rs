@@ -16,6 +16,8 @@ pub enum TrialResult {
     Pass,
     /// Ignored (skipped, with a reason).
     Skip,
+    /// Failed or diverged, as the expectations file says it does on this target.
+    Expected,
     /// Differs from the reference behaviour where the page is silent (not enforced).
     Diverge,
     /// The target is not conformant (or diverges, with `--enforce all`).
@@ -107,6 +109,7 @@ fn rule_outcome(trials: &[String], results: &BTreeMap<String, TrialResult>) -> &
         None => "not run",
         Some(TrialResult::Pass) => "pass",
         Some(TrialResult::Skip) => "skipped",
+        Some(TrialResult::Expected) => "expected",
         Some(TrialResult::Diverge) => "diverges",
         Some(TrialResult::Fail) => "FAIL",
         Some(TrialResult::Error) => "ERROR",
@@ -138,6 +141,7 @@ pub fn render_coverage(
             Some(TrialResult::Fail) => format!("{t} (failed)"),
             Some(TrialResult::Error) => format!("{t} (error)"),
             Some(TrialResult::Skip) => format!("{t} (skipped)"),
+            Some(TrialResult::Expected) => format!("{t} (expected failure)"),
             Some(TrialResult::Diverge) => format!("{t} (diverged)"),
             _ => t.clone(),
         };

@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod credential;
 pub mod embedded;
 pub mod exchange;
+pub mod expectations;
 pub mod files;
 pub mod finding;
 pub mod gate;

@@ -447,7 +447,11 @@ fn write_reports(
     record: &RunRecord,
     enforce: Enforce,
 ) -> Result<(), AppError> {
-    if cli.report_json.is_none() && cli.report_junit.is_none() && cli.report_markdown.is_none() {
+    if cli.report_json.is_none()
+        && cli.report_junit.is_none()
+        && cli.report_markdown.is_none()
+        && cli.record.is_none()
+    {
         return Ok(());
     }
     let report = run_report_of(ctx, record, enforce);
@@ -457,6 +461,33 @@ fn write_reports(
     };
     if let Some(p) = &cli.report_json {
         write(p, report.to_json())?;
+    }
+    if let Some(dir) = &cli.record {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| AppError::Usage(format!("cannot create {}: {e}", dir.display())))?;
+        for t in report.trials.iter().filter(|t| t.exchange.is_some()) {
+            let file: String = t
+                .name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let transcript = serde_json::json!({
+                "trial": t.name,
+                "outcome": t.outcome,
+                "exchange": t.exchange,
+                "curl": t.exchange.as_ref().map(crate::run_report::curl_line),
+            });
+            write(
+                &dir.join(format!("{file}.json")),
+                serde_json::to_string_pretty(&transcript).unwrap_or_default(),
+            )?;
+        }
     }
     if let Some(p) = &cli.report_junit {
         write(p, report.to_junit())?;

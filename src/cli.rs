@@ -175,6 +175,10 @@ pub struct Cli {
     /// Write an expectations file from this run (every failure and divergence).
     #[arg(long, value_name = "FILE")]
     pub write_expectations: Option<PathBuf>,
+    /// Write each trial's exchange with the target (the request under test and its answer,
+    /// the token redacted, and a curl line to send it again) as JSON into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
     /// Write a JUnit XML report here (failures, errors and skips apart; divergences pass
     /// unless enforced, marked with a property; rule ids and case file as properties).
     #[arg(long, value_name = "PATH")]

@@ -93,8 +93,19 @@ pub fn render_outcome(
     if let Some(x) = &outcome.exchange {
         s.push('\n');
         s.push_str(&render_exchange(x));
+        let _ = writeln!(
+            s,
+            "\nreproduce (the token from $GRAPH_TOKEN):\n  {}",
+            curl(x)
+        );
     }
     redact(&s)
+}
+
+/// A `curl` command that sends the exchange's request again, with the token as the
+/// placeholder `$GRAPH_TOKEN` (never the token itself).
+pub fn curl(x: &Exchange) -> String {
+    crate::run_report::curl_line(&crate::run_report::exchange_report(x))
 }
 
 /// The request and response of an exchange, as text.

@@ -135,7 +135,27 @@ pub struct RunReport {
     pub trials: Vec<TrialReport>,
 }
 
-fn exchange_report(x: &Exchange) -> ExchangeReport {
+/// A `curl` line that sends a recorded request again, the token as `$GRAPH_TOKEN`.
+pub fn curl_line(x: &ExchangeReport) -> String {
+    let quote = |w: &str| format!("'{}'", w.replace('\'', "'\\''"));
+    let mut parts = vec!["curl -sS -X".to_string(), quote(&x.method), quote(&x.url)];
+    for (k, v) in &x.request_headers {
+        parts.push("-H".into());
+        if k.eq_ignore_ascii_case("authorization") {
+            parts.push("\"Authorization: Bearer $GRAPH_TOKEN\"".into());
+        } else {
+            parts.push(quote(&format!("{k}: {v}")));
+        }
+    }
+    if let Some(b) = &x.request_body {
+        parts.push("--data-binary".into());
+        parts.push(quote(b));
+    }
+    parts.join(" ")
+}
+
+/// An exchange as data (Authorization redacted).
+pub fn exchange_report(x: &Exchange) -> ExchangeReport {
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     let (status, response_headers, response_body, transport_error) = match &x.response {
         Ok(r) => (Some(r.status), r.headers.clone(), Some(text(&r.body)), None),

@@ -180,3 +180,54 @@ fn the_markdown_summary_is_pinned() {
         "rerun with UPDATE_GOLDEN=1 if intended"
     );
 }
+
+#[test]
+fn a_curl_line_from_a_failure_reproduces_it_and_no_transcript_holds_the_token() {
+    let mock = spawn_mock(&["--deviation", "ok-for-unknown-ids"]);
+    let dir = std::env::temp_dir().join(format!("arc-record-{}", uuid::Uuid::new_v4()));
+    let out = run_with_deadline(
+        Command::new(RUNNER)
+            .args([
+                "--base-url",
+                &mock.base_url,
+                "--token",
+                TOKEN,
+                "--enforce",
+                "all",
+            ])
+            .arg("--record")
+            .arg(&dir)
+            .args(["--exact", "not-found/unknown-definition::put"]),
+        Duration::from_secs(60),
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(!t.contains(TOKEN), "{t}");
+    let line = t
+        .lines()
+        .find(|l| l.trim_start().starts_with("curl "))
+        .unwrap_or_else(|| panic!("no curl line: {t}"))
+        .trim()
+        .to_string();
+    assert!(
+        line.contains("$GRAPH_TOKEN") && !line.contains(TOKEN),
+        "{line}"
+    );
+    // Run it: the mock answers as it did in the failing trial.
+    let replay = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{line} -o /dev/null -w '%{{http_code}}'"))
+        .env("GRAPH_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&replay.stdout), "200", "{line}");
+    // The transcript holds the exchange and the same curl line, without the token.
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1);
+    let transcript = std::fs::read_to_string(files[0].path()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!transcript.contains(TOKEN), "{transcript}");
+    let doc: serde_json::Value = serde_json::from_str(&transcript).unwrap();
+    assert_eq!(doc["exchange"]["status"], 200);
+    assert_eq!(doc["curl"].as_str().unwrap(), line);
+}

@@ -111,6 +111,11 @@ fn select(url: &str, is_instance: bool) -> String {
     format!("{url}?$select={fields}")
 }
 
+tokio::task_local! {
+    /// The name of the trial a task runs (tags recorded requests).
+    pub static TRIAL: String;
+}
+
 /// A provisioned object: its symbol and URL.
 struct Provisioned {
     symbol: String,
@@ -125,7 +130,7 @@ pub async fn run_all(ctx: Arc<RunContext>, trials: &[TrialSpec]) -> Vec<(TrialSp
     for (i, spec) in trials.iter().cloned().enumerate() {
         let ctx = Arc::clone(&ctx);
         set.spawn(async move {
-            let outcome = run_trial(&ctx, &spec).await;
+            let outcome = TRIAL.scope(spec.name.clone(), run_trial(&ctx, &spec)).await;
             (i, spec, outcome)
         });
     }

@@ -41,6 +41,9 @@ impl fmt::Display for Secret {
 #[derive(Debug, Clone)]
 pub struct Target {
     client: reqwest::Client,
+    /// When set, every request sent is kept here with the trial that sent it (for the
+    /// benchmark's replay of a run's exchanges).
+    pub recorder: Option<Recorder>,
     /// Client-credentials tokens, when the run uses them instead of a static token.
     pub flow: Option<std::sync::Arc<TokenCache>>,
     /// Throttling shared by every clone of this target (every trial of a run).
@@ -58,6 +61,9 @@ pub struct Target {
     /// Response body cap in bytes.
     pub max_body: usize,
 }
+
+/// Where a recording target keeps every request it sends, with the trial that sent it.
+pub type Recorder = std::sync::Arc<std::sync::Mutex<Vec<(String, HttpRequest)>>>;
 
 /// The shortest token searched for and redacted in free text.
 pub const REDACT_MIN_LEN: usize = 8;
@@ -103,6 +109,7 @@ impl Target {
             .unwrap_or_else(|| default_control_url(&base_url));
         Ok(Target {
             client,
+            recorder: None,
             flow: None,
             gate: std::sync::Arc::default(),
             base_url,
@@ -195,6 +202,15 @@ impl Target {
     /// 429 or 503 is sent again (up to [`MAX_RETRIES`] times) after its `Retry-After` — which
     /// holds every request of the run — or after a backoff with jitter.
     pub async fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        if let Some(recorder) = &self.recorder {
+            let trial = crate::runner::TRIAL
+                .try_with(Clone::clone)
+                .unwrap_or_default();
+            recorder
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((trial, req.clone()));
+        }
         let mut attempt = 0;
         loop {
             self.gate.wait().await;

@@ -31,6 +31,8 @@ pub struct Lifecycle {
     pub throttle_every: Option<u64>,
     /// The `Retry-After` of those 429s (default 100 ms).
     pub throttle_retry_after: Option<Duration>,
+    /// Added before every answer (a slow, far-away target).
+    pub latency: Option<Duration>,
 }
 
 /// `POST …/definitions`.
@@ -163,6 +165,9 @@ pub(crate) async fn token(State(state): State<Shared>, req: Request) -> Response
 /// Every Nth request under `/beta` is answered 429 with `Retry-After` (seconds, fractional as
 /// Graph sends them) and the throttling error body.
 pub(crate) async fn throttle(State(state): State<Shared>, req: Request, next: Next) -> Response {
+    if let Some(latency) = state.lifecycle.latency.filter(|l| !l.is_zero()) {
+        tokio::time::sleep(latency).await;
+    }
     let api = req.uri().path().starts_with("/beta/");
     if let (true, Some(every)) = (api, state.lifecycle.throttle_every.filter(|n| *n > 0)) {
         let n = state.api_requests.fetch_add(1, Ordering::SeqCst) + 1;

@@ -66,6 +66,9 @@ struct Cli {
     /// Answer every Nth API request with 429 Too Many Requests and a Retry-After.
     #[arg(long, value_name = "N")]
     throttle_every: Option<u64>,
+    /// Wait this long before every answer, in milliseconds (a slow, far-away target).
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    latency: u64,
     /// The Retry-After of those 429s, in milliseconds.
     #[arg(long, default_value_t = 100, value_name = "MS")]
     throttle_retry_after: u64,
@@ -134,6 +137,7 @@ fn main() -> ExitCode {
                 token_lifetime: Some(Duration::from_secs(cli.token_lifetime)),
                 throttle_every: cli.throttle_every,
                 throttle_retry_after: Some(Duration::from_millis(cli.throttle_retry_after)),
+                latency: Some(Duration::from_millis(cli.latency)),
             },
         };
         let server = match MockServer::start_with(&cli.listen, options).await {

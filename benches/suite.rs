@@ -135,6 +135,8 @@ async fn scale_child(n: usize) {
     let started = Instant::now();
     let suite = load_suite(&inputs, &schemas, None).unwrap();
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // As the command does: the files' texts are not kept once the cases are loaded.
+    drop(inputs);
     let trials = suite.trials(UpdateMethod::Put);
     let embedded = Embedded::start(EmbeddedOptions::fresh()).await.unwrap();
     let ctx = Arc::new(RunContext::new(

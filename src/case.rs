@@ -7,7 +7,6 @@ use serde_json::{Map, Value};
 
 pub use crate::finding::Severity;
 use crate::matching::Matcher;
-use crate::source::SourceFile;
 use crate::template::{Text, Tree};
 
 /// One case file, loaded and checked.
@@ -15,8 +14,9 @@ use crate::template::{Text, Tree};
 pub struct Case {
     /// Stable id: the path below `cases/` without `.yaml` (e.g. `fallback-reviewers/add-one`).
     pub id: String,
-    /// The file it came from.
-    pub source: Arc<SourceFile>,
+    /// The file it came from, as shown to users (the text and its position index are dropped
+    /// once the case is loaded: a run keeps only what it needs).
+    pub file: String,
     /// The behaviour it verifies.
     pub description: String,
     /// The rule ids it verifies.

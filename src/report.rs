@@ -27,7 +27,7 @@ pub fn render_outcome(
 ) -> String {
     let case = &spec.case;
     let mut s = String::new();
-    let _ = writeln!(s, "case {} ({})", case.id, case.source.path);
+    let _ = writeln!(s, "case {} ({})", case.id, case.file);
     let _ = writeln!(s, "  {}", case.description);
     if !spec.row.is_empty() {
         let _ = writeln!(

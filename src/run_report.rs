@@ -248,7 +248,7 @@ pub fn trial_report(
     TrialReport {
         name: spec.name.clone(),
         case: spec.case.id.clone(),
-        case_file: spec.case.source.path.clone(),
+        case_file: spec.case.file.clone(),
         rules: rules_of(spec, catalogue),
         outcome: kind,
         reason,

@@ -269,7 +269,7 @@ impl LoadContext<'_> {
         };
         let case = self
             .resolver
-            .resolve(case_id(&f.rel), Arc::clone(&file), raw, &doc, &mut p);
+            .resolve(case_id(&f.rel), file.path.clone(), raw, &doc, &mut p);
         match case {
             Some(case) if p.is_empty() => Ok(case),
             Some(_) | None if !p.is_empty() => Err(p.into_list()),

@@ -3,7 +3,6 @@
 //! and symbols, templates and matchers parsed once. Every problem is a diagnostic.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -18,7 +17,7 @@ use crate::matching::Matcher;
 use crate::rules::Catalogue;
 use crate::rules::RuleKind;
 use crate::schema::SchemaSet;
-use crate::source::{SourceFile, escape_pointer};
+use crate::source::escape_pointer;
 use crate::template::{Expr, FORMS, Template, TemplateError, Text, Tree, for_each_template};
 
 /// The largest `repeat`.
@@ -69,7 +68,7 @@ impl Resolver<'_> {
     pub fn resolve(
         &self,
         id: String,
-        source: Arc<SourceFile>,
+        file: String,
         raw: RawCase,
         doc: &Value,
         p: &mut Problems<'_>,
@@ -102,7 +101,7 @@ impl Resolver<'_> {
         }
         Some(Case {
             id,
-            source,
+            file,
             description: raw.description,
             rules: raw.rules,
             skip: raw.skip,

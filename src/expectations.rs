@@ -54,22 +54,7 @@ impl Expectations {
             .map_err(|e| Box::new(Diagnostic::file(shown.clone(), format!("cannot read: {e}"))))?;
         serde_yaml::from_str(&text).map_err(|e| {
             let src = crate::source::SourceFile::new(shown.clone(), text.clone());
-            let span = e.location().map(|l| {
-                let pos = crate::source::Pos {
-                    line: l.line(),
-                    col: l.column(),
-                };
-                crate::source::Span {
-                    start: pos,
-                    end: pos,
-                }
-            });
-            let message = e.to_string();
-            let message = message
-                .rsplit_once(" at line ")
-                .map_or(message.as_str(), |(m, _)| m)
-                .to_string();
-            Box::new(src.diagnostic(span, message).with_help(
+            Box::new(crate::load::yaml_diagnostic(&src, &e).with_help(
                 "expectations: [{trial, outcome: fail|diverge, reason, link?}] (see schemas/expectations.schema.json)",
             ))
         })

@@ -95,22 +95,7 @@ pub fn load(path: &Path) -> Result<TargetFile, Box<Diagnostic>> {
     }
     serde_yaml::from_str(&file.text).map_err(|e| {
         let src = SourceFile::new(shown.clone(), file.text.clone());
-        let span = e.location().map(|l| {
-            let pos = crate::source::Pos {
-                line: l.line(),
-                col: l.column(),
-            };
-            crate::source::Span {
-                start: pos,
-                end: pos,
-            }
-        });
-        let message = e.to_string();
-        let message = message
-            .rsplit_once(" at line ")
-            .map_or(message.as_str(), |(m, _)| m)
-            .to_string();
-        Box::new(src.diagnostic(span, message).with_help(
+        Box::new(crate::load::yaml_diagnostic(&src, &e).with_help(
             "keys: base_url, control_url, fixtures, enforce, update_method, allow_tenant_writes, \
              token_env, credentials, principals, groups, timeout, activation_timeout (see \
              schemas/target.schema.json)",

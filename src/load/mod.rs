@@ -102,7 +102,9 @@ struct PrincipalsFile {
     principals: HashMap<String, String>,
 }
 
-fn yaml_diagnostic(file: &SourceFile, err: &serde_yaml::Error) -> Diagnostic {
+/// A YAML decoding error as a diagnostic at its line and column (any YAML file of the tool:
+/// cases, states, principals, target files, expectations).
+pub fn yaml_diagnostic(file: &SourceFile, err: &serde_yaml::Error) -> Diagnostic {
     let span = err.location().map(|l| {
         let pos = crate::source::Pos {
             line: l.line(),

@@ -55,17 +55,9 @@ async fn run_graph(
     accessreview_conformance::case::TrialSpec,
     accessreview_conformance::outcome::Outcome,
 )> {
-    let (schemas, suite) = shipped();
-    let mut graph = GraphProvisioner::new(embedded.target.clone(), "test-run");
-    graph.activation_timeout = activation_timeout;
-    graph.groups = vec!["group-one".into(), "group-two".into()];
-    let ctx = Arc::new(RunContext::with_provisioner(
-        embedded.target.clone(),
-        Arc::new(graph),
-        schemas,
-        suite.principals.clone(),
-    ));
-    runner::run_all(ctx, &trials(&suite, UpdateMethod::Put)).await
+    run_graph_with_progress(embedded, activation_timeout)
+        .await
+        .0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -137,6 +137,9 @@ async fn scale_child(n: usize) {
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     // As the command does: the files' texts are not kept once the cases are loaded.
     drop(inputs);
+    if std::env::var_os("BENCH_DEBUG").is_some() {
+        eprintln!("after load: peak {:.1} MB", peak_mb());
+    }
     let trials = suite.trials(UpdateMethod::Put);
     let embedded = Embedded::start(EmbeddedOptions::fresh()).await.unwrap();
     let ctx = Arc::new(RunContext::new(

@@ -60,10 +60,11 @@ pub struct Given {
 pub struct Fixture {
     /// The definition's symbol (`definition` for the main one).
     pub name: String,
-    /// Definition properties (an object; templates parsed).
-    pub definition: Tree,
+    /// Definition properties (an object; templates parsed). Shared between the cases whose
+    /// starting states are alike (most come from the same named state).
+    pub definition: Arc<Tree>,
     /// Instances by symbol, in seeding order (objects with a `status`; templates parsed).
-    pub instances: Vec<(String, Tree)>,
+    pub instances: Vec<(String, Arc<Tree>)>,
 }
 
 impl Given {

@@ -176,6 +176,7 @@ pub fn load_suite(
             states: &states,
             principals: &principals,
             schemas,
+            interned: Default::default(),
         },
         schemas,
     };

@@ -3,6 +3,7 @@
 //! and symbols, templates and matchers parsed once. Every problem is a diagnostic.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -33,6 +34,8 @@ pub struct Resolver<'a> {
     pub principals: &'a HashMap<String, String>,
     /// The schemas `then.schema` may name.
     pub schemas: &'a SchemaSet,
+    /// Starting-state trees already built, by their JSON: alike states share one.
+    pub interned: std::cell::RefCell<HashMap<String, Arc<Tree>>>,
 }
 
 /// Merges `over` into `base`: definitions and instances merge by name, and each property
@@ -131,7 +134,7 @@ impl Resolver<'_> {
             }
         }
         merge_given(&mut merged, own);
-        let mut fixtures = vec![fixture(
+        let mut fixtures = vec![self.fixture(
             "definition",
             &merged.definition,
             &merged.instances,
@@ -140,7 +143,7 @@ impl Resolver<'_> {
         )];
         for (name, f) in &merged.others {
             let at = format!("/given/others/{}", escape_pointer(name));
-            fixtures.push(fixture(name, &f.definition, &f.instances, &at, p));
+            fixtures.push(self.fixture(name, &f.definition, &f.instances, &at, p));
         }
         let given = Given { fixtures };
         let mut seen = HashSet::new();
@@ -428,33 +431,41 @@ impl Resolver<'_> {
     }
 }
 
-/// One fixture from its merged starting state; each instance needs a string `status`.
-fn fixture(
-    name: &str,
-    definition: &Option<Props>,
-    instances: &IndexMap<String, Props>,
-    at: &str,
-    p: &mut Problems<'_>,
-) -> Fixture {
-    let tree = |props: &Props| {
-        // A malformed template is reported by the template check, with its position.
-        Tree::parse(&Value::Object(props.clone())).unwrap_or(Tree::Plain(Value::Null))
-    };
-    let mut list = Vec::new();
-    for (inst, props) in instances {
-        if !matches!(props.get("status"), Some(Value::String(_))) {
-            p.at(
-                &format!("{at}/instances/{}", escape_pointer(inst)),
-                format!("instance `{inst}` has no status"),
-                Some("set `status:` (e.g. InProgress) here or in the named state".into()),
-            );
+impl Resolver<'_> {
+    /// One fixture from its merged starting state; each instance needs a string `status`.
+    fn fixture(
+        &self,
+        name: &str,
+        definition: &Option<Props>,
+        instances: &IndexMap<String, Props>,
+        at: &str,
+        p: &mut Problems<'_>,
+    ) -> Fixture {
+        let tree = |props: &Props| {
+            let value = Value::Object(props.clone());
+            let mut interned = self.interned.borrow_mut();
+            let shared = interned.entry(value.to_string()).or_insert_with(|| {
+                // A malformed template is reported by the template check, with its position.
+                Arc::new(Tree::parse(&value).unwrap_or(Tree::Plain(Value::Null)))
+            });
+            Arc::clone(shared)
+        };
+        let mut list = Vec::new();
+        for (inst, props) in instances {
+            if !matches!(props.get("status"), Some(Value::String(_))) {
+                p.at(
+                    &format!("{at}/instances/{}", escape_pointer(inst)),
+                    format!("instance `{inst}` has no status"),
+                    Some("set `status:` (e.g. InProgress) here or in the named state".into()),
+                );
+            }
+            list.push((inst.clone(), tree(props)));
         }
-        list.push((inst.clone(), tree(props)));
-    }
-    Fixture {
-        name: name.to_string(),
-        definition: tree(definition.as_ref().unwrap_or(&Props::new())),
-        instances: list,
+        Fixture {
+            name: name.to_string(),
+            definition: tree(definition.as_ref().unwrap_or(&Props::new())),
+            instances: list,
+        }
     }
 }
 

@@ -36,8 +36,19 @@ fn shipped() -> (
 }
 
 async fn timed_run(target: &Target, trials: &[TrialSpec]) -> f64 {
-    let (schemas, _, principals) = shipped();
-    let ctx = Arc::new(RunContext::new(target.clone(), schemas, principals));
+    static LOADED: std::sync::OnceLock<(
+        Arc<accessreview_conformance::schema::SchemaSet>,
+        std::collections::HashMap<String, String>,
+    )> = std::sync::OnceLock::new();
+    let (schemas, principals) = LOADED.get_or_init(|| {
+        let (schemas, _, principals) = shipped();
+        (schemas, principals)
+    });
+    let ctx = Arc::new(RunContext::new(
+        target.clone(),
+        Arc::clone(schemas),
+        principals.clone(),
+    ));
     let started = Instant::now();
     let results = run_all(ctx, trials).await;
     assert!(!results.is_empty());
@@ -50,7 +61,7 @@ async fn floor() {
     let embedded = Embedded::start(EmbeddedOptions::fresh()).await.unwrap();
     let (_, trials, _) = shipped();
     let _ = timed_run(&embedded.target, &trials).await; // warm-up
-    let suite: Vec<f64> = futures_util_join(5, || timed_run(&embedded.target, &trials)).await;
+    let suite: Vec<f64> = futures_util_join(15, || timed_run(&embedded.target, &trials)).await;
     let recorded: Recorded = Arc::default();
     let mut recording = embedded.target.clone();
     recording.recorder = Some(Arc::clone(&recorded));
@@ -65,7 +76,7 @@ async fn floor() {
     let requests: usize = by_trial.iter().map(|(_, l)| l.len()).sum();
     let by_trial = Arc::new(by_trial);
     let mut replay = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..15 {
         let started = Instant::now();
         let mut set = tokio::task::JoinSet::new();
         for k in 0..by_trial.len() {

@@ -214,7 +214,14 @@ impl Target {
         let mut attempt = 0;
         loop {
             self.gate.wait().await;
-            let req = &self.with_fresh_token(req).await?;
+            // Only a run on client-credentials tokens rewrites (and so copies) the request.
+            let refreshed;
+            let req = if self.flow.is_some() {
+                refreshed = self.with_fresh_token(req).await?;
+                &refreshed
+            } else {
+                req
+            };
             let resp = match tokio::time::timeout(self.timeout, self.send_inner(req)).await {
                 Ok(r) => r?,
                 Err(_) => return Err(TransportError::Timeout(self.timeout)),

@@ -6,9 +6,8 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use accessreview_conformance::files::{EMBEDDED_CASES, EMBEDDED_SCHEMAS, InputFile, embedded};
+use accessreview_conformance::files::{EMBEDDED_CASES, InputFile, embedded};
 use accessreview_conformance::load::{LoadedCase, is_case_file, load_suite};
-use accessreview_conformance::schema::SchemaSet;
 use common::*;
 use rstest::rstest;
 use serde_json::Value;
@@ -151,17 +150,6 @@ fn broken_case_files_point_at_the_problem(
     }
 }
 
-/// The shipped schemas with a case schema that accepts anything, as `--schemas` may give.
-fn permissive_schemas() -> SchemaSet {
-    let mut schema_files = embedded(&EMBEDDED_SCHEMAS, "schemas").unwrap();
-    for f in &mut schema_files {
-        if f.rel == "case.schema.json" {
-            f.text = "{}".into();
-        }
-    }
-    SchemaSet::build(&schema_files).unwrap()
-}
-
 /// Every value the loader once replaced by a default without a word (an unknown `auth`
 /// became the run's token, a bad `repeat` one request, a header value of the wrong type a
 /// dropped header, …) is refused by the loader itself — even when the case schema lets it
@@ -225,23 +213,8 @@ fn former_silent_defaults_are_refused_by_the_loader_itself(
 /// Runs the shipped `methods/` cases (and the shared files) with `extra` case files added;
 /// returns the exit code and everything printed.
 fn run_methods_cases_with(extra: &[(&str, &[u8])]) -> (Option<i32>, String) {
-    let dir = std::env::temp_dir().join(format!("arc-cases-{}", uuid::Uuid::new_v4()));
-    let shipped = shipped_files();
-    let kept = shipped
-        .iter()
-        .filter(|f| !is_case_file(&f.rel) || f.rel.starts_with("methods/"))
-        .map(|f| (f.rel.as_str(), f.text.as_bytes()));
-    for (rel, bytes) in kept.chain(extra.iter().copied()) {
-        let path = dir.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
-    }
-    let out = run_with_deadline(
-        Command::new(RUNNER).arg("--cases").arg(&dir),
-        Duration::from_secs(120),
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    (out.status.code(), text(&out))
+    let out = run_case_folder(|rel| rel.starts_with("methods/"), extra, &[]);
+    (out.code, out.text)
 }
 
 /// The libtest line of one trial (`test NAME ... ok`), or "".

@@ -170,3 +170,60 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// The shipped schemas with a case schema that accepts anything, as `--schemas` may give:
+/// what the loader refuses then, it refuses by itself.
+pub fn permissive_schemas() -> accessreview_conformance::schema::SchemaSet {
+    use accessreview_conformance::files::{EMBEDDED_SCHEMAS, embedded};
+    let mut schema_files = embedded(&EMBEDDED_SCHEMAS, "schemas").unwrap();
+    for f in &mut schema_files {
+        if f.rel == "case.schema.json" {
+            f.text = "{}".into();
+        }
+    }
+    accessreview_conformance::schema::SchemaSet::build(&schema_files).unwrap()
+}
+
+/// What a run of the runner gave: exit code, everything printed (stdout then stderr), and the
+/// first line of stderr.
+pub struct RunOutput {
+    pub code: Option<i32>,
+    pub text: String,
+    pub first_stderr_line: String,
+}
+
+/// Runs the runner on a case folder made of the shipped shared files, the shipped case files
+/// `keep` accepts, and `extra` files (path below `cases/`, bytes), with `args`.
+pub fn run_case_folder(
+    keep: impl Fn(&str) -> bool,
+    extra: &[(&str, &[u8])],
+    args: &[&str],
+) -> RunOutput {
+    use accessreview_conformance::files::{EMBEDDED_CASES, embedded};
+    use accessreview_conformance::load::is_case_file;
+    let dir = std::env::temp_dir().join(format!("arc-cases-{}", uuid::Uuid::new_v4()));
+    let shipped = embedded(&EMBEDDED_CASES, "cases").unwrap();
+    let kept = shipped
+        .iter()
+        .filter(|f| !is_case_file(&f.rel) || keep(&f.rel))
+        .map(|f| (f.rel.as_str(), f.text.as_bytes()));
+    for (rel, bytes) in kept.chain(extra.iter().copied()) {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    let out = run_with_deadline(
+        Command::new(RUNNER).arg("--cases").arg(&dir).args(args),
+        Duration::from_secs(120),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    RunOutput {
+        code: out.status.code(),
+        text: text(&out),
+        first_stderr_line: String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    }
+}

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use accessreview_conformance::app::{Cli, load};
 use accessreview_conformance::case::{TrialSpec, UpdateMethod};
+use accessreview_conformance::cli::{Cli, load};
 use accessreview_conformance::embedded::{Embedded, EmbeddedOptions};
 use accessreview_conformance::files::{EMBEDDED_CASES, InputFile, embedded};
 use accessreview_conformance::graph::GraphProvisioner;

@@ -8,23 +8,7 @@ use crate::case::UpdateMethod;
 use crate::finding::Severity;
 use crate::load::{LoadedCase, Suite};
 use crate::rules::RuleKind;
-
-/// How one trial ended, as far as coverage is concerned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum TrialResult {
-    /// Passed.
-    Pass,
-    /// Ignored (skipped, with a reason).
-    Skip,
-    /// Failed or diverged, as the expectations file says it does on this target.
-    Expected,
-    /// Differs from the reference behaviour where the page is silent (not enforced).
-    Diverge,
-    /// The target is not conformant (or diverges, with `--enforce all`).
-    Fail,
-    /// The trial could not run.
-    Error,
-}
+use crate::status::TrialStatus;
 
 /// One rule and the trials that verify it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,18 +85,14 @@ fn kind_name(kind: RuleKind) -> &'static str {
     }
 }
 
-/// The outcome of a rule over its trials: the worst of them, or none.
-fn rule_outcome(trials: &[String], results: &BTreeMap<String, TrialResult>) -> &'static str {
+/// The outcome of a rule over its trials: the worst of them (statuses are ordered from
+/// best to worst), or none.
+fn rule_outcome(trials: &[String], results: &BTreeMap<String, TrialStatus>) -> &'static str {
     let worst = trials.iter().filter_map(|t| results.get(t)).max();
     match worst {
         None if trials.is_empty() => "no case",
         None => "not run",
-        Some(TrialResult::Pass) => "pass",
-        Some(TrialResult::Skip) => "skipped",
-        Some(TrialResult::Expected) => "expected",
-        Some(TrialResult::Diverge) => "diverges",
-        Some(TrialResult::Fail) => "FAIL",
-        Some(TrialResult::Error) => "ERROR",
+        Some(s) => s.rule_note(),
     }
 }
 
@@ -120,7 +100,7 @@ fn rule_outcome(trials: &[String], results: &BTreeMap<String, TrialResult>) -> &
 /// and each trial its own result when it did not pass.
 pub fn render_coverage(
     rows: &[CoverageRow],
-    results: Option<&BTreeMap<String, TrialResult>>,
+    results: Option<&BTreeMap<String, TrialStatus>>,
 ) -> String {
     let width = rows.iter().map(|r| r.rule.len()).max().unwrap_or(4).max(4);
     let mut s = String::new();
@@ -137,13 +117,9 @@ pub fn render_coverage(
         let outcome = results
             .map(|r| format!("{:<10}", rule_outcome(&row.trials, r)))
             .unwrap_or_default();
-        let trial_text = |t: &String| match results.and_then(|r| r.get(t)) {
-            Some(TrialResult::Fail) => format!("{t} (failed)"),
-            Some(TrialResult::Error) => format!("{t} (error)"),
-            Some(TrialResult::Skip) => format!("{t} (skipped)"),
-            Some(TrialResult::Expected) => format!("{t} (expected failure)"),
-            Some(TrialResult::Diverge) => format!("{t} (diverged)"),
-            _ => t.clone(),
+        let trial_text = |t: &String| match results.and_then(|r| r.get(t)?.trial_note()) {
+            Some(note) => format!("{t} ({note})"),
+            None => t.clone(),
         };
         // What each trial's expectations for the rule are: the page's (a failure when broken)
         // or the reference behaviour's (a divergence).

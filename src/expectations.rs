@@ -5,13 +5,13 @@
 //! `--write-expectations FILE` writes the file from a run. `schemas/expectations.schema.json`
 //! describes it for editors.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::run_report::{RunReport, TrialOutcome};
+use crate::run_report::RunReport;
 use crate::source::Diagnostic;
+use crate::status::TrialStatus;
 
 /// What a trial is expected to do on this target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +21,16 @@ pub enum Expected {
     Fail,
     /// It diverges from the reference behaviour (matters under `--enforce all`).
     Diverge,
+}
+
+impl Expected {
+    /// Its name in the file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Expected::Fail => "fail",
+            Expected::Diverge => "diverge",
+        }
+    }
 }
 
 /// One expectation.
@@ -49,15 +59,12 @@ pub struct Expectations {
 impl Expectations {
     /// Reads a file; a problem points at its line and column.
     pub fn load(path: &Path) -> Result<Expectations, Box<Diagnostic>> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Box::new(Diagnostic::file(shown.clone(), format!("cannot read: {e}"))))?;
-        serde_yaml::from_str(&text).map_err(|e| {
-            let src = crate::source::SourceFile::new(shown.clone(), text.clone());
-            Box::new(crate::load::yaml_diagnostic(&src, &e).with_help(
+        crate::load::read_yaml_file(
+            path,
+            Some(
                 "expectations: [{trial, outcome: fail|diverge, reason, link?}] (see schemas/expectations.schema.json)",
-            ))
-        })
+            ),
+        )
     }
 
     /// The expectation for a trial.
@@ -65,33 +72,27 @@ impl Expectations {
         self.expectations.iter().find(|e| e.trial == trial)
     }
 
-    /// The file a run would need: every failing trial, and every divergence.
+    /// The file a run would need: every failing trial, and every divergence (an entry that
+    /// held is kept as it was).
     pub fn from_report(report: &RunReport) -> Expectations {
         let expectations = report
             .trials
             .iter()
             .filter_map(|t| {
+                let only_divergences = t
+                    .findings
+                    .iter()
+                    .all(|f| f.severity == crate::finding::Severity::Divergence);
                 let outcome = match t.outcome {
-                    TrialOutcome::Fail
-                        if t.findings
-                            .iter()
-                            .all(|f| f.severity == crate::finding::Severity::Divergence) =>
-                    {
-                        Expected::Diverge
-                    }
-                    TrialOutcome::Fail => Expected::Fail,
-                    TrialOutcome::Diverge => Expected::Diverge,
+                    TrialStatus::Fail if only_divergences => Expected::Diverge,
+                    TrialStatus::Fail | TrialStatus::ExpectedFail => Expected::Fail,
+                    TrialStatus::Diverge | TrialStatus::ExpectedDiverge => Expected::Diverge,
                     _ => return None,
                 };
                 let first = t
                     .findings
                     .first()
-                    .map(|f| {
-                        format!(
-                            "{}: {}: expected {}, got {}",
-                            f.subject, f.path, f.expected, f.actual
-                        )
-                    })
+                    .map(crate::run_report::FindingReport::line)
                     .unwrap_or_default();
                 Some(Expectation {
                     trial: t.name.clone(),
@@ -104,6 +105,15 @@ impl Expectations {
         Expectations { expectations }
     }
 
+    /// Entries that name no trial of a run.
+    pub fn stale<'a>(&'a self, trials: &std::collections::BTreeSet<&str>) -> Vec<&'a str> {
+        self.expectations
+            .iter()
+            .map(|e| e.trial.as_str())
+            .filter(|t| !trials.contains(t))
+            .collect()
+    }
+
     /// The file as YAML.
     pub fn to_yaml(&self) -> String {
         let body = serde_yaml::to_string(self).unwrap_or_default();
@@ -111,53 +121,20 @@ impl Expectations {
     }
 }
 
-/// How a run's trials compare with the expectations.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Comparison {
-    /// Failing (or enforced-diverging) trials that were expected to: they do not fail the run.
-    pub expected: Vec<String>,
-    /// Trials expected to fail or diverge that passed.
-    pub unexpected_passes: Vec<String>,
-    /// Entries that match no trial of the run.
-    pub stale: Vec<String>,
-}
-
-/// Compares a run (`trial → outcome`) with the expectations.
-pub fn compare(
-    outcomes: &BTreeMap<String, TrialOutcome>,
-    expectations: &Expectations,
-) -> Comparison {
-    let mut c = Comparison::default();
-    for e in &expectations.expectations {
-        match outcomes.get(&e.trial) {
-            None => c.stale.push(e.trial.clone()),
-            Some(TrialOutcome::Fail | TrialOutcome::Diverge) => c.expected.push(e.trial.clone()),
-            Some(TrialOutcome::Pass) => c.unexpected_passes.push(e.trial.clone()),
-            Some(TrialOutcome::Skip | TrialOutcome::Error) => {}
-        }
-    }
-    c
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn expected_failures_unexpected_passes_and_stale_entries() {
+    fn stale_entries_and_outcome_names() {
         let file: Expectations = serde_yaml::from_str(
-            "expectations:\n  - {trial: a::put, outcome: fail, reason: known}\n  - {trial: b::put, outcome: fail, reason: fixed?}\n  - {trial: gone::put, outcome: diverge, reason: old, link: 'https://x'}\n",
+            "expectations:\n  - {trial: a::put, outcome: fail, reason: known}\n  - {trial: gone::put, outcome: diverge, reason: old, link: 'https://x'}\n",
         )
         .unwrap();
-        let outcomes = BTreeMap::from([
-            ("a::put".to_string(), TrialOutcome::Fail),
-            ("b::put".to_string(), TrialOutcome::Pass),
-            ("c::put".to_string(), TrialOutcome::Fail),
-        ]);
-        let c = compare(&outcomes, &file);
-        assert_eq!(c.expected, ["a::put"]);
-        assert_eq!(c.unexpected_passes, ["b::put"]);
-        assert_eq!(c.stale, ["gone::put"]);
+        let run = std::collections::BTreeSet::from(["a::put", "c::put"]);
+        assert_eq!(file.stale(&run), ["gone::put"]);
+        assert_eq!(file.get("a::put").map(|e| e.outcome), Some(Expected::Fail));
+        assert_eq!(Expected::Diverge.name(), "diverge");
         assert!(
             serde_yaml::from_str::<Expectations>(
                 "expectations: [{trial: a, outcome: maybe, reason: r}]"

@@ -152,26 +152,33 @@ impl Finding {
     }
 }
 
+/// A finding as one line: `subject: path: expected E, got A`, or for a divergence `subject:
+/// path: the reference behaviour is E; the target gave A`. Every output that shows a finding
+/// on one line (terminal, JUnit, Markdown, expectations) writes it with this.
+pub fn one_line(
+    severity: Severity,
+    subject: &str,
+    path: &str,
+    expected: &str,
+    actual: &str,
+) -> String {
+    match severity {
+        Severity::Divergence => format!(
+            "{subject}: {path}: the reference behaviour is {expected}; the target gave {actual}"
+        ),
+        Severity::Failure => format!("{subject}: {path}: expected {expected}, got {actual}"),
+    }
+}
+
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.severity == Severity::Divergence {
-            return write!(
-                f,
-                "{}: {}: the reference behaviour is {}; the target gave {}",
-                self.subject(),
-                self.path(),
-                self.expected,
-                self.actual
-            );
-        }
-        write!(
-            f,
-            "{}: {}: expected {}, got {}",
-            self.subject(),
-            self.path(),
-            self.expected,
-            self.actual
-        )
+        f.write_str(&one_line(
+            self.severity,
+            &self.subject(),
+            &self.path(),
+            &self.expected,
+            &self.actual,
+        ))
     }
 }
 

@@ -2,7 +2,6 @@
 //! *Update accessReviewInstance*.
 #![warn(missing_docs)]
 
-pub mod app;
 pub mod case;
 pub mod cli;
 pub mod coverage;
@@ -23,6 +22,7 @@ pub mod progress;
 pub mod provision;
 pub mod query;
 pub mod report;
+pub mod report_files;
 pub mod rules;
 pub mod run_report;
 pub mod runner;
@@ -30,8 +30,8 @@ pub mod safety;
 pub mod schema;
 pub mod selfcheck;
 pub mod source;
+pub mod status;
 pub mod sweep;
 pub mod target;
-pub mod target_file;
 pub mod template;
 pub mod verify;

@@ -25,6 +25,9 @@ pub enum TrialError {
     /// The target could not be reached for the request itself.
     #[error("the target could not be reached: {0}")]
     Unreachable(TransportError),
+    /// The trial panicked (a bug of the suite, not of the target).
+    #[error("the trial panicked: {0}")]
+    Panicked(String),
 }
 
 /// The verdict of one trial.

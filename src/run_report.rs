@@ -10,26 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::TrialSpec;
 use crate::exchange::Exchange;
+use crate::expectations::Expectation;
 use crate::finding::{Finding, Location, Severity};
 use crate::load::BrokenCase;
 use crate::outcome::{Outcome, Verdict};
 use crate::rules::{Catalogue, RuleKind};
-
-/// How a trial ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TrialOutcome {
-    /// Every check held.
-    Pass,
-    /// The target breaks what the page says (or diverges, under `--enforce all`).
-    Fail,
-    /// The target differs from the reference behaviour where the page is silent (not enforced).
-    Diverge,
-    /// Not applicable to this target.
-    Skip,
-    /// The trial could not run (a broken case file, an unreachable target, provisioning).
-    Error,
-}
+use crate::status::{Counts, Enforce, Libtest, Policy, TrialStatus};
 
 /// A rule a trial verifies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +43,19 @@ pub struct FindingReport {
     pub expected: String,
     /// What came back.
     pub actual: String,
+}
+
+impl FindingReport {
+    /// The finding as one line (the divergence wording for a divergence).
+    pub fn line(&self) -> String {
+        crate::finding::one_line(
+            self.severity,
+            &self.subject,
+            &self.path,
+            &self.expected,
+            &self.actual,
+        )
+    }
 }
 
 /// A request and its answer, as data (bodies as text; the token redacted).
@@ -92,8 +91,8 @@ pub struct TrialReport {
     /// The rules it verifies (the case's and its reference's).
     pub rules: Vec<RuleRef>,
     /// How it ended.
-    pub outcome: TrialOutcome,
-    /// Why it was skipped or could not run.
+    pub outcome: TrialStatus,
+    /// Why it was skipped or could not run, or the expectation that held (or did not).
     pub reason: Option<String>,
     /// How long it took, milliseconds.
     pub duration_ms: u64,
@@ -101,21 +100,6 @@ pub struct TrialReport {
     pub findings: Vec<FindingReport>,
     /// The request under test and its answer.
     pub exchange: Option<ExchangeReport>,
-}
-
-/// The counts of a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    /// Passed.
-    pub passed: usize,
-    /// Failed.
-    pub failed: usize,
-    /// Diverged (not enforced).
-    pub diverged: usize,
-    /// Skipped.
-    pub skipped: usize,
-    /// Could not run.
-    pub errors: usize,
 }
 
 /// A whole run.
@@ -129,8 +113,10 @@ pub struct RunReport {
     pub target: String,
     /// `documented` or `all`.
     pub enforce: String,
-    /// The counts.
-    pub summary: Summary,
+    /// Whether an unexpected pass fails the run (`--allow-unexpected-pass` says it does not).
+    pub allow_unexpected_pass: bool,
+    /// The count of each status.
+    pub summary: Counts,
     /// Every trial, in suite order.
     pub trials: Vec<TrialReport>,
 }
@@ -217,40 +203,44 @@ fn rules_of(spec: &TrialSpec, catalogue: &Catalogue) -> Vec<RuleRef> {
         .collect()
 }
 
-/// One trial's report; `enforced` says whether divergences fail.
+/// One trial's report, with the status the run gave it and the expectation it was held to.
 pub fn trial_report(
     spec: &TrialSpec,
     outcome: &Outcome,
     duration_ms: u64,
     catalogue: &Catalogue,
-    enforced: bool,
+    status: TrialStatus,
+    expected: Option<&Expectation>,
 ) -> TrialReport {
-    let (kind, reason, findings) = match &outcome.verdict {
-        Verdict::Pass if outcome.cleanup.is_empty() => (TrialOutcome::Pass, None, &[][..]),
-        Verdict::Pass => (
-            TrialOutcome::Error,
-            Some(
-                outcome
-                    .cleanup
-                    .iter()
-                    .map(|e| format!("cleanup: {e}"))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-            &[][..],
-        ),
-        Verdict::Fail(f) => (TrialOutcome::Fail, None, f.as_slice()),
-        Verdict::Diverge(f) if enforced => (TrialOutcome::Fail, None, f.as_slice()),
-        Verdict::Diverge(f) => (TrialOutcome::Diverge, None, f.as_slice()),
-        Verdict::Skip(r) => (TrialOutcome::Skip, Some(r.clone()), &[][..]),
-        Verdict::Error(e) => (TrialOutcome::Error, Some(e.to_string()), &[][..]),
+    let findings = match &outcome.verdict {
+        Verdict::Fail(f) | Verdict::Diverge(f) => f.as_slice(),
+        _ => &[][..],
+    };
+    let cleanup = || {
+        outcome
+            .cleanup
+            .iter()
+            .map(|e| format!("cleanup: {e}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let reason = match (&outcome.verdict, expected) {
+        (Verdict::Skip(r), _) if status == TrialStatus::Skip => Some(r.clone()),
+        (Verdict::Error(e), _) => Some(e.to_string()),
+        _ if status == TrialStatus::Error => Some(cleanup()),
+        (_, Some(e)) => Some(format!(
+            "the expectations file: {}: {}",
+            e.outcome.name(),
+            e.reason
+        )),
+        _ => None,
     };
     TrialReport {
         name: spec.name.clone(),
         case: spec.case.id.clone(),
         case_file: spec.case.file.clone(),
         rules: rules_of(spec, catalogue),
-        outcome: kind,
+        outcome: status,
         reason,
         duration_ms,
         findings: findings.iter().map(finding_report).collect(),
@@ -269,7 +259,7 @@ pub fn broken_report(case: &BrokenCase, text: String) -> TrialReport {
             .map(|d| d.path.clone())
             .unwrap_or_default(),
         rules: Vec::new(),
-        outcome: TrialOutcome::Error,
+        outcome: TrialStatus::Broken,
         reason: Some(text),
         duration_ms: 0,
         findings: Vec::new(),
@@ -278,25 +268,28 @@ pub fn broken_report(case: &BrokenCase, text: String) -> TrialReport {
 }
 
 impl RunReport {
-    /// A report over these trials (the counts are computed).
-    pub fn new(target: &str, enforce: &str, trials: Vec<TrialReport>) -> RunReport {
-        let mut summary = Summary::default();
-        for t in &trials {
-            match t.outcome {
-                TrialOutcome::Pass => summary.passed += 1,
-                TrialOutcome::Fail => summary.failed += 1,
-                TrialOutcome::Diverge => summary.diverged += 1,
-                TrialOutcome::Skip => summary.skipped += 1,
-                TrialOutcome::Error => summary.errors += 1,
-            }
-        }
+    /// A report over these trials (the counts are computed from their statuses).
+    pub fn new(target: &str, policy: Policy, trials: Vec<TrialReport>) -> RunReport {
         RunReport {
             tool: "accessreview-conformance".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             target: target.into(),
-            enforce: enforce.into(),
-            summary,
+            enforce: policy.enforce.name().into(),
+            allow_unexpected_pass: policy.allow_unexpected_pass,
+            summary: Counts::of(trials.iter().map(|t| t.outcome)),
             trials,
+        }
+    }
+
+    /// The rules the statuses were given under.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            enforce: if self.enforce == "documented" {
+                Enforce::Documented
+            } else {
+                Enforce::All
+            },
+            allow_unexpected_pass: self.allow_unexpected_pass,
         }
     }
 
@@ -309,42 +302,41 @@ impl RunReport {
     /// passes with its findings in system-out and a `divergence` property.
     pub fn to_junit(&self) -> String {
         use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+        let policy = self.policy();
         let mut suite = TestSuite::new("accessreview-conformance");
         for t in &self.trials {
-            let findings: String = t
-                .findings
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{}: {}: expected {}, got {}\n",
-                        f.subject, f.path, f.expected, f.actual
-                    )
-                })
-                .collect();
-            let mut status = match t.outcome {
-                TrialOutcome::Pass | TrialOutcome::Diverge => TestCaseStatus::success(),
-                TrialOutcome::Fail => {
+            let findings: String = t.findings.iter().map(|f| f.line() + "\n").collect();
+            let reason = || t.reason.clone().unwrap_or_default();
+            let status = match (policy.libtest(t.outcome), t.outcome) {
+                (_, TrialStatus::Diverge) => {
+                    let mut s = TestCaseStatus::success();
+                    s.set_message("diverges from the reference behaviour (not enforced)");
+                    s
+                }
+                (Libtest::Passed, _) => TestCaseStatus::success(),
+                (Libtest::Failed, TrialStatus::Error | TrialStatus::Broken) => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    s.set_message(reason());
+                    s
+                }
+                (Libtest::Failed, _) => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    s.set_message(t.findings.first().map_or("not conformant".into(), |f| {
-                        format!("{}: {}", f.subject, f.path)
-                    }));
+                    s.set_message(
+                        t.findings
+                            .first()
+                            .map(|f| format!("{}: {}", f.subject, f.path))
+                            .or(t.reason.clone())
+                            .unwrap_or_else(|| "not conformant".into()),
+                    );
                     s.set_description(findings.clone());
                     s
                 }
-                TrialOutcome::Error => {
-                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-                    s.set_message(t.reason.clone().unwrap_or_default());
-                    s
-                }
-                TrialOutcome::Skip => {
+                (Libtest::Ignored, _) => {
                     let mut s = TestCaseStatus::skipped();
-                    s.set_message(t.reason.clone().unwrap_or_default());
+                    s.set_message(reason());
                     s
                 }
             };
-            if t.outcome == TrialOutcome::Diverge {
-                status.set_message("diverges from the reference behaviour (not enforced)");
-            }
             let mut case = TestCase::new(t.name.clone(), status);
             case.set_classname(t.case.clone());
             case.set_time(std::time::Duration::from_millis(t.duration_ms));
@@ -352,9 +344,10 @@ impl RunReport {
             for r in &t.rules {
                 case.add_property(Property::new(format!("rule.{}", r.kind), r.id.clone()));
             }
-            if t.outcome == TrialOutcome::Diverge {
+            if t.outcome == TrialStatus::Diverge {
                 case.add_property(Property::new("divergence", "true"));
             }
+            case.add_property(Property::new("status", status_name(t.outcome)));
             let mut out = findings;
             if let Some(x) = &t.exchange {
                 let _ = write!(
@@ -378,19 +371,24 @@ impl RunReport {
 
     /// A summary by outcome and by rule, readable in a pull request.
     pub fn to_markdown(&self) -> String {
-        let s = &self.summary;
         let mut md = String::new();
         let _ = writeln!(md, "## accessreview-conformance\n");
         let _ = writeln!(
             md,
-            "Target `{}`, enforcing `{}`: **{} passed, {} failed, {} diverged, {} skipped, {} could not run**.\n",
-            self.target, self.enforce, s.passed, s.failed, s.diverged, s.skipped, s.errors
+            "Target `{}`, enforcing `{}`: **{}**.\n",
+            self.target,
+            self.enforce,
+            self.summary.sentence()
         );
-        let listed = |o: TrialOutcome| self.trials.iter().filter(move |t| t.outcome == o);
+        let listed = |o: TrialStatus| self.trials.iter().filter(move |t| t.outcome == o);
         for (o, title) in [
-            (TrialOutcome::Fail, "Failures"),
-            (TrialOutcome::Error, "Could not run"),
-            (TrialOutcome::Diverge, "Divergences"),
+            (TrialStatus::Fail, "Failures"),
+            (TrialStatus::UnexpectedPass, "Passed unexpectedly"),
+            (TrialStatus::Error, "Could not run"),
+            (TrialStatus::Broken, "Broken case files"),
+            (TrialStatus::Diverge, "Divergences"),
+            (TrialStatus::ExpectedFail, "Failed as expected"),
+            (TrialStatus::ExpectedDiverge, "Diverged as expected"),
         ] {
             if listed(o).next().is_none() {
                 continue;
@@ -400,12 +398,7 @@ impl RunReport {
                 let first = t
                     .findings
                     .first()
-                    .map(|f| {
-                        format!(
-                            "{}: {} — expected {}, got {}",
-                            f.subject, f.path, f.expected, f.actual
-                        )
-                    })
+                    .map(FindingReport::line)
                     .or_else(|| t.reason.clone())
                     .unwrap_or_default();
                 let _ = writeln!(
@@ -418,26 +411,50 @@ impl RunReport {
             }
             md.push('\n');
         }
-        let mut by_rule: std::collections::BTreeMap<(&str, &str), [usize; 5]> = Default::default();
+        md.push_str(&self.by_rule_markdown());
+        md
+    }
+
+    /// The "by rule" table: each rule, and how its trials ended.
+    fn by_rule_markdown(&self) -> String {
+        const COLUMNS: [(&str, &[TrialStatus]); 6] = [
+            ("passed", &[TrialStatus::Pass, TrialStatus::UnexpectedPass]),
+            ("failed", &[TrialStatus::Fail]),
+            ("diverged", &[TrialStatus::Diverge]),
+            (
+                "expected",
+                &[TrialStatus::ExpectedFail, TrialStatus::ExpectedDiverge],
+            ),
+            ("skipped", &[TrialStatus::Skip]),
+            ("could not run", &[TrialStatus::Error, TrialStatus::Broken]),
+        ];
+        let mut by_rule: std::collections::BTreeMap<(&str, &str), [usize; 6]> = Default::default();
         for t in &self.trials {
+            let column = COLUMNS.iter().position(|(_, s)| s.contains(&t.outcome));
             for r in &t.rules {
                 let counts = by_rule.entry((r.kind.as_str(), r.id.as_str())).or_default();
-                counts[t.outcome as usize] += 1;
+                if let Some(c) = column {
+                    counts[c] += 1;
+                }
             }
         }
+        let mut md = String::new();
         let _ = writeln!(md, "### By rule\n");
-        let _ = writeln!(
-            md,
-            "| rule | kind | passed | failed | diverged | skipped | could not run |"
-        );
-        let _ = writeln!(md, "|---|---|---|---|---|---|---|");
+        let names: Vec<&str> = COLUMNS.iter().map(|(n, _)| *n).collect();
+        let _ = writeln!(md, "| rule | kind | {} |", names.join(" | "));
+        let _ = writeln!(md, "|---|---|{}", "---|".repeat(COLUMNS.len()));
         for ((kind, id), c) in &by_rule {
-            let _ = writeln!(
-                md,
-                "| `{id}` | {kind} | {} | {} | {} | {} | {} |",
-                c[0], c[1], c[2], c[3], c[4]
-            );
+            let cells: Vec<String> = c.iter().map(ToString::to_string).collect();
+            let _ = writeln!(md, "| `{id}` | {kind} | {} |", cells.join(" | "));
         }
         md
     }
+}
+
+/// A status as the JSON report names it.
+pub fn status_name(s: TrialStatus) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }

@@ -13,9 +13,10 @@ use crate::case::TrialSpec;
 use crate::credential::Credential;
 use crate::embedded::{Embedded, EmbeddedOptions};
 use crate::finding::Severity;
-use crate::outcome::{Outcome, Verdict};
+use crate::outcome::Outcome;
 use crate::runner::{RunContext, run_all};
 use crate::schema::SchemaSet;
+use crate::status::{Enforce, Policy, TrialStatus};
 
 const TOKEN: &str = "selfcheck-token-5f2c";
 
@@ -70,20 +71,23 @@ impl KillRow {
             errored: Vec::new(),
             rules_named: BTreeSet::new(),
         };
+        // The kill table holds a deviation to what the page says: an inferred rule's
+        // deviation shows as a divergence, never as a failure.
+        let policy = Policy::new(Enforce::Documented);
         for (spec, outcome) in results {
-            match outcome.verdict {
-                Verdict::Fail(_) => {
+            match policy.unexpected(outcome) {
+                TrialStatus::Fail => {
                     row.failing.push(spec.name.clone());
                     row.rules_named.extend(spec.case.rules.iter().cloned());
                 }
-                Verdict::Diverge(_) => {
+                TrialStatus::Diverge => {
                     row.diverging.push(spec.name.clone());
                     let reference = spec.case.reference.iter().flat_map(|r| r.rules.iter());
                     row.rules_diverging
                         .extend(spec.case.rules.iter().chain(reference).cloned());
                 }
-                Verdict::Error(_) => row.errored.push(spec.name.clone()),
-                Verdict::Pass | Verdict::Skip(_) => {}
+                TrialStatus::Error | TrialStatus::Broken => row.errored.push(spec.name.clone()),
+                _ => {}
             }
         }
         row

@@ -333,8 +333,7 @@ fn the_example_target_file_matches_its_schema() {
             .unwrap();
     let doc: serde_json::Value = serde_yaml::from_str(&text).unwrap();
     assert_eq!(schemas.validate("target", &doc).unwrap(), vec![]);
-    let parsed: accessreview_conformance::target_file::TargetFile =
-        serde_yaml::from_str(&text).unwrap();
+    let parsed: accessreview_conformance::cli::TargetFile = serde_yaml::from_str(&text).unwrap();
     assert_eq!(
         parsed.base_url.as_deref(),
         Some("https://graph.microsoft.com/beta")

@@ -2,5 +2,5 @@
 //! (libtest-mimic harness: the runner's own flags and libtest's work after `--`).
 
 fn main() -> std::process::ExitCode {
-    accessreview_conformance::app::run_from_args()
+    accessreview_conformance::cli::run_from_args()
 }

@@ -8,12 +8,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use accessreview_conformance::case::UpdateMethod;
-use accessreview_conformance::coverage::{
-    TrialResult, coverage, render_coverage, uncovered_documented,
-};
+use accessreview_conformance::coverage::{coverage, render_coverage, uncovered_documented};
 use accessreview_conformance::finding::Severity;
 use accessreview_conformance::load::LoadedCase;
 use accessreview_conformance::rules::RuleKind;
+use accessreview_conformance::status::TrialStatus;
 use accessreview_mock::Deviation;
 use common::*;
 
@@ -141,12 +140,12 @@ fn coverage_with_a_run_shows_each_rules_outcome() {
 fn rule_outcomes_take_the_worst_trial() {
     let (_, suite) = shipped();
     let rows = coverage(&suite, UpdateMethod::Put);
-    let mut results: BTreeMap<String, TrialResult> = rows
+    let mut results: BTreeMap<String, TrialStatus> = rows
         .iter()
-        .flat_map(|r| r.trials.iter().map(|t| (t.clone(), TrialResult::Pass)))
+        .flat_map(|r| r.trials.iter().map(|t| (t.clone(), TrialStatus::Pass)))
         .collect();
-    results.insert("fallback-reviewers/swap::put".into(), TrialResult::Fail);
-    results.insert("request/malformed-json::put".into(), TrialResult::Error);
+    results.insert("fallback-reviewers/swap::put".into(), TrialStatus::Fail);
+    results.insert("request/malformed-json::put".into(), TrialStatus::Error);
     let table = render_coverage(&rows, Some(&results));
     let line = |rule: &str| {
         table

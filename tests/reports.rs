@@ -7,7 +7,8 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use accessreview_conformance::run_report::{RunReport, TrialOutcome};
+use accessreview_conformance::run_report::RunReport;
+use accessreview_conformance::status::{Enforce, Policy, TrialStatus};
 use common::*;
 
 const TOKEN: &str = "report-token-Distinctive-93be";
@@ -77,9 +78,9 @@ fn reports_agree_with_the_run_and_hold_no_secret() {
         assert_eq!(schemas.validate("report", &doc).unwrap(), vec![]);
         let report: RunReport = serde_json::from_str(&r.json).unwrap();
         assert_eq!(serde_json::to_value(&report).unwrap(), doc);
-        let count = |o: TrialOutcome| report.trials.iter().filter(|t| t.outcome == o).count();
-        assert_eq!(report.summary.failed, count(TrialOutcome::Fail));
-        assert_eq!(report.summary.diverged, count(TrialOutcome::Diverge));
+        let count = |o: TrialStatus| report.trials.iter().filter(|t| t.outcome == o).count();
+        assert_eq!(report.summary.failed, count(TrialStatus::Fail));
+        assert_eq!(report.summary.diverged, count(TrialStatus::Diverge));
         if enforce == "documented" && mock_args[1] == "ok-for-unknown-ids" {
             assert!(
                 report.summary.diverged > 0 && report.summary.failed == 0,
@@ -119,7 +120,7 @@ fn the_markdown_summary_is_pinned() {
     use accessreview_conformance::finding::{Location, Severity};
     use accessreview_conformance::run_report::{FindingReport, RuleRef, TrialReport};
     let trial = |name: &str,
-                 outcome: TrialOutcome,
+                 outcome: TrialStatus,
                  findings: Vec<FindingReport>,
                  reason: Option<&str>| TrialReport {
         name: name.into(),
@@ -146,24 +147,42 @@ fn the_markdown_summary_is_pinned() {
     };
     let report = RunReport::new(
         "http://127.0.0.1:1/beta",
-        "documented",
+        Policy::new(Enforce::Documented),
         vec![
             trial(
                 "fallback-reviewers/swap::put",
-                TrialOutcome::Fail,
+                TrialStatus::Fail,
                 vec![status("409", "200", Severity::Failure)],
                 None,
             ),
             trial(
                 "not-found/unknown-instance::put",
-                TrialOutcome::Diverge,
+                TrialStatus::Diverge,
                 vec![status("404", "400", Severity::Divergence)],
                 None,
             ),
-            trial("methods/put::put", TrialOutcome::Pass, vec![], None),
+            trial("methods/put::put", TrialStatus::Pass, vec![], None),
+            trial(
+                "fallback-reviewers/remove-one::put",
+                TrialStatus::ExpectedFail,
+                vec![status("409", "200", Severity::Failure)],
+                Some("the expectations file: fail: known bug #12"),
+            ),
+            trial(
+                "fallback-reviewers/empty-list::put",
+                TrialStatus::UnexpectedPass,
+                vec![],
+                Some("the expectations file: fail: fixed since?"),
+            ),
+            trial(
+                "broken/case",
+                TrialStatus::Broken,
+                vec![],
+                Some("case file broken/case could not be loaded"),
+            ),
             trial(
                 "permissions/personal-account::put",
-                TrialOutcome::Skip,
+                TrialStatus::Skip,
                 vec![],
                 Some("needs --credential personal-account=TOKEN"),
             ),

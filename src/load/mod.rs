@@ -130,17 +130,49 @@ pub fn parse_principals(f: &InputFile) -> Result<HashMap<String, String>, SuiteE
     Ok(parse_typed::<PrincipalsFile>(f)?.principals)
 }
 
+/// Reads a `--principals` file.
+pub fn read_principals(path: &std::path::Path) -> Result<HashMap<String, String>, Box<Diagnostic>> {
+    read_yaml_file::<PrincipalsFile>(path, Some("principals: {name: object-id}"))
+        .map(|f| f.principals)
+}
+
 fn parse_typed<T: serde::de::DeserializeOwned>(f: &InputFile) -> Result<T, SuiteError> {
+    decode_yaml(f, None).map_err(SuiteError::Broken)
+}
+
+/// Decodes a YAML input file into `T`; a file that is not text, or does not decode, is a
+/// diagnostic at the file or at the line and column (with `help` saying what is valid).
+pub fn decode_yaml<T: serde::de::DeserializeOwned>(
+    f: &InputFile,
+    help: Option<&str>,
+) -> Result<T, Box<Diagnostic>> {
     if let Some(why) = f.not_text {
-        return Err(SuiteError::Broken(Box::new(Diagnostic::file(
+        return Err(Box::new(Diagnostic::file(
             f.display.clone(),
             why.to_string(),
-        ))));
+        )));
     }
     serde_yaml::from_str(&f.text).map_err(|e| {
         let src = SourceFile::new(f.display.clone(), f.text.clone());
-        SuiteError::Broken(Box::new(yaml_diagnostic(&src, &e)))
+        let d = yaml_diagnostic(&src, &e);
+        Box::new(match help {
+            Some(h) => d.with_help(h),
+            None => d,
+        })
     })
+}
+
+/// Reads a YAML file the command was given (a target file, an expectations file, a
+/// principals file) into `T`: every problem — unreadable, not text, not decodable — is a
+/// diagnostic naming the file (and the line and column where there is one).
+pub fn read_yaml_file<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    help: Option<&str>,
+) -> Result<T, Box<Diagnostic>> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| Box::new(Diagnostic::file(shown.clone(), format!("cannot read: {e}"))))?;
+    decode_yaml(&InputFile::from_bytes(shown.clone(), shown, &bytes), help)
 }
 
 /// Loads a case folder. `principal_overrides` (from `--principals`) replace the shipped ids.

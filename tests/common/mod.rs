@@ -7,8 +7,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use accessreview_conformance::app::{Cli, load};
 use accessreview_conformance::case::{TrialSpec, UpdateMethod};
+use accessreview_conformance::cli::{Cli, load};
 use accessreview_conformance::credential::Credential;
 use accessreview_conformance::load::{LoadedCase, Suite};
 use accessreview_conformance::outcome::Outcome;

@@ -9,10 +9,10 @@ use std::path::Path;
 use indexmap::IndexMap;
 use serde::Deserialize;
 
+use super::args::{Cli, FixtureStrategy};
 use crate::case::UpdateMethod;
-use crate::cli::{Enforce, FixtureStrategy};
-use crate::files::InputFile;
-use crate::source::{Diagnostic, SourceFile};
+use crate::source::Diagnostic;
+use crate::status::Enforce;
 
 /// A target file, as written.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -49,12 +49,12 @@ pub struct TargetFile {
     /// With `fixtures: graph`: groups to scope reviews over several groups to.
     #[serde(default)]
     pub groups: Vec<String>,
-    /// Per-request timeout, seconds.
+    /// Per-request timeout, seconds (at least 1, as `--timeout`).
     #[serde(default)]
-    pub timeout: Option<u64>,
+    pub timeout: Option<PositiveSeconds>,
     /// With `fixtures: graph`: how long to wait for an instance to become active, seconds.
     #[serde(default)]
-    pub activation_timeout: Option<u64>,
+    pub activation_timeout: Option<PositiveSeconds>,
 }
 
 macro_rules! names {
@@ -80,27 +80,88 @@ macro_rules! names {
     };
 }
 
+/// A whole number of seconds, at least 1 (refused while decoding otherwise, as the flag is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "u64")]
+pub struct PositiveSeconds(pub u64);
+
+impl TryFrom<u64> for PositiveSeconds {
+    type Error = String;
+
+    fn try_from(n: u64) -> Result<Self, String> {
+        if n == 0 {
+            Err("0 is not a timeout: expected a whole number of seconds, at least 1".into())
+        } else {
+            Ok(PositiveSeconds(n))
+        }
+    }
+}
+
 names!(FixturesName => FixtureStrategy { "control" => FixtureStrategy::Control, "graph" => FixtureStrategy::Graph });
 names!(EnforceName => Enforce { "documented" => Enforce::Documented, "all" => Enforce::All });
 names!(UpdateMethodName => UpdateMethod { "put" => UpdateMethod::Put, "patch" => UpdateMethod::Patch, "both" => UpdateMethod::Both });
 
 /// Reads and decodes a target file; a problem points at its line and column.
 pub fn load(path: &Path) -> Result<TargetFile, Box<Diagnostic>> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| Box::new(Diagnostic::file(shown.clone(), format!("cannot read: {e}"))))?;
-    let file = InputFile::from_bytes(shown.clone(), shown.clone(), &bytes);
-    if let Some(why) = file.not_text {
-        return Err(Box::new(Diagnostic::file(shown, why.to_string())));
-    }
-    serde_yaml::from_str(&file.text).map_err(|e| {
-        let src = SourceFile::new(shown.clone(), file.text.clone());
-        Box::new(crate::load::yaml_diagnostic(&src, &e).with_help(
+    crate::load::read_yaml_file(
+        path,
+        Some(
             "keys: base_url, control_url, fixtures, enforce, update_method, allow_tenant_writes, \
              token_env, credentials, principals, groups, timeout, activation_timeout (see \
              schemas/target.schema.json)",
-        ))
-    })
+        ),
+    )
+}
+
+/// Fills in what the command line left open (`given` says which flags it gave) from a target
+/// file. Tokens are read from the environment variables the file names; a missing one is an
+/// error naming the variable.
+pub fn apply(cli: &mut Cli, file: &TargetFile, given: &dyn Fn(&str) -> bool) -> Result<(), String> {
+    let env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| format!("the target file names {name}, which is not set"))
+    };
+    if !given("base_url") && file.base_url.is_some() {
+        cli.base_url.clone_from(&file.base_url);
+    }
+    if !given("control_url") && file.control_url.is_some() {
+        cli.control_url.clone_from(&file.control_url);
+    }
+    if let (false, Some(f)) = (given("fixtures"), file.fixtures) {
+        cli.fixtures = f.0;
+    }
+    if let (false, Some(e)) = (given("enforce"), file.enforce) {
+        cli.enforce = Some(e.0);
+    }
+    if let (false, Some(m)) = (given("update_method"), file.update_method) {
+        cli.update_method = m.0;
+    }
+    if !given("allow_tenant_writes") && file.allow_tenant_writes == Some(true) {
+        cli.allow_tenant_writes = true;
+    }
+    if let (false, Some(name)) = (given("token"), &file.token_env) {
+        cli.token = Some(env(name)?);
+    }
+    if !given("credentials") && !file.credentials.is_empty() {
+        cli.credentials = file
+            .credentials
+            .iter()
+            .map(|(credential, name)| env(name).map(|token| format!("{credential}={token}")))
+            .collect::<Result<_, _>>()?;
+    }
+    if let (false, Some(t)) = (given("timeout"), file.timeout) {
+        cli.timeout = t.0;
+    }
+    if let (false, Some(t)) = (given("activation_timeout"), file.activation_timeout) {
+        cli.activation_timeout = t.0;
+    }
+    if !given("groups") && !file.groups.is_empty() {
+        cli.groups.clone_from(&file.groups);
+    }
+    cli.target_principals.clone_from(&file.principals);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -123,6 +184,15 @@ mod tests {
             decode("fixtures: live\n")
                 .unwrap_err()
                 .contains("expected one of `control`, `graph`")
+        );
+        assert!(
+            decode("timeout: 0\n")
+                .unwrap_err()
+                .contains("0 is not a timeout")
+        );
+        assert_eq!(
+            decode("timeout: 1\n").unwrap().timeout,
+            Some(PositiveSeconds(1))
         );
         assert!(
             decode("token: abc\n")

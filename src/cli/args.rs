@@ -1,5 +1,5 @@
 //! The runner's command line: its flags (the libtest flags are accepted as well), with the
-//! help text that explains them. Parsing only; `app` runs what the flags say.
+//! help text that explains them. Parsing only; the `cli` module runs what the flags say.
 
 use std::path::PathBuf;
 
@@ -33,14 +33,25 @@ impl clap::ValueEnum for UpdateMethod {
     }
 }
 
-/// Which expectations fail a run (DESIGN: `--enforce documented|all`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Enforce {
-    /// Only what the page says; where a target differs from the reference behaviour on what
-    /// the page leaves open, the trial is reported as a divergence and does not fail.
-    Documented,
-    /// Everything, the reference behaviour included: divergences fail (mocks are held to it).
-    All,
+pub use crate::status::Enforce;
+
+/// The verdict model knows nothing of clap: `--enforce`'s values are described here.
+impl clap::ValueEnum for Enforce {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Enforce::Documented, Enforce::All]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self {
+            Enforce::Documented => {
+                "Only what the page says; where a target differs from the reference behaviour on what the page leaves open, the trial is reported as a divergence and does not fail"
+            }
+            Enforce::All => {
+                "Everything, the reference behaviour included: divergences fail (mocks are held to it)"
+            }
+        };
+        Some(clap::builder::PossibleValue::new(self.name()).help(help))
+    }
 }
 
 /// How starting states come to exist.
@@ -156,7 +167,7 @@ pub struct Cli {
     pub groups: Vec<String>,
     /// With --fixtures graph: how long to wait for a created review's instance to become
     /// active, in seconds.
-    #[arg(long, default_value_t = 600, value_name = "SECS")]
+    #[arg(long, default_value_t = 600, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub activation_timeout: u64,
     /// Run one shard of the trials: hash:I/N (by a stable hash of each trial's name) or
     /// count:I/N (dealt out in suite order). The N shards together run every trial once.

@@ -1,0 +1,164 @@
+//! The `accessreview-conformance` command: [`Cli`] (the flags), the target file merged under
+//! them, and a short dispatcher over the modes — a run (libtest trials, the closing line, the
+//! reports), `--coverage`, the kill table and `--sweep`. The terminal (progress line, closing
+//! line, signals) lives here too; nothing below this module prints.
+
+mod args;
+mod connect;
+mod inputs;
+mod suite;
+mod target_file;
+mod terminal;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use args::{Cli, CoverageMode, FixtureStrategy};
+pub use inputs::load;
+pub use target_file::TargetFile;
+
+use crate::coverage::{coverage, render_coverage};
+use crate::load::{LoadedCase, Suite};
+use crate::schema::SchemaSet;
+use crate::selfcheck::{KillRow, kill_table, render_kill_table};
+pub use crate::status::Enforce;
+
+/// How many trials run at once by default: they wait on the network (and, live, on
+/// activation), not the CPU — enough that a suite against a silent target ends in one timeout.
+pub const DEFAULT_TRIAL_THREADS: usize = 64;
+
+/// Exit code: every trial passed.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the target is not conformant.
+pub const EXIT_NONCONFORMANT: u8 = 1;
+/// Exit code: usage, configuration or case-file error.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: the target could not be reached or provisioning failed.
+pub const EXIT_UNREACHABLE: u8 = 3;
+
+/// Why the command stopped before (or instead of) a verdict: printed, with its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// Bad flags or values.
+    #[error("error: {0}")]
+    Usage(String),
+    /// A file the command was given has a problem at a line and column.
+    #[error("{0}")]
+    File(Box<crate::source::Diagnostic>),
+    /// A report file could not be written.
+    #[error("error: {0}")]
+    Write(#[from] crate::report_files::WriteError),
+    /// Could not start or reach what the run needs.
+    #[error("error: {0}")]
+    Setup(String),
+}
+
+impl CommandError {
+    /// The process exit code it stands for.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CommandError::Usage(_) | CommandError::File(_) | CommandError::Write(_) => EXIT_USAGE,
+            CommandError::Setup(_) => EXIT_UNREACHABLE,
+        }
+    }
+}
+
+/// Parses the command line, applies `--target FILE` under the flags given, and runs.
+pub fn run_from_args() -> ExitCode {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let given = |id: &str| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    if let Some(path) = cli.target.clone() {
+        let applied = target_file::load(&path)
+            .map_err(CommandError::File)
+            .and_then(|file| {
+                target_file::apply(&mut cli, &file, &given).map_err(CommandError::Usage)
+            });
+        if let Err(e) = applied {
+            eprintln!("{e}");
+            return ExitCode::from(e.exit_code());
+        }
+    }
+    run(cli)
+}
+
+/// Runs the command; returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    match run_inner(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run_inner(cli: Cli) -> Result<u8, CommandError> {
+    let (schemas, suite) = load(&cli)?;
+    let broken = suite
+        .cases
+        .iter()
+        .any(|c| matches!(c, LoadedCase::Broken(_)));
+    let or_broken = |code: u8| if broken { EXIT_USAGE } else { code };
+    if cli.coverage == Some(CoverageMode::Static) {
+        print!(
+            "{}",
+            render_coverage(&coverage(&suite, cli.update_method), None)
+        );
+        return Ok(or_broken(EXIT_OK));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CommandError::Setup(format!("cannot start the async runtime: {e}")))?;
+    if cli.coverage == Some(CoverageMode::Deviations) {
+        let caught = run_deviations(&cli, &runtime, &schemas, &suite)?;
+        return Ok(or_broken(if caught { EXIT_OK } else { EXIT_NONCONFORMANT }));
+    }
+    if cli.sweep {
+        return run_sweep(&cli, &runtime);
+    }
+    suite::run(&cli, &runtime, schemas, &suite)
+}
+
+/// `--sweep`: this tool's leftover definitions on the target, deleted (or listed).
+fn run_sweep(cli: &Cli, runtime: &tokio::runtime::Runtime) -> Result<u8, CommandError> {
+    // connect() refuses a remote target unless writes are allowed (a dry run only reads).
+    let (target, _mock) = connect::connect(cli, runtime, false)?;
+    let swept = runtime
+        .block_on(crate::sweep::sweep(&target, cli.older_than, cli.dry_run))
+        .map_err(|e| CommandError::Setup(format!("sweep: {}", target.redact(&e.to_string()))))?;
+    print!("{}", crate::sweep::render(&swept, cli.dry_run));
+    Ok(EXIT_OK)
+}
+
+/// `--coverage=deviations`: the kill table; true when the faithful mock passed and every
+/// deviation was caught.
+fn run_deviations(
+    cli: &Cli,
+    runtime: &tokio::runtime::Runtime,
+    schemas: &Arc<SchemaSet>,
+    suite: &Suite,
+) -> Result<bool, CommandError> {
+    let trials: Vec<_> = suite
+        .trials(cli.update_method)
+        .into_iter()
+        .filter(|t| t.case.skip.is_none())
+        .collect();
+    let rows = runtime
+        .block_on(kill_table(
+            &trials,
+            schemas,
+            &suite.principals,
+            Duration::from_secs(cli.timeout.min(5)),
+        ))
+        .map_err(|e| CommandError::Setup(format!("cannot run the reference mock: {e}")))?;
+    print!("{}", render_kill_table(&rows));
+    Ok(rows.iter().all(KillRow::verdict_ok))
+}

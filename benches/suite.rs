@@ -8,17 +8,17 @@ use std::time::{Duration, Instant};
 
 use accessreview_conformance::case::{TrialSpec, UpdateMethod};
 use accessreview_conformance::cli::{Cli, load};
-use accessreview_conformance::embedded::{Embedded, EmbeddedOptions};
-use accessreview_conformance::files::{EMBEDDED_CASES, InputFile, embedded};
-use accessreview_conformance::graph::GraphProvisioner;
+use accessreview_conformance::live::graph::GraphProvisioner;
+use accessreview_conformance::load::files::{EMBEDDED_CASES, InputFile, embedded};
 use accessreview_conformance::load::{is_case_file, load_suite};
-use accessreview_conformance::runner::{RunContext, run_all};
+use accessreview_conformance::run::{RunContext, run_all};
+use accessreview_conformance::selfcheck::embedded::{Embedded, EmbeddedOptions};
 use accessreview_conformance::target::{HttpRequest, Target};
 use accessreview_mock::{Deviation, Lifecycle, MockOptions, MockServer};
 use clap::Parser;
 use serde_json::json;
 
-type Recorded = accessreview_conformance::target::Recorder;
+type Recorded = accessreview_conformance::target::recorder::Recorder;
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
@@ -26,7 +26,7 @@ fn median(mut xs: Vec<f64>) -> f64 {
 }
 
 fn shipped() -> (
-    Arc<accessreview_conformance::schema::SchemaSet>,
+    Arc<accessreview_conformance::load::schema::SchemaSet>,
     Vec<TrialSpec>,
     std::collections::HashMap<String, String>,
 ) {
@@ -37,7 +37,7 @@ fn shipped() -> (
 
 async fn timed_run(target: &Target, trials: &[TrialSpec]) -> f64 {
     static LOADED: std::sync::OnceLock<(
-        Arc<accessreview_conformance::schema::SchemaSet>,
+        Arc<accessreview_conformance::load::schema::SchemaSet>,
         std::collections::HashMap<String, String>,
     )> = std::sync::OnceLock::new();
     let (schemas, principals) = LOADED.get_or_init(|| {

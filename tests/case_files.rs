@@ -6,7 +6,7 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use accessreview_conformance::files::{EMBEDDED_CASES, InputFile, embedded};
+use accessreview_conformance::load::files::{EMBEDDED_CASES, InputFile, embedded};
 use accessreview_conformance::load::{LoadedCase, is_case_file, load_suite};
 use common::*;
 use rstest::rstest;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use accessreview_conformance::case::UpdateMethod;
-use accessreview_conformance::files::{EMBEDDED_CASES, InputFile, embedded};
+use accessreview_conformance::load::files::{EMBEDDED_CASES, InputFile, embedded};
 use accessreview_conformance::load::{LoadedCase, is_case_file, load_suite};
-use accessreview_conformance::outcome::Verdict;
-use accessreview_conformance::runner::{RunContext, run_trial};
+use accessreview_conformance::run::outcome::Verdict;
+use accessreview_conformance::run::{RunContext, run_trial};
 use accessreview_conformance::target::{Secret, Target, install_crypto};
 use accessreview_mock::{MockOptions, MockServer};
 use common::shipped;

@@ -8,11 +8,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use accessreview_conformance::case::UpdateMethod;
-use accessreview_conformance::coverage::{coverage, render_coverage, uncovered_documented};
-use accessreview_conformance::finding::Severity;
+use accessreview_conformance::case::finding::Severity;
+use accessreview_conformance::case::rules::RuleKind;
 use accessreview_conformance::load::LoadedCase;
-use accessreview_conformance::rules::RuleKind;
-use accessreview_conformance::status::TrialStatus;
+use accessreview_conformance::report::coverage::{coverage, render_coverage, uncovered_documented};
+use accessreview_conformance::run::status::TrialStatus;
 use accessreview_mock::Deviation;
 use common::*;
 

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use accessreview_conformance::case::UpdateMethod;
-use accessreview_conformance::outcome::Verdict;
+use accessreview_conformance::run::outcome::Verdict;
 use accessreview_mock::{Deviation, MockServer};
 use common::*;
 use rstest::rstest;

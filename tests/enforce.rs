@@ -4,7 +4,7 @@
 
 mod common;
 
-use accessreview_conformance::files::{EMBEDDED_CASES, embedded};
+use accessreview_conformance::load::files::{EMBEDDED_CASES, embedded};
 use accessreview_conformance::load::{LoadedCase, is_case_file, load_suite};
 use common::*;
 use rstest::rstest;
@@ -122,7 +122,7 @@ fn reference_blocks_are_checked(#[case] text: &str, #[case] message: &str) {
         .into_iter()
         .filter(|f| !is_case_file(&f.rel))
         .collect();
-    files.push(accessreview_conformance::files::InputFile::text(
+    files.push(accessreview_conformance::load::files::InputFile::text(
         "t/x.yaml",
         "cases/t/x.yaml",
         text,

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use accessreview_conformance::case::UpdateMethod;
-use accessreview_conformance::embedded::{Embedded, EmbeddedOptions};
-use accessreview_conformance::graph::{GraphProvisioner, NAME_PREFIX};
-use accessreview_conformance::outcome::{TrialError, Verdict};
-use accessreview_conformance::runner::{self, RunContext};
+use accessreview_conformance::live::graph::{GraphProvisioner, NAME_PREFIX};
+use accessreview_conformance::run::outcome::{TrialError, Verdict};
+use accessreview_conformance::run::{self, RunContext};
+use accessreview_conformance::selfcheck::embedded::{Embedded, EmbeddedOptions};
 use accessreview_mock::{Deviation, Lifecycle};
 use common::{shipped, trials};
 
@@ -29,9 +29,9 @@ async fn run_graph_with_progress(
 ) -> (
     Vec<(
         accessreview_conformance::case::TrialSpec,
-        accessreview_conformance::outcome::Outcome,
+        accessreview_conformance::run::outcome::Outcome,
     )>,
-    Arc<accessreview_conformance::progress::Progress>,
+    Arc<accessreview_conformance::provision::progress::Progress>,
 ) {
     let (schemas, suite) = shipped();
     let mut graph = GraphProvisioner::new(embedded.target.clone(), "test-run");
@@ -44,7 +44,7 @@ async fn run_graph_with_progress(
         suite.principals.clone(),
     ));
     let progress = Arc::clone(&ctx.progress);
-    let results = runner::run_all(ctx, &trials(&suite, UpdateMethod::Put)).await;
+    let results = run::run_all(ctx, &trials(&suite, UpdateMethod::Put)).await;
     (results, progress)
 }
 
@@ -53,7 +53,7 @@ async fn run_graph(
     activation_timeout: Duration,
 ) -> Vec<(
     accessreview_conformance::case::TrialSpec,
-    accessreview_conformance::outcome::Outcome,
+    accessreview_conformance::run::outcome::Outcome,
 )> {
     run_graph_with_progress(embedded, activation_timeout)
         .await

@@ -6,12 +6,12 @@ mod common;
 
 use std::sync::LazyLock;
 
+use accessreview_conformance::case::finding::StateObject;
+use accessreview_conformance::case::template::Bindings;
 use accessreview_conformance::case::{TrialSpec, UpdateMethod};
-use accessreview_conformance::finding::StateObject;
-use accessreview_conformance::schema::SchemaSet;
+use accessreview_conformance::load::schema::SchemaSet;
+use accessreview_conformance::run::verify::{Answer, Observation, ReadBack, verify};
 use accessreview_conformance::target::HttpResponse;
-use accessreview_conformance::template::Bindings;
-use accessreview_conformance::verify::{Answer, Observation, ReadBack, verify};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 

@@ -7,8 +7,8 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use accessreview_conformance::run_report::RunReport;
-use accessreview_conformance::status::{Enforce, Policy, TrialStatus};
+use accessreview_conformance::report::data::RunReport;
+use accessreview_conformance::run::status::{Enforce, Policy, TrialStatus};
 use common::*;
 
 const TOKEN: &str = "report-token-Distinctive-93be";
@@ -117,8 +117,8 @@ fn reports_agree_with_the_run_and_hold_no_secret() {
 
 #[test]
 fn the_markdown_summary_is_pinned() {
-    use accessreview_conformance::finding::{Location, Severity};
-    use accessreview_conformance::run_report::{FindingReport, RuleRef, TrialReport};
+    use accessreview_conformance::case::finding::{Location, Severity};
+    use accessreview_conformance::report::data::{FindingReport, RuleRef, TrialReport};
     let trial = |name: &str,
                  outcome: TrialStatus,
                  findings: Vec<FindingReport>,

@@ -7,11 +7,11 @@ mod common;
 use std::time::Duration;
 
 use accessreview_conformance::case::UpdateMethod;
-use accessreview_conformance::finding::Severity;
-use accessreview_conformance::outcome::Verdict;
-use accessreview_conformance::report::render_outcome;
-use accessreview_conformance::rules::RuleKind;
-use accessreview_conformance::runner::{self, RunContext};
+use accessreview_conformance::case::finding::Severity;
+use accessreview_conformance::case::rules::RuleKind;
+use accessreview_conformance::report::text::render_outcome;
+use accessreview_conformance::run::outcome::Verdict;
+use accessreview_conformance::run::{self, RunContext};
 use accessreview_conformance::selfcheck::{
     KillRow, kill_table, render_kill_table, run_against_mock,
 };
@@ -160,7 +160,7 @@ async fn a_deviation_that_only_makes_trials_error_is_not_counted_as_caught() {
     .unwrap()
     .with_credentials(common::credentials());
     let ctx = std::sync::Arc::new(RunContext::new(target, schemas, suite.principals.clone()));
-    let results = runner::run_all(ctx, &specs).await;
+    let results = run::run_all(ctx, &specs).await;
     assert!(
         results
             .iter()

@@ -8,8 +8,8 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use accessreview_conformance::run_report::RunReport;
-use accessreview_conformance::status::TrialStatus;
+use accessreview_conformance::report::data::RunReport;
+use accessreview_conformance::run::status::TrialStatus;
 use common::*;
 
 /// A number before `word` in `line` (`30 passed` → 30).

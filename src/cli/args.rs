@@ -33,7 +33,7 @@ impl clap::ValueEnum for UpdateMethod {
     }
 }
 
-pub use crate::status::Enforce;
+pub use crate::run::status::Enforce;
 
 /// The verdict model knows nothing of clap: `--enforce`'s values are described here.
 impl clap::ValueEnum for Enforce {
@@ -172,7 +172,7 @@ pub struct Cli {
     /// Run one shard of the trials: hash:I/N (by a stable hash of each trial's name) or
     /// count:I/N (dealt out in suite order). The N shards together run every trial once.
     #[arg(long, value_name = "SCHEME:I/N")]
-    pub partition: Option<crate::partition::Partition>,
+    pub partition: Option<crate::cli::partition::Partition>,
     /// Trials expected to fail (or diverge) on this target, each with a reason (YAML; see
     /// schemas/expectations.schema.json). An expected failure does not fail the run.
     #[arg(long, value_name = "FILE")]

@@ -6,12 +6,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Cli, CommandError, FixtureStrategy};
-use crate::credential::{Credential, CredentialArg};
-use crate::embedded::{Embedded, EmbeddedOptions};
-use crate::graph::GraphProvisioner;
-use crate::oauth::{ClientCredentials, TokenCache};
+use super::args::{Cli, FixtureStrategy};
+use super::error::CommandError;
+use crate::live::graph::GraphProvisioner;
 use crate::provision::{ControlProtocol, Provisioner};
+use crate::selfcheck::embedded::{Embedded, EmbeddedOptions};
+use crate::target::credential::{Credential, CredentialArg};
+use crate::target::oauth::{ClientCredentials, TokenCache};
 use crate::target::{Secret, Target};
 
 /// Parses `--credential NAME=TOKEN` values; errors never repeat the token.
@@ -62,10 +63,10 @@ pub fn connect(
     if let Some(url) = &cli.base_url
         && !listing
     {
-        crate::safety::check("--base-url", url, allow_writes)
+        crate::target::safety::check("--base-url", url, allow_writes)
             .map_err(|e| CommandError::Usage(e.to_string()))?;
         if let Some(control) = &cli.control_url {
-            crate::safety::check("--control-url", control, allow_writes)
+            crate::target::safety::check("--control-url", control, allow_writes)
                 .map_err(|e| CommandError::Usage(e.to_string()))?;
         }
     }
@@ -105,14 +106,14 @@ fn with_client_credentials(
     if listing {
         return Ok(target);
     }
-    crate::safety::check(
+    crate::target::safety::check(
         "AZURE_AUTHORITY_HOST",
         &credentials.token_url,
         cli.allow_tenant_writes,
     )
     .or_else(|e| match e {
         // Asking for a token writes nothing.
-        crate::safety::SafetyError::WritesNotAllowed { .. } => Ok(()),
+        crate::target::safety::SafetyError::WritesNotAllowed { .. } => Ok(()),
         other => Err(other),
     })
     .map_err(|e| CommandError::Usage(e.to_string()))?;

@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{Cli, CommandError};
-use crate::expectations::Expectations;
-use crate::files::{self, EMBEDDED_CASES, EMBEDDED_SCHEMAS, InputFile};
+use super::args::Cli;
+use super::error::CommandError;
+use crate::load::expectations::Expectations;
+use crate::load::files::{self, EMBEDDED_CASES, EMBEDDED_SCHEMAS, InputFile};
+use crate::load::schema::SchemaSet;
 use crate::load::{Suite, load_suite, read_principals};
-use crate::schema::SchemaSet;
 
 fn load_inputs(
     dir: &Option<PathBuf>,

@@ -5,7 +5,9 @@
 
 mod args;
 mod connect;
+mod error;
 mod inputs;
+pub mod partition;
 mod suite;
 mod target_file;
 mod terminal;
@@ -15,54 +17,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use args::{Cli, CoverageMode, FixtureStrategy};
+pub use error::{CommandError, EXIT_NONCONFORMANT, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE};
 pub use inputs::load;
 pub use target_file::TargetFile;
 
-use crate::coverage::{coverage, render_coverage};
+use crate::load::schema::SchemaSet;
 use crate::load::{LoadedCase, Suite};
-use crate::schema::SchemaSet;
+use crate::report::coverage::{coverage, render_coverage};
+pub use crate::run::status::Enforce;
 use crate::selfcheck::{KillRow, kill_table, render_kill_table};
-pub use crate::status::Enforce;
-
-/// How many trials run at once by default: they wait on the network (and, live, on
-/// activation), not the CPU — enough that a suite against a silent target ends in one timeout.
-pub const DEFAULT_TRIAL_THREADS: usize = 64;
-
-/// Exit code: every trial passed.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: the target is not conformant.
-pub const EXIT_NONCONFORMANT: u8 = 1;
-/// Exit code: usage, configuration or case-file error.
-pub const EXIT_USAGE: u8 = 2;
-/// Exit code: the target could not be reached or provisioning failed.
-pub const EXIT_UNREACHABLE: u8 = 3;
-
-/// Why the command stopped before (or instead of) a verdict: printed, with its exit code.
-#[derive(Debug, thiserror::Error)]
-pub enum CommandError {
-    /// Bad flags or values.
-    #[error("error: {0}")]
-    Usage(String),
-    /// A file the command was given has a problem at a line and column.
-    #[error("{0}")]
-    File(Box<crate::source::Diagnostic>),
-    /// A report file could not be written.
-    #[error("error: {0}")]
-    Write(#[from] crate::report_files::WriteError),
-    /// Could not start or reach what the run needs.
-    #[error("error: {0}")]
-    Setup(String),
-}
-
-impl CommandError {
-    /// The process exit code it stands for.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            CommandError::Usage(_) | CommandError::File(_) | CommandError::Write(_) => EXIT_USAGE,
-            CommandError::Setup(_) => EXIT_UNREACHABLE,
-        }
-    }
-}
 
 /// Parses the command line, applies `--target FILE` under the flags given, and runs.
 pub fn run_from_args() -> ExitCode {
@@ -132,9 +95,13 @@ fn run_sweep(cli: &Cli, runtime: &tokio::runtime::Runtime) -> Result<u8, Command
     // connect() refuses a remote target unless writes are allowed (a dry run only reads).
     let (target, _mock) = connect::connect(cli, runtime, false)?;
     let swept = runtime
-        .block_on(crate::sweep::sweep(&target, cli.older_than, cli.dry_run))
+        .block_on(crate::live::sweep::sweep(
+            &target,
+            cli.older_than,
+            cli.dry_run,
+        ))
         .map_err(|e| CommandError::Setup(format!("sweep: {}", target.redact(&e.to_string()))))?;
-    print!("{}", crate::sweep::render(&swept, cli.dry_run));
+    print!("{}", crate::live::sweep::render(&swept, cli.dry_run));
     Ok(EXIT_OK)
 }
 

@@ -8,21 +8,23 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use libtest_mimic::{Completion, Failed, Trial};
 
-use super::{Cli, CommandError, CoverageMode, DEFAULT_TRIAL_THREADS, FixtureStrategy};
-use super::{EXIT_NONCONFORMANT, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE};
+use super::args::{Cli, CoverageMode, FixtureStrategy};
+use super::error::{
+    CommandError, DEFAULT_TRIAL_THREADS, EXIT_NONCONFORMANT, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE,
+};
 use super::{connect, inputs, terminal};
 use crate::case::TrialSpec;
-use crate::coverage::{coverage, render_coverage};
-use crate::expectations::{Expectation, Expectations, Expected};
+use crate::case::rules::Catalogue;
+use crate::load::expectations::{Expectation, Expectations, Expected};
+use crate::load::schema::SchemaSet;
 use crate::load::{LoadedCase, Suite};
-use crate::outcome::{Outcome, TrialError, Verdict};
-use crate::report::{render_broken, render_outcome};
-use crate::report_files::ReportPaths;
-use crate::rules::Catalogue;
-use crate::run_report::{RunReport, TrialReport, broken_report, trial_report};
-use crate::runner::{RunContext, run_trial, skip_reason};
-use crate::schema::SchemaSet;
-use crate::status::{Enforce, Libtest, Policy, TrialStatus};
+use crate::report::coverage::{coverage, render_coverage};
+use crate::report::data::{RunReport, TrialReport, broken_report, trial_report};
+use crate::report::files::ReportPaths;
+use crate::report::text::{render_broken, render_outcome};
+use crate::run::outcome::{Outcome, TrialError, Verdict};
+use crate::run::status::{Enforce, Libtest, Policy, TrialStatus};
+use crate::run::{RunContext, run_trial, skip_reason};
 
 /// What the trials of a run recorded as they ended.
 #[derive(Default)]
@@ -134,7 +136,7 @@ pub fn run(
         expectations: cli.write_expectations.clone(),
     };
     let redact = |s: &str| ctx.target.redact(s);
-    let warnings = crate::report_files::write_all(&report, &paths, &redact)?;
+    let warnings = crate::report::files::write_all(&report, &paths, &redact)?;
     for w in warnings {
         eprintln!("{w}");
     }

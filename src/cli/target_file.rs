@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::args::{Cli, FixtureStrategy};
 use crate::case::UpdateMethod;
-use crate::source::Diagnostic;
-use crate::status::Enforce;
+use crate::diagnostic::Diagnostic;
+use crate::run::status::Enforce;
 
 /// A target file, as written.
 #[derive(Debug, Clone, Default, Deserialize)]

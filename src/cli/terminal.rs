@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::graph::GraphProvisioner;
-use crate::status::{Counts, Enforce};
+use crate::live::graph::GraphProvisioner;
+use crate::run::status::{Counts, Enforce};
 
 /// The first line of a run: which expectations fail it.
 pub fn enforcement_line(enforce: Enforce) -> &'static str {
@@ -37,7 +37,7 @@ pub fn closing(divergences: &[(&str, &str)], counts: &Counts) -> String {
 
 /// While a live run waits: what it waits on, as one line redrawn on the terminal (stderr only,
 /// never in a report).
-pub async fn show_progress(progress: Arc<crate::progress::Progress>) {
+pub async fn show_progress(progress: Arc<crate::provision::progress::Progress>) {
     loop {
         eprint!("\r\x1b[2K{}", progress.snapshot());
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -77,7 +77,7 @@ pub async fn clean_up_on_signal(graph: GraphProvisioner) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::TrialStatus;
+    use crate::run::status::TrialStatus;
 
     #[test]
     fn the_closing_line_counts_every_status() {

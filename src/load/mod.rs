@@ -4,6 +4,10 @@
 //! [`resolve`]d model (names checked, templates and matchers parsed once). A broken case
 //! yields diagnostics for that case alone; the others still load.
 
+pub mod expectations;
+pub mod files;
+pub mod schema;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -13,10 +17,10 @@ use serde_json::Value;
 use indexmap::IndexMap;
 
 use crate::case::Case;
-use crate::files::InputFile;
-use crate::rules::Catalogue;
-use crate::schema::SchemaSet;
-use crate::source::{Diagnostic, SourceFile, escape_pointer};
+use crate::case::rules::Catalogue;
+use crate::diagnostic::{Diagnostic, SourceFile, escape_pointer};
+use crate::load::files::InputFile;
+use crate::load::schema::SchemaSet;
 
 mod problems;
 pub mod raw;
@@ -106,11 +110,11 @@ struct PrincipalsFile {
 /// cases, states, principals, target files, expectations).
 pub fn yaml_diagnostic(file: &SourceFile, err: &serde_yaml::Error) -> Diagnostic {
     let span = err.location().map(|l| {
-        let pos = crate::source::Pos {
+        let pos = crate::diagnostic::Pos {
             line: l.line(),
             col: l.column(),
         };
-        crate::source::Span {
+        crate::diagnostic::Span {
             start: pos,
             end: pos,
         }

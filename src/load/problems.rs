@@ -1,6 +1,6 @@
 //! The diagnostics of one case file, and the one did-you-mean text every loader message uses.
 
-use crate::source::{Diagnostic, SourceFile, did_you_mean};
+use crate::diagnostic::{Diagnostic, SourceFile, did_you_mean};
 
 /// Collects diagnostics for one file, placed by JSON pointer.
 pub struct Problems<'a> {

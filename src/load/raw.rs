@@ -257,7 +257,7 @@ pub fn decode<T: serde::de::DeserializeOwned>(doc: &Value) -> Result<T, DecodeEr
                 }
                 serde_path_to_error::Segment::Map { key } => {
                     pointer.push('/');
-                    pointer.push_str(&crate::source::escape_pointer(key));
+                    pointer.push_str(&crate::diagnostic::escape_pointer(key));
                 }
                 _ => {}
             }
@@ -265,10 +265,10 @@ pub fn decode<T: serde::de::DeserializeOwned>(doc: &Value) -> Result<T, DecodeEr
         let message = e.inner().to_string();
         let unknown_key = unknown_field(&message);
         if let Some((key, _)) = &unknown_key
-            && !pointer.ends_with(&format!("/{}", crate::source::escape_pointer(key)))
+            && !pointer.ends_with(&format!("/{}", crate::diagnostic::escape_pointer(key)))
         {
             pointer.push('/');
-            pointer.push_str(&crate::source::escape_pointer(key));
+            pointer.push_str(&crate::diagnostic::escape_pointer(key));
         }
         DecodeError {
             pointer,

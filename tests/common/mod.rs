@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 
 use accessreview_conformance::case::{TrialSpec, UpdateMethod};
 use accessreview_conformance::cli::{Cli, load};
-use accessreview_conformance::credential::Credential;
 use accessreview_conformance::load::{LoadedCase, Suite};
-use accessreview_conformance::outcome::Outcome;
-use accessreview_conformance::runner::{self, RunContext};
+use accessreview_conformance::run::outcome::Outcome;
+use accessreview_conformance::run::{self, RunContext};
+use accessreview_conformance::target::credential::Credential;
 use accessreview_conformance::target::{Secret, Target};
 use clap::Parser;
 
@@ -73,7 +73,10 @@ pub fn mock_binary() -> std::path::PathBuf {
 }
 
 /// The shipped cases and schemas, as the runner loads them by default.
-pub fn shipped() -> (Arc<accessreview_conformance::schema::SchemaSet>, Suite) {
+pub fn shipped() -> (
+    Arc<accessreview_conformance::load::schema::SchemaSet>,
+    Suite,
+) {
     load(&Cli::parse_from(["accessreview-conformance"])).expect("the shipped suite loads")
 }
 
@@ -98,7 +101,7 @@ pub async fn run_all(
     let target = Target::new(base_url, None, Some(Secret::new(token)), timeout, 4 << 20).unwrap();
     let target = target.with_credentials(credentials());
     let ctx = Arc::new(RunContext::new(target, schemas, suite.principals.clone()));
-    runner::run_all(ctx, &trials(&suite, update)).await
+    run::run_all(ctx, &trials(&suite, update)).await
 }
 
 /// A mock process; killed on drop.
@@ -173,15 +176,15 @@ pub fn text(out: &Output) -> String {
 
 /// The shipped schemas with a case schema that accepts anything, as `--schemas` may give:
 /// what the loader refuses then, it refuses by itself.
-pub fn permissive_schemas() -> accessreview_conformance::schema::SchemaSet {
-    use accessreview_conformance::files::{EMBEDDED_SCHEMAS, embedded};
+pub fn permissive_schemas() -> accessreview_conformance::load::schema::SchemaSet {
+    use accessreview_conformance::load::files::{EMBEDDED_SCHEMAS, embedded};
     let mut schema_files = embedded(&EMBEDDED_SCHEMAS, "schemas").unwrap();
     for f in &mut schema_files {
         if f.rel == "case.schema.json" {
             f.text = "{}".into();
         }
     }
-    accessreview_conformance::schema::SchemaSet::build(&schema_files).unwrap()
+    accessreview_conformance::load::schema::SchemaSet::build(&schema_files).unwrap()
 }
 
 /// What a run of the runner gave: exit code, everything printed (stdout then stderr), and the
@@ -199,7 +202,7 @@ pub fn run_case_folder(
     extra: &[(&str, &[u8])],
     args: &[&str],
 ) -> RunOutput {
-    use accessreview_conformance::files::{EMBEDDED_CASES, embedded};
+    use accessreview_conformance::load::files::{EMBEDDED_CASES, embedded};
     use accessreview_conformance::load::is_case_file;
     let dir = std::env::temp_dir().join(format!("arc-cases-{}", uuid::Uuid::new_v4()));
     let shipped = embedded(&EMBEDDED_CASES, "cases").unwrap();

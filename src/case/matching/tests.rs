@@ -1,0 +1,131 @@
+//! Matcher tables: every matcher shown to match and to fail.
+
+use super::*;
+use crate::case::template::Bindings;
+use rstest::rstest;
+use serde_json::json;
+
+fn parse(v: Value) -> Matcher {
+    let mut errors = Vec::new();
+    let m = Matcher::parse(&v, "", &mut errors);
+    assert!(errors.is_empty(), "{errors:?}");
+    m
+}
+
+fn mismatches(expected: Value, actual: Value) -> Vec<Mismatch> {
+    let mut b = Bindings::default();
+    b.ids.insert("instance".into(), "i-1".into());
+    let mut out = Vec::new();
+    parse(expected).check(Some(&actual), None, &b, &mut out);
+    out
+}
+
+#[rstest]
+#[case::subset(json!({"a": 1}), json!({"a": 1, "b": 2}), true)]
+#[case::subset_wrong(json!({"a": 1}), json!({"a": 2}), false)]
+#[case::number_forms(json!({"a": 1}), json!({"a": 1.0}), true)]
+#[case::missing(json!({"a": 1}), json!({}), false)]
+#[case::exact_ok(json!({"$exact": {"a": 1}}), json!({"a": 1}), true)]
+#[case::exact_extra(json!({"$exact": {"a": 1}}), json!({"a": 1, "b": 2}), false)]
+#[case::absent_ok(json!({"a": "$absent"}), json!({"b": 1}), true)]
+#[case::absent_present(json!({"a": "$absent"}), json!({"a": null}), false)]
+#[case::any_null(json!({"a": "$any"}), json!({"a": null}), true)]
+#[case::any_missing(json!({"a": "$any"}), json!({}), false)]
+#[case::uuid_ok(json!("$uuid"), json!("1ed8ac56-4827-4733-8f80-86adc2e67db5"), true)]
+#[case::uuid_bad(json!("$uuid"), json!("not-a-uuid"), false)]
+#[case::uuid_number(json!("$uuid"), json!(5), false)]
+#[case::datetime_ok(json!("$datetime"), json!("2021-12-14T11:15:43.207Z"), true)]
+#[case::datetime_offset(json!("$datetime"), json!("2021-12-14T11:15:43+01:00"), true)]
+#[case::datetime_bad(json!("$datetime"), json!("2021-12-14"), false)]
+#[case::regex_ok(json!({"$regex": "^/v1\\.0/"}), json!("/v1.0/users"), true)]
+#[case::regex_bad(json!({"$regex": "^/v1\\.0/"}), json!("/users"), false)]
+#[case::query_key(json!({"query": "/users/a"}), json!({"query": "/v1.0/users/a"}), true)]
+#[case::query_key_wrong(json!({"query": "/users/a"}), json!({"query": "/v1.0/users/b"}), false)]
+#[case::other_key_not_query(json!({"q": "/users/a"}), json!({"q": "/v1.0/users/a"}), false)]
+#[case::query_matcher(json!({"$query": "/users/a"}), json!("/beta/users/a"), true)]
+#[case::query_matcher_bad(json!({"$query": "/users/a"}), json!("/users/b"), false)]
+#[case::unordered(json!([1, 2]), json!([2, 1]), true)]
+#[case::unordered_len(json!([1, 2]), json!([2, 1, 3]), false)]
+#[case::unordered_dup(json!([1, 1]), json!([1, 2]), false)]
+#[case::ordered_ok(json!({"$ordered": [1, 2]}), json!([1, 2]), true)]
+#[case::ordered_bad(json!({"$ordered": [1, 2]}), json!([2, 1]), false)]
+#[case::contains_ok(json!({"$contains": [2]}), json!([1, 2]), true)]
+#[case::contains_bad(json!({"$contains": [3]}), json!([1, 2]), false)]
+#[case::template(json!({"id": "${instance.id}"}), json!({"id": "i-1"}), true)]
+#[case::template_bad(json!({"id": "${instance.id}"}), json!({"id": "i-2"}), false)]
+#[case::literal_dollar(json!("$$any"), json!("$any"), true)]
+#[case::literal_dollar_bad(json!("$$any"), json!("x"), false)]
+#[case::type_mismatch(json!({"a": {"b": 1}}), json!({"a": [1]}), false)]
+#[case::array_vs_object(json!([1]), json!({"a": 1}), false)]
+#[case::reviewers_unordered(
+    json!([{"query": "/users/a"}, {"query": "/users/b"}]),
+    json!([{"query": "/v1.0/users/b", "queryRoot": null}, {"query": "/v1.0/users/a", "queryRoot": null}]),
+    true
+)]
+fn matcher_table(#[case] expected: Value, #[case] actual: Value, #[case] ok: bool) {
+    let found = mismatches(expected.clone(), actual.clone());
+    assert_eq!(found.is_empty(), ok, "{expected} vs {actual}: {found:?}");
+}
+
+#[test]
+fn every_mismatch_is_reported_with_its_path() {
+    let found = mismatches(
+        json!({"status": "InProgress", "scope": {"query": "/x"}, "reviewers": [{"query": "/users/a"}]}),
+        json!({"status": "Completed", "scope": {"query": "/y"}, "reviewers": [{"query": "/users/b"}]}),
+    );
+    let paths: Vec<_> = found.iter().map(|m| m.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["$.status", "$.scope.query", "$.reviewers[0].query"],
+        "{found:?}"
+    );
+    assert_eq!(
+        found[0].to_string(),
+        "$.status: expected \"InProgress\", got \"Completed\""
+    );
+}
+
+#[test]
+fn unchanged_compares_with_before() {
+    let m = parse(json!({"scope": "$unchanged"}));
+    let b = Bindings::default();
+    let before = json!({"scope": {"a": 1}});
+    assert!(m.matches(Some(&json!({"scope": {"a": 1}})), Some(&before), &b));
+    assert!(!m.matches(Some(&json!({"scope": {"a": 2}})), Some(&before), &b));
+    assert!(!m.matches(Some(&json!({})), Some(&before), &b));
+}
+
+#[rstest]
+#[case(json!("$uuidd"), "/", "unknown matcher `$uuidd`", Some("did you mean `$uuid`?"))]
+#[case(json!({"a": {"$regx": "x"}}), "/a/$regx", "unknown matcher `$regx`", Some("did you mean `$regex`?"))]
+#[case(json!({"$regex": "("}), "/$regex", "invalid regular expression", None)]
+#[case(json!({"$regex": 1}), "/$regex", "`$regex` takes a string", None)]
+#[case(json!({"$exact": [1]}), "/$exact", "`$exact` takes an object", None)]
+#[case(json!({"$ordered": {"a": 1}}), "/$ordered", "`$ordered` takes an array", None)]
+#[case(json!({"$query": 5}), "/$query", "`$query` takes a string", None)]
+#[case(json!({"$exact": {}, "b": 1}), "/$exact", "must be the only key", None)]
+#[case(json!("${nope}"), "/", "unknown template expression", None)]
+fn parse_errors(
+    #[case] v: Value,
+    #[case] pointer: &str,
+    #[case] message: &str,
+    #[case] help: Option<&str>,
+) {
+    let mut errors = Vec::new();
+    Matcher::parse(&v, "", &mut errors);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let e = &errors[0];
+    let expected_pointer = if pointer == "/" { "" } else { pointer };
+    assert_eq!(e.pointer, expected_pointer);
+    assert!(e.message.contains(message), "{e:?}");
+    if let Some(h) = help {
+        assert!(e.help.as_deref().unwrap_or("").contains(h), "{e:?}");
+    }
+}
+
+#[test]
+fn clip_cuts_at_a_character_boundary_and_says_how_long() {
+    assert_eq!(clip("héllo", 10), "héllo");
+    assert_eq!(clip("héllo", 2), "hé… (6 bytes in all)");
+    assert_eq!(clip("", 0), "");
+}

@@ -1,0 +1,250 @@
+//! `--fixtures graph`: starting states brought into existence on a live tenant through the
+//! definitions API — a one-time accessReviewScheduleDefinition per fixture (mail and
+//! reminders off, a recognisable display name with the run id, a description naming the tool
+//! and a delete-after time), its instance waited for until it is active, stopped when the case
+//! needs `Completed`, and the definition deleted afterwards.
+//!
+//! What cannot be produced this way is refused with a reason (the trial is skipped): transient
+//! statuses, several instances in one definition, instance properties other than the
+//! definition's.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Map, Value, json};
+
+use crate::case::matching::clip;
+use crate::provision::{ProvisionError, Provisioner};
+use crate::target::{HttpRequest, HttpResponse, Target};
+
+/// The display-name prefix of every definition a run creates (`--sweep` looks for it).
+pub const NAME_PREFIX: &str = "accessreview-conformance";
+
+/// How long a created definition is meant to live at most (said in its description).
+pub const DELETE_AFTER: Duration = Duration::from_secs(2 * 3600);
+
+/// Statuses a live tenant can be brought to on purpose.
+const PRODUCIBLE: [&str; 2] = ["InProgress", "Completed"];
+
+/// Instance properties that come from the definition on a live tenant.
+const INHERITED: [&str; 3] = ["scope", "reviewers", "fallbackReviewers"];
+
+/// Provisions through the definitions API of the target.
+#[derive(Debug, Clone)]
+pub struct GraphProvisioner {
+    target: Target,
+    run_id: String,
+    /// How long to wait for an instance to become active.
+    pub activation_timeout: Duration,
+    /// Groups to scope reviews over several groups to (one instance per group).
+    pub groups: Vec<String>,
+    /// The definitions this run created and has not deleted yet (for cleanup on a signal).
+    live: Arc<Mutex<BTreeSet<String>>>,
+    /// Creations sent and not answered yet.
+    in_flight: Arc<AtomicUsize>,
+    /// Set once the run is being torn down: no new definition is created.
+    closing: Arc<AtomicBool>,
+}
+
+impl GraphProvisioner {
+    /// A provisioner for one run (`run_id` goes into every display name).
+    pub fn new(target: Target, run_id: impl Into<String>) -> GraphProvisioner {
+        GraphProvisioner {
+            target,
+            run_id: run_id.into(),
+            activation_timeout: Duration::from_secs(600),
+            groups: Vec::new(),
+            live: Arc::default(),
+            in_flight: Arc::default(),
+            closing: Arc::default(),
+        }
+    }
+
+    /// The definitions created and not deleted yet.
+    pub fn live_definitions(&self) -> Vec<String> {
+        self.live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Deletes every definition this run created and has not deleted yet (on Ctrl-C, SIGTERM);
+    /// returns those that could not be deleted, with why.
+    pub async fn delete_all(&self) -> Vec<(String, ProvisionError)> {
+        self.closing.store(true, Ordering::SeqCst);
+        // Creations already sent are waited for (within the request timeout), so that what
+        // they create is deleted too.
+        let deadline = Instant::now() + self.target.timeout;
+        while self.in_flight.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut failed = Vec::new();
+        for id in self.live_definitions() {
+            if let Err(e) = self.delete(&id).await {
+                failed.push((id, e));
+            }
+        }
+        failed
+    }
+
+    fn track(&self, id: &str, live: bool) {
+        let mut set = self
+            .live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if live {
+            set.insert(id.to_string());
+        } else {
+            set.remove(id);
+        }
+    }
+
+    /// The display name every definition of this run carries.
+    pub fn display_name(&self) -> String {
+        format!("{NAME_PREFIX} {}", self.run_id)
+    }
+
+    /// A definition's instances in the order of the groups they review (one instance, or the
+    /// service's order, as they come).
+    fn order(&self, mut instances: Vec<Value>) -> Vec<Value> {
+        let rank = |i: &Value| {
+            let query = i["scope"]["query"].as_str().unwrap_or("");
+            self.groups
+                .iter()
+                .position(|g| query.contains(g.as_str()))
+                .unwrap_or(usize::MAX)
+        };
+        instances.sort_by_key(rank);
+        instances
+    }
+
+    fn definitions_url(&self) -> String {
+        format!(
+            "{}{}",
+            self.target.base_url,
+            crate::target::DEFINITIONS_PATH
+        )
+    }
+
+    /// The one-time review body for a fixture's definition properties.
+    pub fn definition_body(&self, definition: &Value) -> Value {
+        let today = humantime::format_rfc3339(SystemTime::now()).to_string();
+        let end = humantime::format_rfc3339(SystemTime::now() + Duration::from_secs(7 * 86_400))
+            .to_string();
+        let delete_after =
+            humantime::format_rfc3339_seconds(SystemTime::now() + DELETE_AFTER).to_string();
+        let description = format!(
+            "Created by accessreview-conformance (conformance run {}); delete after {delete_after}.",
+            self.run_id
+        );
+        let mut body = Map::new();
+        body.insert("displayName".into(), json!(self.display_name()));
+        body.insert("descriptionForAdmins".into(), json!(description));
+        body.insert("descriptionForReviewers".into(), json!(description));
+        for k in INHERITED {
+            if let Some(v) = definition.get(k) {
+                body.insert(k.into(), v.clone());
+            }
+        }
+        body.insert(
+            "settings".into(),
+            json!({
+                "mailNotificationsEnabled": false,
+                "reminderNotificationsEnabled": false,
+                "justificationRequiredOnApproval": false,
+                "defaultDecisionEnabled": false,
+                "defaultDecision": "None",
+                "instanceDurationInDays": 7,
+                "autoApplyDecisionsEnabled": false,
+                "recommendationsEnabled": false,
+                "recurrence": {
+                    "pattern": null,
+                    "range": {
+                        "type": "numbered",
+                        "numberOfOccurrences": 0,
+                        "recurrenceTimeZone": null,
+                        "startDate": today.get(..10).unwrap_or_default(),
+                        "endDate": end.get(..10).unwrap_or_default()
+                    }
+                }
+            }),
+        );
+        Value::Object(body)
+    }
+
+    async fn send(
+        &self,
+        method: &str,
+        url: String,
+        body: Option<&Value>,
+    ) -> Result<HttpResponse, ProvisionError> {
+        let req = HttpRequest {
+            method: method.into(),
+            url,
+            headers: self.target.default_headers(body.is_some()),
+            body: body.map(|b| b.to_string().into_bytes()),
+        };
+        Ok(self.target.send(&req).await?)
+    }
+
+    fn protocol(what: String, resp: &HttpResponse) -> ProvisionError {
+        ProvisionError::Protocol {
+            what,
+            status: resp.status,
+            body: clip(&String::from_utf8_lossy(&resp.body), 500),
+        }
+    }
+
+    /// Polls the definition's instances until there are `count` and the k-th (in the order
+    /// [`GraphProvisioner::order`] gives) has `statuses[k]` (with a deadline and a growing pause
+    /// between reads); returns their ids in that order.
+    async fn wait_for(
+        &self,
+        definition_id: &str,
+        statuses: &[&str],
+    ) -> Result<Vec<String>, ProvisionError> {
+        let status = statuses.join(", ");
+        let url = format!("{}/{definition_id}/instances", self.definitions_url());
+        let deadline = Instant::now() + self.activation_timeout;
+        let mut pause = Duration::from_millis(50);
+        loop {
+            let resp = self.send("GET", url.clone(), None).await?;
+            if resp.status != 200 {
+                return Err(Self::protocol(format!("GET {url}"), &resp));
+            }
+            let list: Value = serde_json::from_slice(&resp.body)
+                .map_err(|_| Self::protocol(format!("GET {url}"), &resp))?;
+            let instances = self.order(list["value"].as_array().cloned().unwrap_or_default());
+            let ready = instances.len() == statuses.len()
+                && instances
+                    .iter()
+                    .zip(statuses)
+                    .all(|(i, s)| i["status"] == *s);
+            if ready {
+                return Ok(instances
+                    .iter()
+                    .filter_map(|i| i["id"].as_str().map(str::to_string))
+                    .collect());
+            }
+            if Instant::now() + pause > deadline {
+                return Err(ProvisionError::Protocol {
+                    what: format!("waiting for the instances of {definition_id} to be {status}"),
+                    status: 0,
+                    body: format!(
+                        "not {status} after {:?}: {}",
+                        self.activation_timeout,
+                        clip(&list["value"].to_string(), 300)
+                    ),
+                });
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 3 / 2).min(Duration::from_secs(10));
+        }
+    }
+}
+
+mod provisioner;

@@ -1,0 +1,179 @@
+//! [`GraphProvisioner`] as a [`Provisioner`]: what a live tenant cannot produce, create
+//! (a one-time review, waited for until active, stopped when needed), delete.
+
+use std::sync::atomic::Ordering;
+
+use serde_json::{Value, json};
+
+use crate::provision::{BoxFuture, ProvisionError, Provisioner, Seeded};
+
+use super::*;
+
+impl Provisioner for GraphProvisioner {
+    fn unsupported(&self, definition: &Value, instances: &[Value]) -> Option<String> {
+        let n = instances.len();
+        if n == 0 {
+            return Some("a review on a live tenant always has an instance".into());
+        }
+        if n > 1 && self.groups.len() < n {
+            return Some(format!(
+                "needs {n} instances of one definition: a review over {n} groups, and the target \
+                 names {} (groups: in the target file, or --group ID)",
+                self.groups.len()
+            ));
+        }
+        let scope = instances[0]
+            .get("scope")
+            .or_else(|| definition.get("scope"));
+        if n == 1 && !scope.is_some_and(Value::is_object) {
+            return Some("the definition has no scope; a review on a live tenant needs one".into());
+        }
+        for instance in instances {
+            let status = instance.get("status").and_then(Value::as_str).unwrap_or("");
+            if !PRODUCIBLE.contains(&status) {
+                return Some(format!(
+                    "an instance cannot be brought to `{status}` on a live tenant (only {})",
+                    PRODUCIBLE.join(" or ")
+                ));
+            }
+            // Scope and reviewers come from the definition (the scope from the group, in a
+            // review over several groups); anything else of an instance's own cannot be set.
+            let own = instance
+                .as_object()
+                .into_iter()
+                .flatten()
+                .find(|(k, _)| *k != "status" && !INHERITED.contains(&k.as_str()));
+            if let Some((k, _)) = own {
+                return Some(format!(
+                    "an instance's `{k}` cannot be set on a live tenant"
+                ));
+            }
+        }
+        // In a review over several groups every instance gets the definition's reviewers.
+        let differ = |k: &str| instances.iter().any(|i| i.get(k) != instances[0].get(k));
+        if n > 1 && (differ("reviewers") || differ("fallbackReviewers")) {
+            return Some(
+                "the instances' reviewers differ; a review over several groups gives them all the \
+                 definition's"
+                    .into(),
+            );
+        }
+        None
+    }
+
+    fn create<'a>(
+        &'a self,
+        definition: &'a Value,
+        instances: &'a [Value],
+    ) -> BoxFuture<'a, Result<Seeded, ProvisionError>> {
+        Box::pin(async move {
+            let url = self.definitions_url();
+            // The instance's scope and reviewers (where it has its own) are the definition's.
+            let mut merged = definition.clone();
+            if let (Some(m), Some(i)) = (
+                merged.as_object_mut(),
+                instances.first().and_then(Value::as_object),
+            ) {
+                for k in INHERITED {
+                    if let Some(v) = i.get(k) {
+                        m.insert(k.into(), v.clone());
+                    }
+                }
+            }
+            let mut body = self.definition_body(&merged);
+            if instances.len() > 1 {
+                // A review over several groups: one instance per group.
+                let groups = &self.groups[..instances.len()];
+                let filter: Vec<String> = groups.iter().map(|g| format!("id eq '{g}'")).collect();
+                body["instanceEnumerationScope"] = json!({
+                    "@odata.type": "#microsoft.graph.accessReviewQueryScope",
+                    "query": format!("/groups?$filter=({})", filter.join(" or ")),
+                    "queryType": "MicrosoftGraph"
+                });
+                body["scope"] = json!({
+                    "@odata.type": "#microsoft.graph.accessReviewQueryScope",
+                    "query": "./transitiveMembers",
+                    "queryType": "MicrosoftGraph"
+                });
+            }
+            if self.closing.load(Ordering::SeqCst) {
+                return Err(ProvisionError::Protocol {
+                    what: "creating a definition".into(),
+                    status: 0,
+                    body: "the run is being interrupted".into(),
+                });
+            }
+            self.in_flight.fetch_add(1, Ordering::SeqCst);
+            let sent = self.send("POST", url.clone(), Some(&body)).await;
+            let resp = match sent {
+                Ok(resp) => resp,
+                Err(e) => {
+                    self.in_flight.fetch_sub(1, Ordering::SeqCst);
+                    return Err(e);
+                }
+            };
+            let created_id = (resp.status == 201)
+                .then(|| serde_json::from_slice::<Value>(&resp.body).ok())
+                .flatten()
+                .and_then(|v| v["id"].as_str().map(str::to_string));
+            if let Some(id) = &created_id {
+                self.track(id, true);
+            }
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            if resp.status != 201 {
+                return Err(Self::protocol(format!("POST {url}"), &resp));
+            }
+            let definition_id =
+                created_id.ok_or_else(|| Self::protocol(format!("POST {url}"), &resp))?;
+            let seeded = async {
+                let wanted: Vec<&str> = instances
+                    .iter()
+                    .map(|i| {
+                        i.get("status")
+                            .and_then(Value::as_str)
+                            .unwrap_or("InProgress")
+                    })
+                    .collect();
+                let active = vec!["InProgress"; wanted.len()];
+                let mut ids = self.wait_for(&definition_id, &active).await?;
+                if wanted.contains(&"Completed") {
+                    for (id, _) in ids.iter().zip(&wanted).filter(|(_, w)| **w == "Completed") {
+                        let stop = format!("{url}/{definition_id}/instances/{id}/stop");
+                        let resp = self.send("POST", stop.clone(), None).await?;
+                        if resp.status != 204 && resp.status != 200 {
+                            return Err(Self::protocol(format!("POST {stop}"), &resp));
+                        }
+                    }
+                    ids = self.wait_for(&definition_id, &wanted).await?;
+                }
+                Ok(ids)
+            }
+            .await;
+            match seeded {
+                Ok(instance_ids) => Ok(Seeded {
+                    definition_id,
+                    instance_ids,
+                }),
+                Err(e) => {
+                    // Created but not usable: delete it now, the caller never learns its id.
+                    let _ = self.delete(&definition_id).await;
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    fn delete<'a>(&'a self, definition_id: &'a str) -> BoxFuture<'a, Result<(), ProvisionError>> {
+        Box::pin(async move {
+            let url = format!("{}/{definition_id}", self.definitions_url());
+            let resp = self.send("DELETE", url.clone(), None).await?;
+            match resp.status {
+                200 | 204 | 404 => {
+                    self.track(definition_id, false);
+                    Ok(())
+                }
+                _ => Err(Self::protocol(format!("DELETE {url}"), &resp)),
+            }
+        })
+    }
+}

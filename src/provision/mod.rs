@@ -1,0 +1,156 @@
+//! How a starting state comes to exist on a target: the [`Provisioner`] trait, and its first
+//! implementation, the fixture control protocol (`--fixtures control`).
+//!
+//! `POST {control}/fixtures` with `{definition, instances}` → `201 {definitionId, instanceIds}`;
+//! `DELETE {control}/fixtures/{definitionId}` → `204`.
+
+pub mod progress;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde_json::{Value, json};
+
+use crate::case::matching::clip;
+use crate::target::{HttpRequest, Target, TransportError};
+
+/// A boxed future, so that provisioners can live behind `dyn`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Why seeding or cleaning up failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProvisionError {
+    /// The provisioning endpoint could not be reached or did not answer.
+    #[error("{0}")]
+    Transport(#[from] TransportError),
+    /// It answered, but not as the protocol says.
+    #[error("{what} answered {status}: {body}")]
+    Protocol {
+        /// Which call.
+        what: String,
+        /// The status received.
+        status: u16,
+        /// The body received (cut).
+        body: String,
+    },
+}
+
+/// The ids a target gave one created definition and its instances (in the order sent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seeded {
+    /// The definition's id.
+    pub definition_id: String,
+    /// The instances' ids.
+    pub instance_ids: Vec<String>,
+}
+
+/// Brings a definition with its instances into existence on the target, and removes it again.
+pub trait Provisioner: Send + Sync + std::fmt::Debug {
+    /// Creates one definition with these instances (rendered properties; each instance
+    /// carries its `status`).
+    fn create<'a>(
+        &'a self,
+        definition: &'a Value,
+        instances: &'a [Value],
+    ) -> BoxFuture<'a, Result<Seeded, ProvisionError>>;
+
+    /// Deletes a created definition with its instances.
+    fn delete<'a>(&'a self, definition_id: &'a str) -> BoxFuture<'a, Result<(), ProvisionError>>;
+
+    /// Why this starting state cannot be produced here, if it cannot (the trial is then
+    /// skipped with the reason). The control protocol can seed anything.
+    fn unsupported(&self, _definition: &Value, _instances: &[Value]) -> Option<String> {
+        None
+    }
+}
+
+/// The fixture control protocol, at the target's control URL.
+#[derive(Debug, Clone)]
+pub struct ControlProtocol {
+    target: Target,
+}
+
+impl ControlProtocol {
+    /// The protocol at `target.control_url`, with the target's client, token and limits.
+    pub fn new(target: Target) -> ControlProtocol {
+        ControlProtocol { target }
+    }
+}
+
+fn cut(body: &[u8]) -> String {
+    clip(&String::from_utf8_lossy(body), 500)
+}
+
+impl Provisioner for ControlProtocol {
+    fn create<'a>(
+        &'a self,
+        definition: &'a Value,
+        instances: &'a [Value],
+    ) -> BoxFuture<'a, Result<Seeded, ProvisionError>> {
+        Box::pin(async move {
+            let target = &self.target;
+            let body = json!({"definition": definition, "instances": instances});
+            let req = HttpRequest {
+                method: "POST".into(),
+                url: format!("{}/fixtures", target.control_url),
+                headers: target.default_headers(true),
+                body: Some(body.to_string().into_bytes()),
+            };
+            let resp = target.send(&req).await?;
+            let bad = |status: u16, body: &[u8]| ProvisionError::Protocol {
+                what: format!("POST {}", req.url),
+                status,
+                body: cut(body),
+            };
+            if resp.status != 201 {
+                return Err(bad(resp.status, &resp.body));
+            }
+            let parsed: Value =
+                serde_json::from_slice(&resp.body).map_err(|_| bad(resp.status, &resp.body))?;
+            let definition_id = parsed
+                .get("definitionId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| bad(resp.status, &resp.body))?
+                .to_string();
+            let instance_ids: Vec<String> = parsed
+                .get("instanceIds")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if instance_ids.len() != instances.len() {
+                return Err(bad(resp.status, &resp.body));
+            }
+            Ok(Seeded {
+                definition_id,
+                instance_ids,
+            })
+        })
+    }
+
+    fn delete<'a>(&'a self, definition_id: &'a str) -> BoxFuture<'a, Result<(), ProvisionError>> {
+        Box::pin(async move {
+            let target = &self.target;
+            let req = HttpRequest {
+                method: "DELETE".into(),
+                url: format!("{}/fixtures/{definition_id}", target.control_url),
+                headers: target.default_headers(false),
+                body: None,
+            };
+            let resp = target.send(&req).await?;
+            if resp.status == 204 || resp.status == 200 {
+                Ok(())
+            } else {
+                Err(ProvisionError::Protocol {
+                    what: format!("DELETE {}", req.url),
+                    status: resp.status,
+                    body: cut(&resp.body),
+                })
+            }
+        })
+    }
+}

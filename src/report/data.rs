@@ -1,0 +1,306 @@
+//! A run as data, for machines: every trial with its case file, rules and their kinds, outcome,
+//! duration, findings (typed locations) and the exchange — written as JSON (`--report-json`,
+//! described by `schemas/report.schema.json`), JUnit XML (`--report-junit`) and a Markdown
+//! summary (`--report-markdown`). Built from outcomes; never sends a request. Secrets are
+//! redacted by the caller over the whole text.
+
+use serde::{Deserialize, Serialize};
+
+use crate::case::TrialSpec;
+use crate::case::finding::{Finding, Location, Severity};
+use crate::case::rules::{Catalogue, RuleKind};
+use crate::load::BrokenCase;
+use crate::load::expectations::Expectation;
+use crate::run::outcome::{Outcome, Verdict};
+use crate::run::status::{Counts, Enforce, Policy, TrialStatus};
+use crate::target::exchange::Exchange;
+
+/// A rule a trial verifies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRef {
+    /// Its id in `cases/rules.yaml`.
+    pub id: String,
+    /// `documented` or `inferred`.
+    pub kind: String,
+}
+
+/// One finding, as data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingReport {
+    /// `failure` or `divergence`.
+    pub severity: Severity,
+    /// For `repeat` cases: which copy of the request.
+    pub request: Option<usize>,
+    /// Where, typed.
+    pub location: Location,
+    /// Where, for people.
+    pub path: String,
+    /// What was checked, for people.
+    pub subject: String,
+    /// What was expected.
+    pub expected: String,
+    /// What came back.
+    pub actual: String,
+}
+
+impl FindingReport {
+    /// The finding as one line (the divergence wording for a divergence).
+    pub fn line(&self) -> String {
+        crate::case::finding::one_line(
+            self.severity,
+            &self.subject,
+            &self.path,
+            &self.expected,
+            &self.actual,
+        )
+    }
+}
+
+/// A request and its answer, as data (bodies as text; the token redacted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeReport {
+    /// Method.
+    pub method: String,
+    /// URL.
+    pub url: String,
+    /// Request headers (Authorization shown as `Bearer <redacted>`).
+    pub request_headers: Vec<(String, String)>,
+    /// Request body.
+    pub request_body: Option<String>,
+    /// Response status (none when there was no answer).
+    pub status: Option<u16>,
+    /// Response headers.
+    pub response_headers: Vec<(String, String)>,
+    /// Response body.
+    pub response_body: Option<String>,
+    /// Why there was no answer.
+    pub transport_error: Option<String>,
+}
+
+/// One trial.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrialReport {
+    /// The trial's name (`case/id[matrix]::method`).
+    pub name: String,
+    /// The case id.
+    pub case: String,
+    /// The case file.
+    pub case_file: String,
+    /// The rules it verifies (the case's and its reference's).
+    pub rules: Vec<RuleRef>,
+    /// How it ended.
+    pub outcome: TrialStatus,
+    /// Why it was skipped or could not run, or the expectation that held (or did not).
+    pub reason: Option<String>,
+    /// How long it took, milliseconds.
+    pub duration_ms: u64,
+    /// Every finding.
+    pub findings: Vec<FindingReport>,
+    /// The request under test and its answer.
+    pub exchange: Option<ExchangeReport>,
+}
+
+/// A whole run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// `accessreview-conformance`.
+    pub tool: String,
+    /// The tool's version.
+    pub version: String,
+    /// The target's base URL.
+    pub target: String,
+    /// `documented` or `all`.
+    pub enforce: String,
+    /// Whether an unexpected pass fails the run (`--allow-unexpected-pass` says it does not).
+    pub allow_unexpected_pass: bool,
+    /// The count of each status.
+    pub summary: Counts,
+    /// Every trial, in suite order.
+    pub trials: Vec<TrialReport>,
+}
+
+/// A `curl` line that sends a recorded request again, the token as `$GRAPH_TOKEN`.
+pub fn curl_line(x: &ExchangeReport) -> String {
+    let quote = |w: &str| format!("'{}'", w.replace('\'', "'\\''"));
+    let mut parts = vec!["curl -sS -X".to_string(), quote(&x.method), quote(&x.url)];
+    for (k, v) in &x.request_headers {
+        parts.push("-H".into());
+        if k.eq_ignore_ascii_case("authorization") {
+            parts.push("\"Authorization: Bearer $GRAPH_TOKEN\"".into());
+        } else {
+            parts.push(quote(&format!("{k}: {v}")));
+        }
+    }
+    if let Some(b) = &x.request_body {
+        parts.push("--data-binary".into());
+        parts.push(quote(b));
+    }
+    parts.join(" ")
+}
+
+/// An exchange as data (Authorization redacted).
+pub fn exchange_report(x: &Exchange) -> ExchangeReport {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let (status, response_headers, response_body, transport_error) = match &x.response {
+        Ok(r) => (Some(r.status), r.headers.clone(), Some(text(&r.body)), None),
+        Err(e) => (None, Vec::new(), None, Some(e.to_string())),
+    };
+    ExchangeReport {
+        method: x.request.method.clone(),
+        url: x.request.url.clone(),
+        request_headers: x
+            .request
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let shown = if k.eq_ignore_ascii_case("authorization") {
+                    "Bearer <redacted>".to_string()
+                } else {
+                    v.clone()
+                };
+                (k.clone(), shown)
+            })
+            .collect(),
+        request_body: x.request.body.as_deref().map(text),
+        status,
+        response_headers,
+        response_body,
+        transport_error,
+    }
+}
+
+fn finding_report(f: &Finding) -> FindingReport {
+    FindingReport {
+        severity: f.severity,
+        request: f.request,
+        location: f.location.clone(),
+        path: f.path(),
+        subject: f.subject(),
+        expected: f.expected.clone(),
+        actual: f.actual.clone(),
+    }
+}
+
+/// The rules of a trial with their kinds.
+fn rules_of(spec: &TrialSpec, catalogue: &Catalogue) -> Vec<RuleRef> {
+    let reference = spec.case.reference.iter().flat_map(|r| r.rules.iter());
+    let mut seen = std::collections::HashSet::new();
+    spec.case
+        .rules
+        .iter()
+        .chain(reference)
+        .filter(|id| seen.insert(*id))
+        .map(|id| RuleRef {
+            id: id.clone(),
+            kind: match catalogue.get(id).map(|r| r.kind) {
+                Some(RuleKind::Documented) => "documented".into(),
+                Some(RuleKind::Inferred) => "inferred".into(),
+                None => "unknown".into(),
+            },
+        })
+        .collect()
+}
+
+/// One trial's report, with the status the run gave it and the expectation it was held to.
+pub fn trial_report(
+    spec: &TrialSpec,
+    outcome: &Outcome,
+    duration_ms: u64,
+    catalogue: &Catalogue,
+    status: TrialStatus,
+    expected: Option<&Expectation>,
+) -> TrialReport {
+    let findings = match &outcome.verdict {
+        Verdict::Fail(f) | Verdict::Diverge(f) => f.as_slice(),
+        _ => &[][..],
+    };
+    let cleanup = || {
+        outcome
+            .cleanup
+            .iter()
+            .map(|e| format!("cleanup: {e}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let reason = match (&outcome.verdict, expected) {
+        (Verdict::Skip(r), _) if status == TrialStatus::Skip => Some(r.clone()),
+        (Verdict::Error(e), _) => Some(e.to_string()),
+        _ if status == TrialStatus::Error => Some(cleanup()),
+        (_, Some(e)) => Some(format!(
+            "the expectations file: {}: {}",
+            e.outcome.name(),
+            e.reason
+        )),
+        _ => None,
+    };
+    TrialReport {
+        name: spec.name.clone(),
+        case: spec.case.id.clone(),
+        case_file: spec.case.file.clone(),
+        rules: rules_of(spec, catalogue),
+        outcome: status,
+        reason,
+        duration_ms,
+        findings: findings.iter().map(finding_report).collect(),
+        exchange: outcome.exchange.as_ref().map(exchange_report),
+    }
+}
+
+/// A broken case file's report (one trial that could not run).
+pub fn broken_report(case: &BrokenCase, text: String) -> TrialReport {
+    TrialReport {
+        name: case.id.clone(),
+        case: case.id.clone(),
+        case_file: case
+            .diagnostics
+            .first()
+            .map(|d| d.path.clone())
+            .unwrap_or_default(),
+        rules: Vec::new(),
+        outcome: TrialStatus::Broken,
+        reason: Some(text),
+        duration_ms: 0,
+        findings: Vec::new(),
+        exchange: None,
+    }
+}
+
+impl RunReport {
+    /// A report over these trials (the counts are computed from their statuses).
+    pub fn new(target: &str, policy: Policy, trials: Vec<TrialReport>) -> RunReport {
+        RunReport {
+            tool: "accessreview-conformance".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            target: target.into(),
+            enforce: policy.enforce.name().into(),
+            allow_unexpected_pass: policy.allow_unexpected_pass,
+            summary: Counts::of(trials.iter().map(|t| t.outcome)),
+            trials,
+        }
+    }
+
+    /// The rules the statuses were given under.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            enforce: if self.enforce == "documented" {
+                Enforce::Documented
+            } else {
+                Enforce::All
+            },
+            allow_unexpected_pass: self.allow_unexpected_pass,
+        }
+    }
+
+    /// The report as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// A status as the JSON report names it.
+pub fn status_name(s: TrialStatus) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}

@@ -1,0 +1,140 @@
+//! The report files a run writes (`--report-json`, `--report-junit`, `--report-markdown` and
+//! `$GITHUB_STEP_SUMMARY`, `--record DIR`, `--write-expectations`), each redacted as a whole.
+//! Reads a [`RunReport`]; never sends a request.
+
+use std::path::{Path, PathBuf};
+
+use crate::load::expectations::{Expectation, Expectations, Expected};
+use crate::report::data::{FindingReport, RunReport, curl_line};
+use crate::run::status::TrialStatus;
+
+/// Where the flags asked for reports.
+#[derive(Debug, Clone, Default)]
+pub struct ReportPaths {
+    /// `--report-json`.
+    pub json: Option<PathBuf>,
+    /// `--report-junit`.
+    pub junit: Option<PathBuf>,
+    /// `--report-markdown` (also appended to `$GITHUB_STEP_SUMMARY` when set).
+    pub markdown: Option<PathBuf>,
+    /// `--record DIR`: one transcript per trial that sent its request.
+    pub record: Option<PathBuf>,
+    /// `--write-expectations`.
+    pub expectations: Option<PathBuf>,
+}
+
+/// A report file that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {source}")]
+pub struct WriteError {
+    /// The file or folder.
+    pub path: String,
+    /// Why.
+    pub source: std::io::Error,
+}
+
+/// Writes every report asked for; `redact` removes secrets from each whole text. What could
+/// not be done but does not stop the run (appending to `$GITHUB_STEP_SUMMARY`) comes back as
+/// warnings for the command to show.
+pub fn write_all(
+    report: &RunReport,
+    paths: &ReportPaths,
+    redact: &dyn Fn(&str) -> String,
+) -> Result<Vec<String>, WriteError> {
+    let mut warnings = Vec::new();
+    let write = |path: &Path, text: &str| {
+        std::fs::write(path, redact(text)).map_err(|source| WriteError {
+            path: path.display().to_string(),
+            source,
+        })
+    };
+    if let Some(p) = &paths.json {
+        write(p, &report.to_json())?;
+    }
+    if let Some(dir) = &paths.record {
+        std::fs::create_dir_all(dir).map_err(|source| WriteError {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        for t in report.trials.iter().filter(|t| t.exchange.is_some()) {
+            let transcript = serde_json::json!({
+                "trial": t.name,
+                "outcome": t.outcome,
+                "exchange": t.exchange,
+                "curl": t.exchange.as_ref().map(curl_line),
+            });
+            let text = serde_json::to_string_pretty(&transcript).unwrap_or_default();
+            write(&dir.join(transcript_file(&t.name)), &text)?;
+        }
+    }
+    if let Some(p) = &paths.junit {
+        write(p, &report.to_junit())?;
+    }
+    if let Some(p) = &paths.markdown {
+        let md = report.to_markdown();
+        write(p, &md)?;
+        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+            use std::io::Write as _;
+            let appended = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(&summary)
+                .and_then(|mut f| f.write_all(redact(&md).as_bytes()));
+            if let Err(e) = appended {
+                warnings.push(format!("could not append to $GITHUB_STEP_SUMMARY: {e}"));
+            }
+        }
+    }
+    if let Some(p) = &paths.expectations {
+        write(p, &expectations_from(report).to_yaml())?;
+    }
+    Ok(warnings)
+}
+
+/// The file a run would need: every failing trial, and every divergence (an entry that
+/// held is kept as it was).
+pub fn expectations_from(report: &RunReport) -> Expectations {
+    let expectations = report
+        .trials
+        .iter()
+        .filter_map(|t| {
+            let only_divergences = t
+                .findings
+                .iter()
+                .all(|f| f.severity == crate::case::finding::Severity::Divergence);
+            let outcome = match t.outcome {
+                TrialStatus::Fail if only_divergences => Expected::Diverge,
+                TrialStatus::Fail | TrialStatus::ExpectedFail => Expected::Fail,
+                TrialStatus::Diverge | TrialStatus::ExpectedDiverge => Expected::Diverge,
+                _ => return None,
+            };
+            let first = t
+                .findings
+                .first()
+                .map(FindingReport::line)
+                .unwrap_or_default();
+            Some(Expectation {
+                trial: t.name.clone(),
+                outcome,
+                reason: format!("recorded from a run against {}: {first}", report.target),
+                link: None,
+            })
+        })
+        .collect();
+    Expectations { expectations }
+}
+
+/// A trial's transcript file name: its name with everything but `[A-Za-z0-9._-]` as `_`.
+pub fn transcript_file(trial: &str) -> String {
+    let stem: String = trial
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{stem}.json")
+}

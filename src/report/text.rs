@@ -1,0 +1,162 @@
+//! Rendering outcomes as text for people: the failure message of a trial shows the case, the
+//! rules it verifies, every finding, and the exchange (token redacted). Never sends requests.
+
+use std::fmt::Write as _;
+
+use crate::case::TrialSpec;
+use crate::case::finding::Severity;
+use crate::case::matching::clip;
+use crate::case::rules::{Catalogue, RuleKind};
+use crate::load::BrokenCase;
+use crate::run::outcome::{Outcome, Verdict};
+use crate::target::exchange::Exchange;
+
+/// Bodies are shown up to this many characters.
+const BODY_LIMIT: usize = 2000;
+
+fn cut(text: &str) -> String {
+    clip(text, BODY_LIMIT)
+}
+
+/// The message of a failed or errored trial. `redact` removes secrets from the whole text.
+pub fn render_outcome(
+    spec: &TrialSpec,
+    outcome: &Outcome,
+    rules: &Catalogue,
+    redact: &dyn Fn(&str) -> String,
+) -> String {
+    let case = &spec.case;
+    let mut s = String::new();
+    let _ = writeln!(s, "case {} ({})", case.id, case.file);
+    let _ = writeln!(s, "  {}", case.description);
+    if !spec.row.is_empty() {
+        let _ = writeln!(
+            s,
+            "  matrix: {}",
+            serde_json::Value::Object(spec.row.clone())
+        );
+    }
+    match &outcome.verdict {
+        Verdict::Pass => {}
+        Verdict::Skip(reason) => {
+            let _ = writeln!(s, "\nskipped: {reason}");
+        }
+        Verdict::Fail(findings) | Verdict::Diverge(findings) => {
+            let (failures, divergences): (Vec<_>, Vec<_>) = findings
+                .iter()
+                .partition(|f| f.severity == Severity::Failure);
+            if !failures.is_empty() {
+                let _ = writeln!(s, "\nnot conformant: {} finding(s)", failures.len());
+                for f in failures {
+                    let _ = writeln!(s, "  - {f}");
+                }
+            }
+            if !divergences.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "\ndiverges from the reference behaviour where the page is silent: {} finding(s)",
+                    divergences.len()
+                );
+                for f in divergences {
+                    let _ = writeln!(s, "  - {f}");
+                }
+            }
+        }
+        Verdict::Error(e) => {
+            let _ = writeln!(s, "\nerror (the case could not run): {e}");
+        }
+    }
+    for e in &outcome.cleanup {
+        let _ = writeln!(s, "  ! cleanup: {e}");
+    }
+    let _ = writeln!(s, "\nrules verified by this case:");
+    let reference_rules = case.reference.iter().flat_map(|r| r.rules.iter());
+    let mut shown = std::collections::HashSet::new();
+    for id in case.rules.iter().chain(reference_rules) {
+        if !shown.insert(id) {
+            continue;
+        }
+        match rules.get(id) {
+            Some(r) => {
+                let kind = match r.kind {
+                    RuleKind::Documented => "documented",
+                    RuleKind::Inferred => "inferred",
+                };
+                let _ = writeln!(s, "  - {id} ({kind}): {}", r.text.trim());
+                let _ = writeln!(s, "    {}", rules.link(r));
+            }
+            None => {
+                let _ = writeln!(s, "  - {id}");
+            }
+        }
+    }
+    if let Some(x) = &outcome.exchange {
+        s.push('\n');
+        s.push_str(&render_exchange(x));
+        let _ = writeln!(
+            s,
+            "\nreproduce (the token from $GRAPH_TOKEN):\n  {}",
+            curl(x)
+        );
+    }
+    redact(&s)
+}
+
+/// A `curl` command that sends the exchange's request again, with the token as the
+/// placeholder `$GRAPH_TOKEN` (never the token itself).
+pub fn curl(x: &Exchange) -> String {
+    crate::report::data::curl_line(&crate::report::data::exchange_report(x))
+}
+
+/// The request and response of an exchange, as text.
+pub fn render_exchange(x: &Exchange) -> String {
+    let mut s = String::new();
+    let r = &x.request;
+    let _ = writeln!(s, "request:\n  {} {}", r.method, r.url);
+    for (k, v) in &r.headers {
+        let shown = if k.eq_ignore_ascii_case("authorization") {
+            match v.split_once(' ') {
+                Some((scheme, _)) => format!("{scheme} <redacted>"),
+                None => "<redacted>".to_string(),
+            }
+        } else {
+            v.clone()
+        };
+        let _ = writeln!(s, "  {k}: {shown}");
+    }
+    if let Some(b) = &r.body {
+        let _ = writeln!(s, "\n  {}", cut(&String::from_utf8_lossy(b)));
+    }
+    match &x.response {
+        Ok(resp) => {
+            let _ = writeln!(s, "response:\n  status {}", resp.status);
+            for (k, v) in resp.headers.iter().filter(|(k, _)| {
+                [
+                    "content-type",
+                    "request-id",
+                    "client-request-id",
+                    "content-length",
+                ]
+                .contains(&k.as_str())
+            }) {
+                let _ = writeln!(s, "  {k}: {v}");
+            }
+            if !resp.body.is_empty() {
+                let _ = writeln!(s, "\n  {}", cut(&String::from_utf8_lossy(&resp.body)));
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(s, "response: none ({e})");
+        }
+    }
+    s
+}
+
+/// The message of a case file that could not be loaded.
+pub fn render_broken(case: &BrokenCase) -> String {
+    let mut s = format!("case file {} could not be loaded:\n", case.id);
+    for d in &case.diagnostics {
+        let _ = writeln!(s, "\n{d}");
+    }
+    s
+}

@@ -1,0 +1,59 @@
+//! What every trial of a run shares: the target, the provisioner, the schemas, the principals
+//! and the run's progress counters.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::load::schema::SchemaSet;
+use crate::provision::progress::Progress;
+use crate::provision::{ControlProtocol, Provisioner};
+use crate::target::Target;
+
+/// What every trial of a run shares.
+#[derive(Debug)]
+pub struct RunContext {
+    /// The target.
+    pub target: Target,
+    /// How starting states come to exist on it.
+    pub provisioner: Arc<dyn Provisioner>,
+    /// Compiled schemas.
+    pub schemas: Arc<SchemaSet>,
+    /// Principal names to object ids.
+    pub principals: HashMap<String, String>,
+    /// How far the run is (for a progress line; the runner only counts).
+    pub progress: Arc<Progress>,
+}
+
+impl RunContext {
+    /// A context that provisions with `provisioner`.
+    pub fn with_provisioner(
+        target: Target,
+        provisioner: Arc<dyn Provisioner>,
+        schemas: Arc<SchemaSet>,
+        principals: HashMap<String, String>,
+    ) -> RunContext {
+        RunContext {
+            target,
+            provisioner,
+            schemas,
+            principals,
+            progress: Arc::default(),
+        }
+    }
+
+    /// A context that provisions through the fixture control protocol at the target's
+    /// control URL.
+    pub fn new(
+        target: Target,
+        schemas: Arc<SchemaSet>,
+        principals: HashMap<String, String>,
+    ) -> RunContext {
+        RunContext {
+            provisioner: Arc::new(ControlProtocol::new(target.clone())),
+            target,
+            schemas,
+            principals,
+            progress: Arc::default(),
+        }
+    }
+}

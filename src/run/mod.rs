@@ -1,0 +1,209 @@
+//! Running one trial, in phases: **provision** the starting state, **snapshot** it, make the
+//! **exchange** (the request, or `repeat` copies of it at once) and read the state back, then
+//! **verify** (a pure function, [`crate::run::verify`]) — and delete what was provisioned,
+//! whatever happened. Never prints.
+
+pub mod outcome;
+pub mod status;
+pub mod verify;
+
+use std::sync::Arc;
+
+use crate::case::finding::StateObject;
+use crate::case::template::Bindings;
+use crate::case::{Auth, Case, TrialSpec};
+use crate::run::outcome::{Exchange, Outcome, TrialError, Verdict};
+use crate::run::verify::{Answer, Observation, verify_case};
+use crate::target::{HttpResponse, Target, TransportError};
+
+/// Why a case does not apply to a target, if it does not: the case says `skip`, or it needs
+/// a restricted credential the target was not given. The one place that decides it.
+pub fn skip_reason(case: &Case, target: &Target) -> Option<String> {
+    if let Some(reason) = &case.skip {
+        return Some(reason.clone());
+    }
+    match case.when.auth {
+        Auth::Credential(c) if !target.credentials.contains_key(&c) => Some(format!(
+            "needs --credential {c}=TOKEN ({})",
+            c.description()
+        )),
+        _ => None,
+    }
+}
+
+/// Runs `trials` all at once on the current runtime; returns them with their outcomes, in
+/// the order given.
+pub async fn run_all(ctx: Arc<RunContext>, trials: &[TrialSpec]) -> Vec<(TrialSpec, Outcome)> {
+    let mut set = tokio::task::JoinSet::new();
+    for (i, spec) in trials.iter().cloned().enumerate() {
+        let ctx = Arc::clone(&ctx);
+        set.spawn(async move {
+            let outcome = crate::target::recorder::TRIAL
+                .scope(spec.name.clone(), run_trial(&ctx, &spec))
+                .await;
+            (i, spec, outcome)
+        });
+    }
+    let mut out = Vec::with_capacity(trials.len());
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok(done) => out.push(done),
+            // A trial never panics by design; if one did, its panic belongs to the caller.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+    out.sort_by_key(|(i, _, _)| *i);
+    out.into_iter().map(|(_, s, o)| (s, o)).collect()
+}
+
+/// Runs one trial to its outcome.
+pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
+    if let Some(reason) = skip_reason(&spec.case, &ctx.target) {
+        ctx.progress.skipped();
+        return Outcome {
+            verdict: Verdict::Skip(reason),
+            exchange: None,
+            cleanup: Vec::new(),
+        };
+    }
+    let mut bindings = Bindings::default();
+    bindings.matrix = spec.row.clone();
+    bindings.principals = ctx.principals.clone();
+    let mut created: Vec<String> = Vec::new();
+    ctx.progress.provisioning();
+    let result = run_phases(ctx, spec, &mut bindings, &mut created).await;
+    ctx.progress.done();
+    let mut cleanup = Vec::new();
+    for id in created.iter().rev() {
+        if let Err(e) = ctx.provisioner.delete(id).await {
+            cleanup.push(e);
+        }
+    }
+    let (verdict, exchange) = match result {
+        Ok((verdict, exchange)) => (verdict, Some(exchange)),
+        Err((TrialError::NotProducible(reason), exchange)) => (Verdict::Skip(reason), exchange),
+        Err((error, exchange)) => (Verdict::Error(error), exchange),
+    };
+    Outcome {
+        verdict,
+        exchange,
+        cleanup,
+    }
+}
+
+type Failure = (TrialError, Option<Exchange>);
+
+async fn run_phases(
+    ctx: &RunContext,
+    spec: &TrialSpec,
+    bindings: &mut Bindings,
+    created: &mut Vec<String>,
+) -> Result<(Verdict, Exchange), Failure> {
+    let no_exchange = |e: TrialError| (e, None);
+    let started = std::time::Instant::now();
+    let provisioned = provision(ctx, spec, bindings, created).await;
+    ctx.progress.provisioned(started.elapsed());
+    let objects = provisioned.map_err(no_exchange)?;
+    let before = snapshot(&ctx.target, &objects).await.map_err(no_exchange)?;
+
+    // The exchange: the request, or `repeat` copies of it at once (each with fresh `${new.*}`).
+    let case = &spec.case;
+    let definition_id = case
+        .when
+        .definition
+        .render(bindings)
+        .map_err(|e| no_exchange(e.into()))?;
+    let instance_id = case
+        .when
+        .instance
+        .render(bindings)
+        .map_err(|e| no_exchange(e.into()))?;
+    let request_url = ctx.target.instance_url(&definition_id, &instance_id);
+    let forks: Vec<Bindings> = if case.when.repeat > 1 {
+        (0..case.when.repeat).map(|_| bindings.fork()).collect()
+    } else {
+        Vec::new()
+    };
+    let bindings: &Bindings = bindings;
+    let copies: Vec<&Bindings> = if forks.is_empty() {
+        vec![bindings]
+    } else {
+        forks.iter().collect()
+    };
+    let mut requests = Vec::new();
+    for b in &copies {
+        requests.push(build_request(ctx, spec, b, &request_url).map_err(no_exchange)?);
+    }
+    let responses: Vec<Result<HttpResponse, TransportError>> =
+        futures_util::future::join_all(requests.iter().map(|r| ctx.target.send(r))).await;
+    // `copies` is never empty (one request, or `repeat` ≥ 2 copies), so neither is
+    // `requests` nor `responses`: these indexes cannot panic.
+    let exchange = Exchange {
+        request: requests[0].clone(),
+        response: responses[0].clone(),
+    };
+    if let Some(e) = responses.iter().find_map(|r| match r {
+        Err(e @ (TransportError::Connect { .. } | TransportError::Request(_))) => Some(e),
+        _ => None,
+    }) {
+        return Err((TrialError::Unreachable(e.clone()), Some(exchange)));
+    }
+
+    // The state afterwards.
+    let addressed = objects
+        .iter()
+        .find(|o| o.is_instance && o.url == request_url)
+        .map(|o| o.symbol.clone());
+    let prior = addressed.as_deref().and_then(|s| before.get(s));
+    // What the expectations (the page's and the reference's) read back.
+    let wants = |f: &dyn Fn(&crate::case::Then) -> bool| {
+        f(&case.then) || case.reference.as_ref().is_some_and(|r| f(&r.then))
+    };
+    let acknowledged = if wants(&|t| t.acknowledged.is_some()) {
+        Some(read_back(&ctx.target, StateObject::Instance, &request_url, prior).await)
+    } else {
+        None
+    };
+    let mut reads = Vec::new();
+    if wants(&|t| t.afterwards.instance.is_some()) {
+        reads.push(read_back(&ctx.target, StateObject::Instance, &request_url, prior).await);
+    }
+    if wants(&|t| t.afterwards.definition.is_some())
+        && let Some(o) = objects.first()
+    {
+        let before = before.get(&o.symbol);
+        reads.push(read_back(&ctx.target, StateObject::Definition, &o.url, before).await);
+    }
+    if wants(&|t| t.afterwards.siblings.is_some()) {
+        for o in objects
+            .iter()
+            .filter(|o| o.is_instance && Some(&o.symbol) != addressed.as_ref())
+        {
+            let object = StateObject::Sibling(o.symbol.clone());
+            reads.push(read_back(&ctx.target, object, &o.url, before.get(&o.symbol)).await);
+        }
+    }
+
+    let observation = Observation {
+        answers: copies
+            .iter()
+            .zip(&responses)
+            .map(|(b, response)| Answer {
+                bindings: b,
+                response,
+            })
+            .collect(),
+        bindings,
+        prior,
+        acknowledged,
+        reads,
+    };
+    let verdict = Verdict::from_findings(verify_case(case, &ctx.schemas, &observation));
+    Ok((verdict, exchange))
+}
+
+mod context;
+mod phases;
+pub use context::RunContext;
+pub use phases::{DEFINITION_SELECT, INSTANCE_SELECT};
+use phases::{build_request, provision, read_back, snapshot};

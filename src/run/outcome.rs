@@ -1,0 +1,74 @@
+//! What running one trial produced: a verdict, every finding, and the exchange with the
+//! target (for the report).
+
+pub use crate::case::finding::Finding;
+use crate::case::template::TemplateError;
+use crate::provision::ProvisionError;
+use crate::target::TransportError;
+pub use crate::target::exchange::Exchange;
+
+/// Why a trial could not run to a verdict on the target's conformance.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrialError {
+    /// A template could not be resolved (e.g. a principal missing from `--principals`).
+    #[error("case error: {0}")]
+    Template(#[from] TemplateError),
+    /// Seeding or cleaning up failed.
+    #[error("provisioning failed: {0}")]
+    Provision(#[from] ProvisionError),
+    /// The starting state could not be read back before the request.
+    #[error("could not read the starting state: {0}")]
+    ReadBefore(String),
+    /// The starting state cannot be produced on this target (the trial is skipped).
+    #[error("the starting state cannot be produced here: {0}")]
+    NotProducible(String),
+    /// The target could not be reached for the request itself.
+    #[error("the target could not be reached: {0}")]
+    Unreachable(TransportError),
+    /// The trial panicked (a bug of the suite, not of the target).
+    #[error("the trial panicked: {0}")]
+    Panicked(String),
+}
+
+/// The verdict of one trial.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every check held.
+    Pass,
+    /// The target is not conformant: every finding (failures, and any divergences).
+    Fail(Vec<Finding>),
+    /// The target keeps the page but differs from the reference behaviour where the page is
+    /// silent: every finding (all divergences).
+    Diverge(Vec<Finding>),
+    /// The trial could not run.
+    Error(TrialError),
+    /// The trial does not apply to this target (the reason says why); nothing was sent.
+    Skip(String),
+}
+
+impl Verdict {
+    /// The verdict of a trial that ran: pass, fail (any failure) or diverge (only divergences).
+    pub fn from_findings(findings: Vec<Finding>) -> Verdict {
+        if findings.is_empty() {
+            Verdict::Pass
+        } else if findings
+            .iter()
+            .any(|f| f.severity == crate::case::finding::Severity::Failure)
+        {
+            Verdict::Fail(findings)
+        } else {
+            Verdict::Diverge(findings)
+        }
+    }
+}
+
+/// Everything a trial produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Pass, fail, error or skip.
+    pub verdict: Verdict,
+    /// The request under test, if it was sent.
+    pub exchange: Option<Exchange>,
+    /// Problems cleaning up (reported even when the verdict is a pass).
+    pub cleanup: Vec<ProvisionError>,
+}

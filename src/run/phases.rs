@@ -1,0 +1,182 @@
+//! The phases of a trial that talk to the target: provision the starting state, snapshot it,
+//! build the request, read objects back.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::case::Auth;
+use crate::case::finding::StateObject;
+use crate::case::matching::{clip, show};
+use crate::case::template::Bindings;
+use crate::case::{RequestBody, TrialSpec};
+use crate::run::outcome::TrialError;
+use crate::run::verify::ReadBack;
+use crate::target::{HttpRequest, Secret, Target};
+
+use super::context::RunContext;
+
+/// The token a request carries for `auth`.
+pub(super) fn token_for(target: &Target, auth: Auth) -> Option<Secret> {
+    match auth {
+        Auth::Default => target.run_token(),
+        Auth::None => None,
+        Auth::Credential(c) => target.credentials.get(&c).cloned(),
+    }
+}
+
+/// What instance read-backs select: every property of accessReviewInstance (a plain GET of an
+/// instance, as documented, may leave the reviewer lists out).
+pub const INSTANCE_SELECT: &str =
+    "id,status,startDateTime,endDateTime,scope,reviewers,fallbackReviewers,errors";
+
+/// What definition read-backs select: what an instance update could touch, not the fields
+/// the definition's own lifecycle changes (status, lastModifiedDateTime).
+pub const DEFINITION_SELECT: &str = "id,displayName,scope,reviewers,fallbackReviewers";
+
+/// The URL that reads an object back with `$select`.
+pub(super) fn select(url: &str, is_instance: bool) -> String {
+    let fields = if is_instance {
+        INSTANCE_SELECT
+    } else {
+        DEFINITION_SELECT
+    };
+    format!("{url}?$select={fields}")
+}
+
+/// A provisioned object: its symbol and URL.
+pub(super) struct Provisioned {
+    pub(super) symbol: String,
+    pub(super) url: String,
+    pub(super) is_instance: bool,
+}
+
+/// Brings every fixture of the case into existence; records what was created in `created`
+/// (so that it is deleted whatever happens next) and binds the symbols to their ids.
+pub(super) async fn provision(
+    ctx: &RunContext,
+    spec: &TrialSpec,
+    bindings: &mut Bindings,
+    created: &mut Vec<String>,
+) -> Result<Vec<Provisioned>, TrialError> {
+    let mut objects = Vec::new();
+    for fixture in &spec.case.given.fixtures {
+        let definition = fixture.definition.render(bindings)?;
+        let mut instances = Vec::new();
+        for (_, props) in &fixture.instances {
+            instances.push(props.render(bindings)?);
+        }
+        if let Some(reason) = ctx.provisioner.unsupported(&definition, &instances) {
+            return Err(TrialError::NotProducible(reason));
+        }
+        let seeded = ctx.provisioner.create(&definition, &instances).await?;
+        created.push(seeded.definition_id.clone());
+        bindings.given.insert(fixture.name.clone(), definition);
+        bindings
+            .ids
+            .insert(fixture.name.clone(), seeded.definition_id.clone());
+        objects.push(Provisioned {
+            symbol: fixture.name.clone(),
+            url: ctx.target.definition_url(&seeded.definition_id),
+            is_instance: false,
+        });
+        for (((name, _), props), id) in fixture
+            .instances
+            .iter()
+            .zip(instances)
+            .zip(seeded.instance_ids)
+        {
+            bindings.given.insert(name.clone(), props);
+            bindings.ids.insert(name.clone(), id.clone());
+            objects.push(Provisioned {
+                symbol: name.clone(),
+                url: ctx.target.instance_url(&seeded.definition_id, &id),
+                is_instance: true,
+            });
+        }
+    }
+    Ok(objects)
+}
+
+/// The state before the request: every provisioned object, read through the API.
+pub(super) async fn snapshot(
+    target: &Target,
+    objects: &[Provisioned],
+) -> Result<HashMap<String, Value>, TrialError> {
+    let mut before = HashMap::new();
+    for o in objects {
+        let v = read(target, &select(&o.url, o.is_instance))
+            .await
+            .map_err(|e| TrialError::ReadBefore(format!("{}: {e}", o.symbol)))?;
+        before.insert(o.symbol.clone(), v);
+    }
+    Ok(before)
+}
+
+pub(super) async fn read_back(
+    target: &Target,
+    object: StateObject,
+    url: &str,
+    before: Option<&Value>,
+) -> ReadBack {
+    let url = select(url, object != StateObject::Definition);
+    ReadBack {
+        object,
+        after: read(target, &url).await,
+        url,
+        before: before.cloned(),
+    }
+}
+
+/// The request of a case, rendered with one copy's bindings.
+pub(super) fn build_request(
+    ctx: &RunContext,
+    spec: &TrialSpec,
+    bindings: &Bindings,
+    url: &str,
+) -> Result<HttpRequest, TrialError> {
+    let when = &spec.case.when;
+    let body: Option<Vec<u8>> = match &when.body {
+        RequestBody::None => None,
+        RequestBody::Json(tree) => Some(tree.render(bindings)?.to_string().into_bytes()),
+        RequestBody::Raw(s) => Some(s.clone().into_bytes()),
+    };
+    let token = token_for(&ctx.target, when.auth);
+    let mut headers = ctx.target.headers_with(token.as_ref(), body.is_some());
+    for (name, value) in &when.headers {
+        headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        if let Some(v) = value {
+            headers.push((name.clone(), v.render(bindings)?));
+        }
+    }
+    Ok(HttpRequest {
+        method: spec.method.clone(),
+        url: url.to_string(),
+        headers,
+        body,
+    })
+}
+
+/// GETs a JSON object; any other answer is described as an error string.
+pub(super) async fn read(target: &Target, url: &str) -> Result<Value, String> {
+    let req = HttpRequest {
+        method: "GET".into(),
+        url: url.to_string(),
+        headers: target.default_headers(false),
+        body: None,
+    };
+    let resp = target.send(&req).await.map_err(|e| e.to_string())?;
+    if resp.status != 200 {
+        let text = String::from_utf8_lossy(&resp.body);
+        return Err(format!("status {}: {}", resp.status, clip(&text, 300)));
+    }
+    match serde_json::from_slice::<Value>(&resp.body) {
+        Ok(Value::Object(mut o)) => {
+            // Annotations describe the response, not the object's state.
+            o.retain(|k, _| !k.starts_with("@odata.context"));
+            Ok(Value::Object(o))
+        }
+        Ok(other) => Err(format!("not a JSON object: {}", show(&other))),
+        Err(e) => Err(format!("not JSON: {e}")),
+    }
+}

@@ -1,0 +1,161 @@
+use super::*;
+use crate::case::finding::{Finding, Location, Severity};
+use rstest::rstest;
+
+fn finding(severity: Severity) -> Finding {
+    Finding {
+        request: None,
+        location: Location::Status,
+        expected: "200".into(),
+        actual: "400".into(),
+        severity,
+    }
+}
+
+fn outcome(verdict: &str) -> Outcome {
+    let verdict = match verdict {
+        "pass" => Verdict::Pass,
+        "fail" => Verdict::Fail(vec![finding(Severity::Failure)]),
+        "diverge" => Verdict::Diverge(vec![finding(Severity::Divergence)]),
+        "skip" => Verdict::Skip("no credential".into()),
+        "error" => Verdict::Error(crate::run::outcome::TrialError::ReadBefore("down".into())),
+        other => panic!("{other}"),
+    };
+    Outcome {
+        verdict,
+        exchange: None,
+        cleanup: Vec::new(),
+    }
+}
+
+fn expect(outcome: Expected) -> Expectation {
+    Expectation {
+        trial: "t::put".into(),
+        outcome,
+        reason: "known".into(),
+        link: None,
+    }
+}
+
+#[rstest]
+#[case::pass("pass", Enforce::All, None, TrialStatus::Pass)]
+#[case::fail("fail", Enforce::Documented, None, TrialStatus::Fail)]
+#[case::diverge_documented("diverge", Enforce::Documented, None, TrialStatus::Diverge)]
+#[case::diverge_enforced("diverge", Enforce::All, None, TrialStatus::Fail)]
+#[case::skip("skip", Enforce::All, None, TrialStatus::Skip)]
+#[case::error("error", Enforce::All, None, TrialStatus::Error)]
+#[case::expected_fail("fail", Enforce::All, Some(Expected::Fail), TrialStatus::ExpectedFail)]
+#[case::expected_divergence(
+    "diverge",
+    Enforce::Documented,
+    Some(Expected::Diverge),
+    TrialStatus::ExpectedDiverge
+)]
+#[case::expected_divergence_enforced(
+    "diverge",
+    Enforce::All,
+    Some(Expected::Diverge),
+    TrialStatus::ExpectedDiverge
+)]
+#[case::divergence_does_not_cover_a_failure(
+    "fail",
+    Enforce::Documented,
+    Some(Expected::Diverge),
+    TrialStatus::Fail
+)]
+#[case::divergence_does_not_cover_a_failure_enforced(
+    "fail",
+    Enforce::All,
+    Some(Expected::Diverge),
+    TrialStatus::Fail
+)]
+#[case::expected_fail_but_only_diverges(
+    "diverge",
+    Enforce::Documented,
+    Some(Expected::Fail),
+    TrialStatus::UnexpectedPass
+)]
+#[case::expected_fail_but_only_diverges_enforced(
+    "diverge",
+    Enforce::All,
+    Some(Expected::Fail),
+    TrialStatus::Fail
+)]
+#[case::unexpected_pass_of_a_failure(
+    "pass",
+    Enforce::All,
+    Some(Expected::Fail),
+    TrialStatus::UnexpectedPass
+)]
+#[case::unexpected_pass_of_a_divergence(
+    "pass",
+    Enforce::Documented,
+    Some(Expected::Diverge),
+    TrialStatus::UnexpectedPass
+)]
+#[case::skip_with_expectation("skip", Enforce::All, Some(Expected::Fail), TrialStatus::Skip)]
+#[case::error_with_expectation("error", Enforce::All, Some(Expected::Fail), TrialStatus::Error)]
+fn each_verdict_and_expectation_has_one_status(
+    #[case] verdict: &str,
+    #[case] enforce: Enforce,
+    #[case] expected: Option<Expected>,
+    #[case] status: TrialStatus,
+) {
+    let e = expected.map(expect);
+    assert_eq!(
+        Policy::new(enforce).status(&outcome(verdict), e.as_ref()),
+        status
+    );
+}
+
+#[test]
+fn a_cleanup_problem_makes_a_pass_an_error_but_not_a_failure_a_pass() {
+    let policy = Policy::new(Enforce::All);
+    let problem = crate::provision::ProvisionError::Protocol {
+        what: "DELETE fixture".into(),
+        status: 500,
+        body: "x".into(),
+    };
+    let mut passed = outcome("pass");
+    passed.cleanup.push(problem.clone());
+    assert_eq!(policy.unexpected(&passed), TrialStatus::Error);
+    let mut failed = outcome("fail");
+    failed.cleanup.push(problem);
+    assert_eq!(policy.unexpected(&failed), TrialStatus::Fail);
+}
+
+#[rstest]
+#[case(TrialStatus::Pass, false, Libtest::Passed)]
+#[case(TrialStatus::Fail, false, Libtest::Failed)]
+#[case(TrialStatus::Error, false, Libtest::Failed)]
+#[case(TrialStatus::Broken, false, Libtest::Failed)]
+#[case(TrialStatus::UnexpectedPass, false, Libtest::Failed)]
+#[case(TrialStatus::UnexpectedPass, true, Libtest::Passed)]
+#[case(TrialStatus::ExpectedFail, false, Libtest::Ignored)]
+#[case(TrialStatus::ExpectedDiverge, false, Libtest::Ignored)]
+#[case(TrialStatus::Diverge, false, Libtest::Ignored)]
+#[case(TrialStatus::Skip, false, Libtest::Ignored)]
+fn libtest_shows_each_status(
+    #[case] status: TrialStatus,
+    #[case] allow_unexpected_pass: bool,
+    #[case] shown: Libtest,
+) {
+    let policy = Policy {
+        enforce: Enforce::All,
+        allow_unexpected_pass,
+    };
+    assert_eq!(policy.libtest(status), shown);
+}
+
+#[test]
+fn counts_count_every_status_once() {
+    let c = Counts::of(TrialStatus::ALL);
+    for s in TrialStatus::ALL {
+        assert_eq!(c.get(s), 1, "{s:?}");
+    }
+    assert_eq!(c.total(), TrialStatus::ALL.len());
+    assert_eq!(
+        Counts::of([TrialStatus::Pass, TrialStatus::Broken]).sentence(),
+        "1 passed, 0 failed, 0 diverged (not enforced), 0 skipped, 0 could not run, 1 broken"
+    );
+}

@@ -1,0 +1,242 @@
+//! The verdict from what was observed: a pure function of a case's expectations, the answers
+//! received and the state read before and after the request. No I/O; tested without a server.
+//!
+//! Check order: per answer, status, headers, body is JSON, schema, body; then the effect of
+//! every acknowledged copy (for `repeat` cases); then the state read back (instance,
+//! definition, siblings). Every finding is collected, not only the first.
+
+use serde_json::Value;
+
+use crate::case::finding::{Finding, Location, Severity, StateObject};
+use crate::case::matching::{Matcher, Mismatch, clip};
+use crate::case::template::Bindings;
+use crate::case::{Case, Then};
+use crate::load::schema::SchemaSet;
+use crate::target::exchange::{HttpResponse, TransportError};
+
+/// One copy of the request and what came back.
+#[derive(Debug)]
+pub struct Answer<'a> {
+    /// The bindings the copy was rendered with (its own `${new.*}` ids).
+    pub bindings: &'a Bindings,
+    /// The response, or why there was none.
+    pub response: &'a Result<HttpResponse, TransportError>,
+}
+
+/// An object read back after the request.
+#[derive(Debug, Clone)]
+pub struct ReadBack {
+    /// Which object.
+    pub object: StateObject,
+    /// The URL read.
+    pub url: String,
+    /// The same object before the request (for `$unchanged`).
+    pub before: Option<Value>,
+    /// What the read gave: the object, or why there was none.
+    pub after: Result<Value, String>,
+}
+
+/// Everything a trial observed.
+#[derive(Debug)]
+pub struct Observation<'a> {
+    /// One answer per copy of the request (one unless the case says `repeat`).
+    pub answers: Vec<Answer<'a>>,
+    /// The trial's bindings (for the state afterwards).
+    pub bindings: &'a Bindings,
+    /// The addressed instance before the request, when it is a seeded one.
+    pub prior: Option<&'a Value>,
+    /// For `then.acknowledged`: the addressed instance read back.
+    pub acknowledged: Option<ReadBack>,
+    /// The objects `then.afterwards` names, read back.
+    pub reads: Vec<ReadBack>,
+}
+
+/// Every finding of a case's trial: its `then` (failures, or divergences for a case that
+/// cites only inferred rules) and its `reference` (divergences).
+pub fn verify_case(case: &Case, schemas: &SchemaSet, obs: &Observation<'_>) -> Vec<Finding> {
+    let mut findings = verify(&case.then, schemas, obs);
+    for f in &mut findings {
+        f.severity = case.then_severity;
+    }
+    if let Some(reference) = &case.reference {
+        findings.extend(
+            verify(&reference.then, schemas, obs)
+                .into_iter()
+                .map(|mut f| {
+                    f.severity = Severity::Divergence;
+                    f
+                }),
+        );
+    }
+    findings
+}
+
+/// Every finding of one set of expectations (as failures).
+pub fn verify(then: &Then, schemas: &SchemaSet, obs: &Observation<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let repeated = obs.answers.len() > 1;
+    for (k, answer) in obs.answers.iter().enumerate() {
+        let mut out = Vec::new();
+        match answer.response {
+            Ok(r) => check_response(then, schemas, answer.bindings, r, obs.prior, &mut out),
+            Err(e) => out.push(Finding::new(
+                Location::Answer,
+                match &then.status {
+                    Some(s) => format!("a complete answer with status {s}"),
+                    None => "a complete answer".to_string(),
+                },
+                e.to_string(),
+            )),
+        }
+        for mut f in out {
+            f.request = repeated.then_some(k);
+            findings.push(f);
+        }
+    }
+    if let (Some(m), Some(read)) = (&then.acknowledged, &obs.acknowledged) {
+        check_acknowledged(m, read, obs, &mut findings);
+    }
+    for read in &obs.reads {
+        let after = &then.afterwards;
+        let matcher = match read.object {
+            StateObject::Instance => after.instance.as_ref(),
+            StateObject::Definition => after.definition.as_ref(),
+            StateObject::Sibling(_) => after.siblings.as_ref(),
+        };
+        if let Some(m) = matcher {
+            check_read(m, read, obs.bindings, &mut findings);
+        }
+    }
+    findings
+}
+
+fn check_acknowledged(
+    m: &Matcher,
+    read: &ReadBack,
+    obs: &Observation<'_>,
+    findings: &mut Vec<Finding>,
+) {
+    let acknowledged: Vec<(usize, &Bindings)> = obs
+        .answers
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.response.as_ref().is_ok_and(|r| r.status == 200))
+        .map(|(k, a)| (k, a.bindings))
+        .collect();
+    if acknowledged.is_empty() {
+        findings.push(Finding::new(
+            Location::NoneAcknowledged,
+            "at least one request answered 200",
+            "none",
+        ));
+    }
+    match &read.after {
+        Ok(after) => {
+            for (k, b) in acknowledged {
+                let mut out = Vec::new();
+                m.check(Some(after), obs.prior, b, &mut out);
+                findings.extend(out.into_iter().map(|mm| {
+                    let path = mm.path.clone();
+                    from_mismatch(Location::Acknowledged { request: k, path }, mm)
+                }));
+            }
+        }
+        Err(e) => findings.push(read_failed(read, e)),
+    }
+}
+
+fn check_read(m: &Matcher, read: &ReadBack, bindings: &Bindings, findings: &mut Vec<Finding>) {
+    match &read.after {
+        Ok(v) => {
+            let mut out = Vec::new();
+            m.check(Some(v), read.before.as_ref(), bindings, &mut out);
+            findings.extend(out.into_iter().map(|mm| {
+                let location = Location::After {
+                    object: read.object.clone(),
+                    path: mm.path.clone(),
+                };
+                from_mismatch(location, mm)
+            }));
+        }
+        Err(e) => findings.push(read_failed(read, e)),
+    }
+}
+
+fn read_failed(read: &ReadBack, error: &str) -> Finding {
+    Finding::new(
+        Location::ReadBack {
+            object: read.object.clone(),
+            url: read.url.clone(),
+        },
+        "200 with a JSON object",
+        error,
+    )
+}
+
+fn from_mismatch(location: Location, mm: Mismatch) -> Finding {
+    Finding::new(location, mm.expected, mm.actual)
+}
+
+fn check_response(
+    then: &Then,
+    schemas: &SchemaSet,
+    bindings: &Bindings,
+    response: &HttpResponse,
+    before: Option<&Value>,
+    out: &mut Vec<Finding>,
+) {
+    if let Some(status) = &then.status
+        && !status.accepts(response.status)
+    {
+        out.push(Finding::new(
+            Location::Status,
+            status.to_string(),
+            response.status.to_string(),
+        ));
+    }
+    for (name, m) in &then.headers {
+        let value = response.header(name).map(|v| Value::String(v.to_string()));
+        let mut mismatches = Vec::new();
+        m.check(value.as_ref(), None, bindings, &mut mismatches);
+        out.extend(
+            mismatches
+                .into_iter()
+                .map(|mm| from_mismatch(Location::Header { name: name.clone() }, mm)),
+        );
+    }
+    if then.schema.is_none() && then.body.is_none() {
+        return;
+    }
+    let body: Value = match serde_json::from_slice(&response.body) {
+        Ok(v) => v,
+        Err(e) => {
+            let shown = clip(&String::from_utf8_lossy(&response.body), 200);
+            out.push(Finding::new(
+                Location::BodyNotJson,
+                "a JSON body",
+                format!("{shown:?} ({e})"),
+            ));
+            return;
+        }
+    };
+    if let Some(name) = &then.schema {
+        for v in schemas.validate(name, &body).unwrap_or_default() {
+            let location = Location::Schema {
+                schema: name.clone(),
+                pointer: v.instance_path.clone(),
+            };
+            out.push(Finding::new(location, "valid", v.message));
+        }
+    }
+    if let Some(m) = &then.body {
+        let mut mismatches = Vec::new();
+        m.check(Some(&body), before, bindings, &mut mismatches);
+        out.extend(mismatches.into_iter().map(|mm| {
+            let path = mm.path.clone();
+            from_mismatch(Location::Body { path }, mm)
+        }));
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,102 @@
+//! A run against the reference mock, started in-process on `127.0.0.1:0`: the one constructor
+//! behind the embedded default target, the self-check's deviant mocks and the tests.
+
+use std::time::Duration;
+
+use accessreview_mock::{Deviation, Lifecycle, MockOptions, MockServer, Restricted, Variant};
+
+use crate::target::credential::Credential;
+use crate::target::{Secret, Target};
+
+/// A mock and the target that reaches it, with the mock's token and one token for each
+/// restricted credential. Dropping it stops the mock.
+pub struct Embedded {
+    /// The running mock.
+    pub mock: MockServer,
+    /// The target: the mock's base URL, token and credentials.
+    pub target: Target,
+}
+
+/// What to start.
+#[derive(Clone, Debug)]
+pub struct EmbeddedOptions {
+    /// The full-privilege token the mock accepts and the target sends.
+    pub token: String,
+    /// One token per restricted credential.
+    pub credentials: Vec<(Credential, String)>,
+    /// A deliberate bug for the mock.
+    pub deviation: Option<Deviation>,
+    /// A way of answering differently where the page is silent.
+    pub variant: Option<Variant>,
+    /// The mock's definition lifecycle (activation delay, token endpoint, throttling).
+    pub lifecycle: Lifecycle,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Response body cap.
+    pub max_body: usize,
+}
+
+impl EmbeddedOptions {
+    /// Fresh random tokens for everything, a 30 s timeout and a 4 MiB cap.
+    pub fn fresh() -> EmbeddedOptions {
+        let fresh = || uuid::Uuid::new_v4().to_string();
+        EmbeddedOptions {
+            token: fresh(),
+            credentials: Credential::ALL.iter().map(|c| (*c, fresh())).collect(),
+            deviation: None,
+            variant: None,
+            lifecycle: Lifecycle::default(),
+            timeout: Duration::from_secs(30),
+            max_body: 4 << 20,
+        }
+    }
+}
+
+/// The mock's name for a restricted credential (the two crates name them alike).
+fn restricted(c: Credential) -> Restricted {
+    match c {
+        Credential::Unprivileged => Restricted::Unprivileged,
+        Credential::Roleless => Restricted::Roleless,
+        Credential::PersonalAccount => Restricted::PersonalAccount,
+    }
+}
+
+impl Embedded {
+    /// Starts the mock on the current runtime and builds the target for it.
+    pub async fn start(options: EmbeddedOptions) -> std::io::Result<Embedded> {
+        let mock_options = MockOptions {
+            token: Some(options.token.clone()),
+            credentials: options
+                .credentials
+                .iter()
+                .map(|(c, t)| (restricted(*c), t.clone()))
+                .collect(),
+            deviation: options.deviation,
+            variant: options.variant,
+            lifecycle: options.lifecycle,
+        };
+        let mock = MockServer::start_with("127.0.0.1:0", mock_options).await?;
+        let target = Target::new(
+            &mock.base_url(),
+            None,
+            Some(Secret::new(options.token)),
+            options.timeout,
+            options.max_body,
+        )
+        .map_err(std::io::Error::other)?
+        .with_credentials(options.credentials);
+        Ok(Embedded { mock, target })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_credential_maps_to_the_mock_kind_of_the_same_name() {
+        for c in Credential::ALL {
+            assert_eq!(restricted(c).name(), c.name());
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! The target under test: base URL, control URL, bearer token, one HTTP client, and the limits
+//! (timeout, response size) every request is held to.
+
+use std::time::Duration;
+
+use crate::target::credential::Credential;
+pub use crate::target::exchange::{HttpRequest, HttpResponse, TransportError};
+use crate::target::gate::{Gate, MAX_RETRIES, backoff, retry_after};
+use crate::target::oauth::TokenCache;
+use crate::target::recorder::{Recorder, TRIAL};
+use crate::target::secret::{Secret, install_crypto};
+use crate::target::url::{DEFINITIONS_PATH, default_control_url};
+
+/// Where and how requests go.
+#[derive(Debug, Clone)]
+pub struct Target {
+    client: reqwest::Client,
+    /// When set, every request sent is kept here with the trial that sent it (for the
+    /// benchmark's replay of a run's exchanges).
+    pub recorder: Option<Recorder>,
+    /// Client-credentials tokens, when the run uses them instead of a static token.
+    pub flow: Option<std::sync::Arc<TokenCache>>,
+    /// Throttling shared by every clone of this target (every trial of a run).
+    gate: std::sync::Arc<Gate>,
+    /// Everything before `/identityGovernance`, without a trailing slash.
+    pub base_url: String,
+    /// The fixture control URL, without a trailing slash.
+    pub control_url: String,
+    /// The bearer token, if any.
+    pub token: Option<Secret>,
+    /// Restricted credentials the target has (`--credential NAME=TOKEN`).
+    pub credentials: std::collections::BTreeMap<Credential, Secret>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Response body cap in bytes.
+    pub max_body: usize,
+}
+
+/// The shortest token searched for and redacted in free text.
+pub const REDACT_MIN_LEN: usize = 8;
+
+impl Target {
+    /// A target with one shared client (installs the TLS crypto provider if needed).
+    pub fn new(
+        base_url: &str,
+        control_url: Option<&str>,
+        token: Option<Secret>,
+        timeout: Duration,
+        max_body: usize,
+    ) -> Result<Target, TransportError> {
+        install_crypto();
+        let client = reqwest::Client::builder()
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| TransportError::Request(e.to_string()))?;
+        let base_url = base_url.trim_end_matches('/').to_string();
+        let control_url = control_url
+            .map(|c| c.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| default_control_url(&base_url));
+        Ok(Target {
+            client,
+            recorder: None,
+            flow: None,
+            gate: std::sync::Arc::default(),
+            base_url,
+            control_url,
+            token,
+            credentials: Default::default(),
+            timeout,
+            max_body,
+        })
+    }
+
+    /// The same target with these restricted credentials (`--credential NAME=TOKEN`).
+    pub fn with_credentials(
+        mut self,
+        credentials: impl IntoIterator<Item = (Credential, String)>,
+    ) -> Target {
+        self.credentials = credentials
+            .into_iter()
+            .map(|(c, t)| (c, Secret::new(t)))
+            .collect();
+        self
+    }
+
+    /// `{base}/identityGovernance/accessReviews/definitions/{d}`.
+    pub fn definition_url(&self, definition: &str) -> String {
+        format!(
+            "{}{DEFINITIONS_PATH}/{}",
+            self.base_url,
+            segment(definition)
+        )
+    }
+
+    /// `{base}/identityGovernance/accessReviews/definitions/{d}/instances/{i}`.
+    pub fn instance_url(&self, definition: &str, instance: &str) -> String {
+        format!(
+            "{}/instances/{}",
+            self.definition_url(definition),
+            segment(instance)
+        )
+    }
+
+    /// The run's own token: the static one, or the latest client-credentials token.
+    pub fn run_token(&self) -> Option<Secret> {
+        match &self.flow {
+            Some(flow) => flow.latest(),
+            None => self.token.clone(),
+        }
+    }
+
+    /// The headers every request starts with: `Authorization` with the run's token (when
+    /// set), `Accept`, and `Content-Type` when there is a body.
+    pub fn default_headers(&self, with_body: bool) -> Vec<(String, String)> {
+        self.headers_with(self.run_token().as_ref(), with_body)
+    }
+
+    /// The headers a request starts with, carrying `token` (none: no `Authorization`).
+    pub fn headers_with(&self, token: Option<&Secret>, with_body: bool) -> Vec<(String, String)> {
+        let mut h = Vec::new();
+        if let Some(t) = token {
+            h.push(("Authorization".into(), format!("Bearer {}", t.expose())));
+        }
+        h.push(("Accept".into(), "application/json".into()));
+        if with_body {
+            h.push(("Content-Type".into(), "application/json".into()));
+        }
+        h
+    }
+
+    /// Replaces the token wherever it appears in `text`. Tokens shorter than
+    /// [`REDACT_MIN_LEN`] are left in free text (they would garble every word); the
+    /// `Authorization` header itself is always shown redacted.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        let flow = self.flow.iter().flat_map(|f| f.secrets());
+        for t in self
+            .token
+            .iter()
+            .chain(self.credentials.values())
+            .cloned()
+            .chain(flow)
+        {
+            if t.expose().len() >= REDACT_MIN_LEN {
+                out = out.replace(t.expose(), "<redacted>");
+            }
+        }
+        out
+    }
+
+    /// Sends a request and reads the whole answer, within the timeout and the size cap. A
+    /// 429 or 503 is sent again (up to [`MAX_RETRIES`] times) after its `Retry-After` — which
+    /// holds every request of the run — or after a backoff with jitter.
+    pub async fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        if let Some(recorder) = &self.recorder {
+            let trial = TRIAL.try_with(Clone::clone).unwrap_or_default();
+            recorder
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((trial, req.clone()));
+        }
+        let mut attempt = 0;
+        loop {
+            self.gate.wait().await;
+            // Only a run on client-credentials tokens rewrites (and so copies) the request.
+            let refreshed;
+            let req = if self.flow.is_some() {
+                refreshed = self.with_fresh_token(req).await?;
+                &refreshed
+            } else {
+                req
+            };
+            let resp = match tokio::time::timeout(self.timeout, self.send_inner(req)).await {
+                Ok(r) => r?,
+                Err(_) => return Err(TransportError::Timeout(self.timeout)),
+            };
+            let throttled = matches!(resp.status, 429 | 503);
+            if !throttled || attempt >= MAX_RETRIES {
+                return Ok(resp);
+            }
+            match retry_after(resp.header("retry-after")) {
+                Some(wait) => self.gate.hold(wait),
+                None => tokio::time::sleep(backoff(attempt)).await,
+            }
+            attempt += 1;
+        }
+    }
+
+    /// The request with its client-credentials token replaced by a fresh one when the one it
+    /// was built with is due for refresh (a token never expires under a trial).
+    async fn with_fresh_token(&self, req: &HttpRequest) -> Result<HttpRequest, TransportError> {
+        let Some(flow) = &self.flow else {
+            return Ok(req.clone());
+        };
+        let fresh = flow.fresh().await?;
+        let issued = flow.secrets();
+        let mut req = req.clone();
+        for (k, v) in &mut req.headers {
+            let stale = v
+                .strip_prefix("Bearer ")
+                .is_some_and(|t| t != fresh.expose() && issued.iter().any(|s| s.expose() == t));
+            if k.eq_ignore_ascii_case("authorization") && stale {
+                *v = format!("Bearer {}", fresh.expose());
+            }
+        }
+        Ok(req)
+    }
+
+    async fn send_inner(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let method = reqwest::Method::from_bytes(req.method.as_bytes())
+            .map_err(|e| TransportError::Request(e.to_string()))?;
+        let mut builder = self.client.request(method, &req.url);
+        for (k, v) in &req.headers {
+            builder = builder.header(k, v);
+        }
+        // Every request carries a client-request-id, so a failure can be traced at the service.
+        if !req
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("client-request-id"))
+        {
+            builder = builder.header("client-request-id", uuid::Uuid::new_v4().to_string());
+        }
+        if let Some(b) = &req.body {
+            builder = builder.body(b.clone());
+        }
+        let mut resp = builder.send().await.map_err(|e| classify(&req.url, &e))?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_body as u64)
+        {
+            return Err(TransportError::TooLarge {
+                limit: self.max_body,
+            });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| TransportError::Broken(error_chain(&e)))?
+        {
+            if body.len() + chunk.len() > self.max_body {
+                return Err(TransportError::TooLarge {
+                    limit: self.max_body,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn segment(id: &str) -> String {
+    // Ids are GUIDs in practice; escape what would change the path's shape.
+    id.replace('%', "%25")
+        .replace('/', "%2F")
+        .replace('?', "%3F")
+        .replace('#', "%23")
+        .replace(' ', "%20")
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s
+}
+
+fn classify(url: &str, e: &reqwest::Error) -> TransportError {
+    if e.is_connect() {
+        TransportError::Connect {
+            url: url.to_string(),
+            message: error_chain(e),
+        }
+    } else if e.is_builder() {
+        TransportError::Request(error_chain(e))
+    } else {
+        TransportError::Broken(error_chain(e))
+    }
+}
+
+#[cfg(test)]
+mod tests;

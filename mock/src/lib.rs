@@ -36,33 +36,23 @@
 //! # }
 //! ```
 //!
-//! The layout follows the page: [`spec`] is the faithful core (the update rules as pure
-//! functions); [`auth`] who may call; [`store`] the state; the HTTP glue is private; every
-//! deliberate [`Deviation`] is a set of hooks in [`fault`] around that core.
+//! The layout follows the page: `core` is the faithful core (the update rules as pure
+//! functions, who may call, the state); `tenant` what a live tenant does around the update
+//! (the definition lifecycle, tokens, throttling); every deliberate [`Deviation`] and silent-page
+//! [`Variant`] is a set of hooks in `faults` around that core; `http` is the glue on axum.
 #![warn(missing_docs)]
 
-pub mod auth;
-pub mod credential;
-pub mod deviation;
-pub mod fault;
-pub mod lifecycle;
-mod lifecycle_http;
-pub mod query;
-pub mod refusal;
-mod request;
-mod respond;
-mod routes;
+mod core;
+mod faults;
+mod http;
 mod server;
-pub mod spec;
-pub mod store;
-pub mod token;
-pub mod variant;
+mod tenant;
 
-pub use credential::Restricted;
-pub use deviation::{Deviation, UnknownDeviation};
-pub use lifecycle_http::Lifecycle;
-pub use refusal::{Refusal, Why};
+pub use crate::core::credential::{CredentialError, Restricted};
+pub use crate::core::refusal::{Refusal, Why};
+pub use crate::core::store::Seeded;
+pub use crate::faults::deviation::{Deviation, UnknownDeviation};
+pub use crate::faults::variant::{UnknownVariant, Variant};
+pub use crate::tenant::lifecycle::Lifecycle;
+pub use crate::tenant::token::ClientApp;
 pub use server::{MockOptions, MockServer, router};
-pub use store::{Seeded, Store};
-pub use token::ClientApp;
-pub use variant::{UnknownVariant, Variant};

@@ -3,10 +3,11 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use accessreview_mock::credential::parse_credential;
 use std::time::Duration;
 
-use accessreview_mock::{ClientApp, Deviation, Lifecycle, MockOptions, MockServer, Variant};
+use accessreview_mock::{
+    ClientApp, Deviation, Lifecycle, MockOptions, MockServer, Restricted, Variant,
+};
 use clap::Parser;
 
 /// The reference mock of Update accessReviewInstance, with the fixture control protocol.
@@ -78,7 +79,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut credentials = Vec::new();
     for raw in &cli.credentials {
-        match parse_credential(raw) {
+        match Restricted::parse_credential(raw) {
             Ok(c) => credentials.push(c),
             Err(e) => {
                 // The value may be a secret: name only the part before `=`.

@@ -8,16 +8,18 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::auth::Tokens;
-use crate::credential::Restricted;
-use crate::deviation::Deviation;
-use crate::fault::{Faults, lock};
-use crate::lifecycle_http::Lifecycle;
-use crate::refusal::Refusal;
-use crate::routes::{AppState, routes};
-use crate::store::{Seeded, Store};
-use crate::token::Issued;
-use crate::variant::Variant;
+use crate::core::auth::Tokens;
+use crate::core::credential::Restricted;
+use crate::core::refusal::Refusal;
+use crate::core::store::{Seeded, Store, lock};
+use crate::faults::deviation::Deviation;
+use crate::faults::hooks::Faults;
+use crate::faults::variant::Variant;
+use crate::http::routes::routes;
+use crate::http::state::AppState;
+use crate::tenant::lifecycle::Lifecycle;
+use crate::tenant::throttle::Throttle;
+use crate::tenant::token::Issued;
 use std::sync::atomic::AtomicU64;
 
 /// How the mock behaves.
@@ -46,9 +48,9 @@ fn state(options: MockOptions) -> Arc<AppState> {
             deviation: options.deviation,
             variant: options.variant,
         },
+        throttle: Throttle::of(&options.lifecycle),
         lifecycle: options.lifecycle,
         issued: Issued::default(),
-        api_requests: AtomicU64::new(0),
         control_requests: AtomicU64::new(0),
     })
 }

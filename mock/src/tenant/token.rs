@@ -19,15 +19,15 @@ pub struct ClientApp {
 
 /// Tokens issued so far, with their expiry.
 #[derive(Debug, Default)]
-pub struct Issued {
+pub(crate) struct Issued {
     tokens: Mutex<HashMap<String, Instant>>,
 }
 
 /// What the token endpoint answers: status and JSON body.
-pub type TokenAnswer = (u16, Value);
+pub(crate) type TokenAnswer = (u16, Value);
 
 /// Decodes `application/x-www-form-urlencoded` (`+` is a space, `%XX` a byte).
-pub fn form(body: &[u8]) -> HashMap<String, String> {
+pub(crate) fn form(body: &[u8]) -> HashMap<String, String> {
     let decode = |s: &str| {
         let bytes = s.as_bytes();
         let mut out = Vec::with_capacity(bytes.len());
@@ -63,7 +63,12 @@ pub fn form(body: &[u8]) -> HashMap<String, String> {
 
 impl Issued {
     /// Answers a token request for `app` with tokens living `lifetime`.
-    pub fn answer(&self, app: Option<&ClientApp>, body: &[u8], lifetime: Duration) -> TokenAnswer {
+    pub(crate) fn answer(
+        &self,
+        app: Option<&ClientApp>,
+        body: &[u8],
+        lifetime: Duration,
+    ) -> TokenAnswer {
         let f = form(body);
         let error = |status: u16, code: &str, description: &str| {
             (
@@ -112,7 +117,7 @@ impl Issued {
     }
 
     /// For a token this endpoint issued: whether it is still valid (`None`: not one of ours).
-    pub fn valid(&self, token: &str) -> Option<bool> {
+    pub(crate) fn valid(&self, token: &str) -> Option<bool> {
         self.tokens
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

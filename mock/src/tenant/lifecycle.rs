@@ -11,9 +11,27 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 
-use crate::refusal::{Refusal, Why};
-use crate::spec::{Object, stored_reviewers};
-use crate::store::{DefinitionRecord, Store, graph_time};
+use crate::core::refusal::{Refusal, Why};
+use crate::core::spec::{Object, stored_reviewers};
+use crate::core::store::{DefinitionRecord, Store, graph_time};
+use crate::tenant::token::ClientApp;
+
+/// How the lifecycle behaves.
+#[derive(Clone, Debug, Default)]
+pub struct Lifecycle {
+    /// How long a created definition's instances stay `NotStarted`.
+    pub activation_delay: Duration,
+    /// The application the token endpoint accepts.
+    pub client: Option<ClientApp>,
+    /// How long issued tokens live (default one hour).
+    pub token_lifetime: Option<Duration>,
+    /// Answer every Nth API request with 429.
+    pub throttle_every: Option<u64>,
+    /// The `Retry-After` of those 429s (default 100 ms).
+    pub throttle_retry_after: Option<Duration>,
+    /// Added before every answer (a slow, far-away target).
+    pub latency: Option<Duration>,
+}
 
 /// The observed refusal of an invalid definition: 400, an empty code, field errors in
 /// `innerError.message` (microsoft-graph-devx-api#1281).
@@ -44,7 +62,7 @@ fn enumerated_groups(definition: &Object) -> Vec<String> {
 impl Store {
     /// Creates a definition from a `POST …/definitions` body; its instances start
     /// `NotStarted` and turn `InProgress` `activation_delay` later.
-    pub fn create_definition(
+    pub(crate) fn create_definition(
         &mut self,
         body: &Value,
         activation_delay: Duration,
@@ -140,38 +158,8 @@ impl Store {
         Ok(definition)
     }
 
-    /// Turns the instances whose activation time has come `InProgress` (and their definition).
-    pub fn refresh(&mut self, now: Instant) {
-        for record in self.definitions.values_mut() {
-            if record.activates_at.is_some_and(|at| at <= now) {
-                record.activates_at = None;
-                for i in &mut record.instances {
-                    if i.get("status").and_then(Value::as_str) == Some("NotStarted") {
-                        i.insert("status".into(), json!("InProgress"));
-                    }
-                }
-                record
-                    .definition
-                    .insert("status".into(), json!("InProgress"));
-            }
-        }
-    }
-
-    /// Definitions created through the API whose instances are not active yet.
-    pub fn pending_activations(&self) -> usize {
-        self.definitions
-            .values()
-            .filter(|d| d.activates_at.is_some())
-            .count()
-    }
-
-    /// The most definitions that were waiting for activation at one moment.
-    pub fn max_pending_activations(&self) -> usize {
-        self.max_pending
-    }
-
     /// `POST …/instances/{i}/stop`: a currently active instance becomes `Completed`.
-    pub fn stop(&mut self, definition_id: &str, instance_id: &str) -> Result<(), Refusal> {
+    pub(crate) fn stop(&mut self, definition_id: &str, instance_id: &str) -> Result<(), Refusal> {
         let instance = self.instance(definition_id, instance_id)?;
         if instance.get("status").and_then(Value::as_str) != Some("InProgress") {
             return Err(Refusal::new(
@@ -186,7 +174,7 @@ impl Store {
     }
 
     /// Every definition, or those whose display name starts with `prefix`.
-    pub fn list_definitions(&self, prefix: Option<&str>) -> Vec<Object> {
+    pub(crate) fn list_definitions(&self, prefix: Option<&str>) -> Vec<Object> {
         let mut list: Vec<&DefinitionRecord> = self
             .definitions
             .values()

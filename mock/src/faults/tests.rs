@@ -1,5 +1,11 @@
 //! Tests of the parent module.
-use super::*;
+use std::sync::Mutex;
+
+use crate::core::refusal::Why;
+use crate::core::spec;
+use crate::core::store::{Store, lock};
+use crate::faults::deviation::Deviation;
+use crate::faults::hooks::Faults;
 use serde_json::json;
 
 fn seeded() -> (Mutex<Store>, String, String) {

@@ -6,16 +6,16 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::Faults;
-use crate::deviation::Deviation;
-use crate::refusal::{Refusal, Why};
-use crate::respond::{RequestIds, json_response, with_context};
-use crate::spec::{Object, UPDATABLE};
-use crate::variant::Variant;
+use crate::core::answer::{RequestIds, json_response, with_context};
+use crate::core::refusal::{Refusal, Why};
+use crate::core::spec::{Object, UPDATABLE};
+use crate::faults::deviation::Deviation;
+use crate::faults::hooks::Faults;
+use crate::faults::variant::Variant;
 
 impl Faults {
     /// After an instance is read (and projected by `$select`): faithfully unchanged.
-    pub fn read(self, mut instance: Object, select: Option<&[String]>) -> Object {
+    pub(crate) fn read(self, mut instance: Object, select: Option<&[String]>) -> Object {
         match self.variant {
             Some(Variant::GetWithoutLists) => {
                 let named = |k: &str| select.is_some_and(|s| s.iter().any(|f| f == k));
@@ -28,7 +28,7 @@ impl Faults {
     }
 
     /// After a 404 for the addressed instance of an update.
-    pub fn not_found(self, refusal: Refusal) -> Refusal {
+    pub(crate) fn not_found(self, refusal: Refusal) -> Refusal {
         if self.varies(Variant::UnknownIds400) && refusal.why == Why::NotFound {
             return refusal.with_status(400, Some("BadRequest"));
         }
@@ -36,7 +36,12 @@ impl Faults {
     }
 
     /// Instead of the faithful 200 with the updated instance and its `@odata.context`.
-    pub async fn success(self, method: &Method, mut updated: Object, context: String) -> Response {
+    pub(crate) async fn success(
+        self,
+        method: &Method,
+        mut updated: Object,
+        context: String,
+    ) -> Response {
         match self.variant {
             Some(Variant::Patch204) if method == Method::PATCH => {
                 return StatusCode::NO_CONTENT.into_response();
@@ -92,7 +97,7 @@ impl Faults {
     }
 
     /// After every answer: faithfully, the request ids are added as headers.
-    pub async fn finish(self, mut resp: Response, ids: &RequestIds) -> Response {
+    pub(crate) async fn finish(self, mut resp: Response, ids: &RequestIds) -> Response {
         if self.varies(Variant::EmptyErrorCodes) && resp.status().as_u16() >= 400 {
             let status = resp.status();
             let headers = resp.headers().clone();
@@ -116,15 +121,7 @@ impl Faults {
         if self.is(Deviation::NoRequestIds) {
             return resp;
         }
-        for (name, value) in [
-            ("request-id", &ids.request_id),
-            ("client-request-id", &ids.client_request_id),
-        ] {
-            if let Ok(v) = HeaderValue::from_str(value) {
-                resp.headers_mut().insert(name, v);
-            }
-        }
-        resp
+        ids.stamp(resp)
     }
 }
 

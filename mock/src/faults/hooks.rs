@@ -1,5 +1,5 @@
 //! How each [`Deviation`] lies: hooks the HTTP glue calls at fixed points around the faithful
-//! core ([`crate::spec`], [`crate::auth`], [`crate::store`]). Without a deviation every hook
+//! core ([`crate::core::spec`], [`crate::core::auth`], [`crate::core::store`]). Without a deviation every hook
 //! is the identity, so the faithful path is exactly the core; reading one arm here tells you
 //! exactly what one deviation changes (before, instead of, or after a faithful step). The
 //! answer-side hooks (reads, successes, every answer) are in `answer.rs`.
@@ -10,44 +10,45 @@ use std::time::Duration;
 use axum::http::Method;
 use serde_json::Value;
 
-use crate::auth::{self, Privilege};
-use crate::deviation::Deviation;
-use crate::refusal::{Refusal, Why};
-use crate::spec::{self, Object, UPDATABLE};
-use crate::store::Store;
-use crate::variant::Variant;
+use crate::core::auth::{self, Privilege};
+use crate::core::refusal::{Refusal, Why};
+use crate::core::spec::{self, Object, UPDATABLE};
+use crate::core::store::{Store, lock};
+use crate::faults::deviation::Deviation;
+use crate::faults::variant::Variant;
 
 /// How long the lost-updates deviation waits between reading and writing.
 const RACE_WINDOW: Duration = Duration::from_millis(200);
 
 /// The hooks of one (or no) deviation, and of one (or no) silent-page variant.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Faults {
+pub(crate) struct Faults {
     /// A deliberate bug.
-    pub deviation: Option<Deviation>,
+    pub(crate) deviation: Option<Deviation>,
     /// A way of answering differently where the page is silent.
-    pub variant: Option<Variant>,
+    pub(crate) variant: Option<Variant>,
 }
 
 impl Faults {
     /// The hooks of a deviation (no variant).
-    pub fn of(deviation: Option<Deviation>) -> Faults {
+    #[cfg(test)]
+    pub(crate) fn of(deviation: Option<Deviation>) -> Faults {
         Faults {
             deviation,
             variant: None,
         }
     }
 
-    fn is(self, d: Deviation) -> bool {
+    pub(crate) fn is(self, d: Deviation) -> bool {
         self.deviation == Some(d)
     }
 
-    fn varies(self, v: Variant) -> bool {
+    pub(crate) fn varies(self, v: Variant) -> bool {
         self.variant == Some(v)
     }
 
     /// Before anything: a method the deviation refuses.
-    pub fn method(self, method: &Method) -> Result<(), Refusal> {
+    pub(crate) fn method(self, method: &Method) -> Result<(), Refusal> {
         let refused = (self.is(Deviation::RejectPatch) && method == Method::PATCH)
             || (self.is(Deviation::RejectPut) && method == Method::PUT);
         if refused {
@@ -60,7 +61,7 @@ impl Faults {
     }
 
     /// Instead of authentication, when the deviation skips it.
-    pub fn authenticate(
+    pub(crate) fn authenticate(
         self,
         faithful: impl FnOnce() -> Result<Privilege, Refusal>,
     ) -> Result<Privilege, Refusal> {
@@ -71,8 +72,8 @@ impl Faults {
     }
 
     /// The update permission check, skipped for the restricted caller the deviation lets in.
-    pub fn may_update(self, privilege: Privilege) -> Result<(), Refusal> {
-        use crate::credential::Restricted as R;
+    pub(crate) fn may_update(self, privilege: Privilege) -> Result<(), Refusal> {
+        use crate::core::credential::Restricted as R;
         let let_in = match privilege {
             Privilege::Restricted(R::Unprivileged) => self.is(Deviation::NoPermissionCheck),
             Privilege::Restricted(R::Roleless) => self.is(Deviation::NoRoleCheck),
@@ -95,7 +96,7 @@ impl Faults {
 
     /// The definition the addressed instance is served under (404 when the path names no
     /// instance); with `ignore-definition-in-path`, whichever definition holds it.
-    pub fn locate(
+    pub(crate) fn locate(
         self,
         store: &Store,
         definition: &str,
@@ -112,7 +113,7 @@ impl Faults {
 
     /// After a 404 for the addressed instance: the made-up instance `ok-for-unknown-ids`
     /// answers with instead.
-    pub fn unknown_instance(self, instance: &str) -> Option<Object> {
+    pub(crate) fn unknown_instance(self, instance: &str) -> Option<Object> {
         if !self.is(Deviation::OkForUnknownIds) {
             return None;
         }
@@ -123,7 +124,7 @@ impl Faults {
     }
 
     /// After the Content-Type check.
-    pub fn content_type(self, faithful: Result<(), Refusal>) -> Result<(), Refusal> {
+    pub(crate) fn content_type(self, faithful: Result<(), Refusal>) -> Result<(), Refusal> {
         if self.is(Deviation::IgnoreContentType) {
             return Ok(());
         }
@@ -134,7 +135,7 @@ impl Faults {
     }
 
     /// After JSON parsing: malformed JSON as a server error.
-    pub fn json(self, faithful: Result<Value, Refusal>) -> Result<Value, Refusal> {
+    pub(crate) fn json(self, faithful: Result<Value, Refusal>) -> Result<Value, Refusal> {
         match faithful {
             Err(r) if self.is(Deviation::MalformedJson500) => {
                 Err(r.with_status(500, Some("generalException")))
@@ -145,7 +146,7 @@ impl Faults {
 
     /// The update transaction: read the instance, apply the rules, write — under the store's
     /// lock (or, with `lost-updates`, read and write apart with a wait between).
-    pub async fn update(
+    pub(crate) async fn update(
         self,
         store: &Mutex<Store>,
         definition: &str,
@@ -387,17 +388,6 @@ impl Faults {
     }
 }
 
-/// The store's lock, with the instances whose activation time has come turned InProgress. A
-/// panic while holding it cannot leave the store half-written (updates are computed first,
-/// then stored), so a poisoned lock is still usable.
-pub fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    let mut guard = store
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    guard.refresh(std::time::Instant::now());
-    guard
-}
-
 /// The body carries a read-only property, or a scope other than the instance's.
 fn carries_read_only_values(current: &Object, body: &Value) -> bool {
     ["id", "status", "startDateTime", "endDateTime", "errors"]
@@ -413,7 +403,3 @@ fn carries_odata_type(v: &Value) -> bool {
         _ => false,
     }
 }
-
-mod answer;
-#[cfg(test)]
-mod tests;

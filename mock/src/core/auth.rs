@@ -15,8 +15,8 @@ pub(crate) enum Privilege {
     Restricted(Restricted),
 }
 
-/// The tokens a mock accepts.
-#[derive(Clone, Debug, Default)]
+/// The tokens a mock accepts (no `Debug`: they are secrets).
+#[derive(Clone, Default)]
 pub(crate) struct Tokens {
     /// The only full-privilege token; `None` accepts any non-empty bearer token.
     pub(crate) token: Option<String>,

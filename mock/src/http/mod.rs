@@ -3,6 +3,7 @@
 //! the token endpoint, throttling), `request` (decoding), `respond` (Graph error bodies),
 //! `journal` (every request answered).
 
+pub(crate) mod journal;
 pub(crate) mod lifecycle;
 pub(crate) mod request;
 pub(crate) mod respond;

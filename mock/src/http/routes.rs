@@ -16,15 +16,13 @@ use serde_json::{Value, json};
 use crate::core::answer::{RequestIds, json_response, with_context};
 use crate::core::refusal::{Refusal, Why};
 use crate::core::store::lock;
+use crate::http::journal::{API, ReceivedRequest, RequestKind};
 use crate::http::lifecycle::{
     create_definition, delete_definition, list_definitions, stop_instance, throttle, token,
 };
 use crate::http::request::{json_content_type, project, read_body, read_whole_body, selected};
 use crate::http::respond::{context_url, graph_error, instance_context};
 use crate::http::state::{AppState, Shared, definition_not_found, ids_of, segments};
-
-/// The path of the definitions collection.
-const API: &str = "/beta/identityGovernance/accessReviews/definitions";
 
 /// The routes over `state`.
 pub(crate) fn routes(state: Shared) -> Router {
@@ -55,17 +53,31 @@ pub(crate) fn routes(state: Shared) -> Router {
         .layer(middleware::from_fn_with_state(Arc::clone(&state), throttle))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
-            request_ids,
+            every_request,
         ))
         .with_state(state)
 }
 
-/// Sets the request's ids for error bodies, and lets the hooks finish every answer.
-async fn request_ids(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
+/// Sets the request's ids for error bodies, lets the hooks finish every answer, and records
+/// the request in the journal.
+async fn every_request(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
     let ids = RequestIds::for_request(req.headers());
     req.extensions_mut().insert(ids.clone());
+    let method = req.method().clone();
+    let kind = RequestKind::of(&method, req.uri().path());
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_string(), ToString::to_string);
     let resp = next.run(req).await;
-    state.faults.finish(resp, &ids).await
+    let resp = state.faults.finish(resp, &ids).await;
+    state.journal.record(ReceivedRequest {
+        method: method.to_string(),
+        path,
+        kind,
+        status: resp.status().as_u16(),
+    });
+    resp
 }
 
 /// `PUT`/`PATCH …/definitions/{d}/instances/{i}`: the update.
@@ -132,9 +144,6 @@ async fn update_steps(
 
 /// `POST /_conformance/fixtures`.
 async fn seed(State(state): State<Shared>, req: Request) -> Response {
-    state
-        .control_requests
-        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let ids = ids_of(&req);
     let result = async {
         let body = read_body(req).await?;

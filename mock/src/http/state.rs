@@ -1,7 +1,6 @@
 //! What every handler shares: the mock's state, and the request helpers both route files use
 //! (who is calling, the request's ids, the path's segments).
 
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::rejection::PathRejection;
@@ -13,6 +12,7 @@ use crate::core::auth::{Privilege, Tokens, authenticate};
 use crate::core::refusal::{Refusal, Why};
 use crate::core::store::Store;
 use crate::faults::hooks::Faults;
+use crate::http::journal::Journal;
 use crate::tenant::lifecycle::Lifecycle;
 use crate::tenant::throttle::Throttle;
 use crate::tenant::token::Issued;
@@ -26,8 +26,8 @@ pub(crate) struct AppState {
     pub(crate) issued: Issued,
     /// Which API requests are throttled (`--throttle-every`).
     pub(crate) throttle: Throttle,
-    /// Fixture control protocol seeding requests served so far.
-    pub(crate) control_requests: AtomicU64,
+    /// Every request answered.
+    pub(crate) journal: Journal,
 }
 
 pub(crate) type Shared = Arc<AppState>;

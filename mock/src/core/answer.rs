@@ -56,7 +56,13 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     resp
 }
 
-/// The object with `@odata.context` first.
+/// The faithful answer to an update: 200 with `body` (the instance as stored, see
+/// [`with_context`]).
+pub(crate) fn success(body: &Value) -> Response {
+    json_response(StatusCode::OK, body)
+}
+
+/// The object with `@odata.context` first: the body of an instance answered.
 pub(crate) fn with_context(mut obj: Object, context: String) -> Value {
     let mut out = Map::new();
     out.insert("@odata.context".into(), Value::String(context));

@@ -9,3 +9,4 @@ pub(crate) mod query;
 pub(crate) mod refusal;
 pub(crate) mod spec;
 pub(crate) mod store;
+pub(crate) mod transaction;

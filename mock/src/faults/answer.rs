@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::core::answer::{RequestIds, json_response, with_context};
+use crate::core::answer::{json_response, success};
 use crate::core::refusal::{Refusal, Why};
 use crate::core::spec::{Object, UPDATABLE};
 use crate::faults::deviation::Deviation;
@@ -35,31 +35,32 @@ impl Faults {
         refusal
     }
 
-    /// Instead of the faithful 200 with the updated instance and its `@odata.context`.
-    pub(crate) async fn success(
-        self,
-        method: &Method,
-        mut updated: Object,
-        context: String,
-    ) -> Response {
+    /// Around the faithful 200 of an update (`body`: the updated instance with its
+    /// `@odata.context` first, answered by [`success`]).
+    pub(crate) async fn success(self, method: &Method, mut body: Value) -> Response {
         match self.variant {
             Some(Variant::Patch204) if method == Method::PATCH => {
                 return StatusCode::NO_CONTENT.into_response();
             }
-            Some(Variant::ExtraProperties) => add_extra_properties(&mut updated),
+            Some(Variant::ExtraProperties) => {
+                if let Some(object) = body.as_object_mut() {
+                    add_extra_properties(object);
+                }
+            }
             _ => {}
         }
-        let body = with_context(updated.clone(), context);
         match self.deviation {
             Some(Deviation::SuccessWithoutBody) => StatusCode::NO_CONTENT.into_response(),
             Some(Deviation::NoODataContext) => {
-                json_response(StatusCode::OK, &Value::Object(updated))
+                if let Some(object) = body.as_object_mut() {
+                    object.shift_remove("@odata.context");
+                }
+                success(&body)
             }
             Some(Deviation::NumericStatus) => {
-                let mut b = body;
-                // `with_context` always builds an object, so this index cannot panic.
-                b["status"] = Value::from(1);
-                json_response(StatusCode::OK, &b)
+                // The faithful body is an object, so this index cannot panic.
+                body["status"] = Value::from(1);
+                success(&body)
             }
             Some(Deviation::NonJsonBody) => {
                 let mut resp =
@@ -92,12 +93,17 @@ impl Faults {
                 resp
             }
             Some(Deviation::Hang) => std::future::pending().await,
-            _ => json_response(StatusCode::OK, &body),
+            _ => success(&body),
         }
     }
 
-    /// After every answer: faithfully, the request ids are added as headers.
-    pub(crate) async fn finish(self, mut resp: Response, ids: &RequestIds) -> Response {
+    /// Around the last faithful step of every answer, `stamp` (the request ids added as
+    /// headers, [`crate::core::answer::RequestIds::stamp`]): error bodies rewritten before it, or no ids at all.
+    pub(crate) async fn finish(
+        self,
+        mut resp: Response,
+        stamp: impl FnOnce(Response) -> Response,
+    ) -> Response {
         if self.varies(Variant::EmptyErrorCodes) && resp.status().as_u16() >= 400 {
             let status = resp.status();
             let headers = resp.headers().clone();
@@ -121,7 +127,7 @@ impl Faults {
         if self.is(Deviation::NoRequestIds) {
             return resp;
         }
-        ids.stamp(resp)
+        stamp(resp)
     }
 }
 

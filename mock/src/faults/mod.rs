@@ -8,4 +8,5 @@ pub(crate) mod deviation;
 pub(crate) mod hooks;
 #[cfg(test)]
 mod tests;
+pub(crate) mod update;
 pub(crate) mod variant;

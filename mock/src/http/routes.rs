@@ -13,9 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 
-use crate::core::answer::{RequestIds, json_response, with_context};
+use crate::core::answer::{RequestIds, json_response, success, with_context};
 use crate::core::refusal::{Refusal, Why};
 use crate::core::store::lock;
+use crate::core::transaction;
 use crate::http::journal::{API, ReceivedRequest, RequestKind};
 use crate::http::lifecycle::{
     create_definition, delete_definition, list_definitions, stop_instance, throttle, token,
@@ -70,7 +71,7 @@ async fn every_request(State(state): State<Shared>, mut req: Request, next: Next
         .path_and_query()
         .map_or_else(|| req.uri().path().to_string(), ToString::to_string);
     let resp = next.run(req).await;
-    let resp = state.faults.finish(resp, &ids).await;
+    let resp = state.faults.finish(resp, |r| ids.stamp(r)).await;
     state.journal.record(ReceivedRequest {
         method: method.to_string(),
         path,
@@ -110,19 +111,25 @@ async fn update_steps(
     let faults = state.faults;
     faults.method(method)?;
     let privilege = state.authenticate(req.headers())?;
-    faults.may_update(privilege)?;
+    state.may_update(privilege)?;
     let headers = req.headers().clone();
     let body = read_body(req).await?;
     // The path is resolved before the body is looked at, as Graph does.
-    let located = faults.locate(&lock(&state.store), definition, instance);
+    let located = {
+        let store = lock(&state.store);
+        let faithful = store
+            .instance(definition, instance)
+            .map(|_| definition.to_string());
+        faults.locate(faithful, || store.holder_of(instance).map(str::to_string))
+    };
     let definition = match located {
         Ok(d) => d,
         Err(r) => {
             return match faults.unknown_instance(instance) {
-                Some(made_up) => Ok(json_response(
-                    StatusCode::OK,
-                    &with_context(made_up, instance_context(&headers, definition)),
-                )),
+                Some(made_up) => Ok(success(&with_context(
+                    made_up,
+                    instance_context(&headers, definition),
+                ))),
                 None => Err(faults.not_found(r)),
             };
         }
@@ -134,12 +141,10 @@ async fn update_steps(
             format!("Unable to read JSON request payload: {e}"),
         )
     }))?;
-    let updated = faults
-        .update(&state.store, &definition, instance, &parsed)
-        .await?;
-    Ok(faults
-        .success(method, updated, instance_context(&headers, &definition))
-        .await)
+    let updated =
+        transaction::update(&faults, &state.store, &definition, instance, &parsed).await?;
+    let faithful = with_context(updated, instance_context(&headers, &definition));
+    Ok(faults.success(method, faithful).await)
 }
 
 /// `POST /_conformance/fixtures`.

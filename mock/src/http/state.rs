@@ -8,7 +8,7 @@ use axum::extract::{Path, Request};
 use axum::http::{HeaderMap, header};
 
 use crate::core::answer::RequestIds;
-use crate::core::auth::{Privilege, Tokens, authenticate};
+use crate::core::auth::{Privilege, Tokens, authenticate, may_update};
 use crate::core::refusal::{Refusal, Why};
 use crate::core::store::Store;
 use crate::faults::hooks::Faults;
@@ -33,6 +33,11 @@ pub(crate) struct AppState {
 pub(crate) type Shared = Arc<AppState>;
 
 impl AppState {
+    /// The update permission check, through the hooks.
+    pub(crate) fn may_update(&self, privilege: Privilege) -> Result<(), Refusal> {
+        self.faults.may_update(privilege, may_update(privilege))
+    }
+
     pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<Privilege, Refusal> {
         self.faults.authenticate(|| {
             let bearer = headers

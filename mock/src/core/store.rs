@@ -75,6 +75,63 @@ fn not_found(kind: &str, id: &str) -> Refusal {
     )
 }
 
+/// A seeded definition's defaults, and its reviewer lists in their stored form.
+fn with_definition_defaults(definition: &mut Object, now: SystemTime) {
+    let defaults = [
+        ("displayName", json!("Conformance fixture")),
+        ("descriptionForAdmins", json!("Seeded by a test")),
+        ("descriptionForReviewers", json!("Seeded by a test")),
+        ("status", json!("InProgress")),
+        ("scope", default_scope()),
+        ("reviewers", json!([])),
+        ("fallbackReviewers", json!([])),
+        ("createdDateTime", json!(graph_time(now))),
+        ("lastModifiedDateTime", json!(graph_time(now))),
+    ];
+    for (k, v) in defaults {
+        definition.entry(k).or_insert(v);
+    }
+    for k in ["reviewers", "fallbackReviewers"] {
+        if let Some(v) = definition.get(k).map(stored_reviewers) {
+            definition.insert(k.into(), v);
+        }
+    }
+}
+
+/// One seeded instance with its id: dates by default, scope and reviewers inherited from the
+/// definition, reviewer lists in their stored form.
+fn seeded_instance(
+    item: &Value,
+    definition: &Object,
+    now: SystemTime,
+) -> Result<(String, Object), Refusal> {
+    let mut inst = item
+        .as_object()
+        .cloned()
+        .ok_or_else(|| bad("each instance must be an object"))?;
+    if !matches!(inst.get("status"), Some(Value::String(_))) {
+        return Err(bad("each instance needs a string `status`"));
+    }
+    let id = take_id(&mut inst)?;
+    let start = now - Duration::from_secs(86_400);
+    let end = now + Duration::from_secs(14 * 86_400);
+    inst.entry("startDateTime")
+        .or_insert(json!(graph_time(start)));
+    inst.entry("endDateTime").or_insert(json!(graph_time(end)));
+    for k in ["scope", "reviewers", "fallbackReviewers"] {
+        if let Some(inherited) = definition.get(k) {
+            inst.entry(k).or_insert_with(|| inherited.clone());
+        }
+    }
+    for k in ["reviewers", "fallbackReviewers"] {
+        if let Some(v) = inst.get(k).map(stored_reviewers) {
+            inst.insert(k.into(), v);
+        }
+    }
+    inst.insert("id".into(), Value::String(id.clone()));
+    Ok((id, inst))
+}
+
 impl Store {
     /// Seeds one definition and its instances (`{"definition": {…}, "instances": [{…}]}`, the
     /// fixture control protocol). Ids are generated where missing; a given id that already
@@ -101,56 +158,15 @@ impl Store {
             ));
         }
         let now = SystemTime::now();
-        let defaults = [
-            ("displayName", json!("Conformance fixture")),
-            ("descriptionForAdmins", json!("Seeded by a test")),
-            ("descriptionForReviewers", json!("Seeded by a test")),
-            ("status", json!("InProgress")),
-            ("scope", default_scope()),
-            ("reviewers", json!([])),
-            ("fallbackReviewers", json!([])),
-            ("createdDateTime", json!(graph_time(now))),
-            ("lastModifiedDateTime", json!(graph_time(now))),
-        ];
-        for (k, v) in defaults {
-            definition.entry(k).or_insert(v);
-        }
-        for k in ["reviewers", "fallbackReviewers"] {
-            if let Some(v) = definition.get(k).map(stored_reviewers) {
-                definition.insert(k.into(), v);
-            }
-        }
+        with_definition_defaults(&mut definition, now);
         definition.insert("id".into(), Value::String(def_id.clone()));
         let mut records = Vec::new();
         let mut ids = Vec::new();
         for item in instances {
-            let mut inst = item
-                .as_object()
-                .cloned()
-                .ok_or_else(|| bad("each instance must be an object"))?;
-            if !matches!(inst.get("status"), Some(Value::String(_))) {
-                return Err(bad("each instance needs a string `status`"));
-            }
-            let id = take_id(&mut inst)?;
+            let (id, inst) = seeded_instance(&item, &definition, now)?;
             if ids.contains(&id) || self.instance_exists(&id) {
                 return Err(Refusal::new(Why::Exists, format!("instance {id} exists")));
             }
-            let start = now - Duration::from_secs(86_400);
-            let end = now + Duration::from_secs(14 * 86_400);
-            inst.entry("startDateTime")
-                .or_insert(json!(graph_time(start)));
-            inst.entry("endDateTime").or_insert(json!(graph_time(end)));
-            for k in ["scope", "reviewers", "fallbackReviewers"] {
-                if let Some(inherited) = definition.get(k) {
-                    inst.entry(k).or_insert_with(|| inherited.clone());
-                }
-            }
-            for k in ["reviewers", "fallbackReviewers"] {
-                if let Some(v) = inst.get(k).map(stored_reviewers) {
-                    inst.insert(k.into(), v);
-                }
-            }
-            inst.insert("id".into(), Value::String(id.clone()));
             ids.push(id);
             records.push(inst);
         }

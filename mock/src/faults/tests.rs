@@ -20,6 +20,10 @@ use crate::faults::deviation::Deviation;
 use crate::faults::hooks::Faults;
 use serde_json::json;
 
+fn with(deviation: Deviation) -> Faults {
+    Faults::of(Some(deviation))
+}
+
 fn seeded() -> (Mutex<Store>, String, String) {
     let mut store = Store::default();
     let s = store
@@ -53,7 +57,7 @@ async fn write_parent_definition_touches_the_definition() {
     let (store, d, i) = seeded();
     let body = json!({"scope": {}, "reviewers": [{"query": "/users/r"}]});
     update(
-        &Faults::of(Some(Deviation::WriteParentDefinition)),
+        &with(Deviation::WriteParentDefinition),
         &store,
         &d,
         &i,
@@ -67,7 +71,7 @@ async fn write_parent_definition_touches_the_definition() {
 #[tokio::test]
 async fn accept_fallback_removal_removes_and_keeps_omitted_lists() {
     let (store, d, i) = seeded();
-    let f = Faults::of(Some(Deviation::AcceptFallbackRemoval));
+    let f = with(Deviation::AcceptFallbackRemoval);
     let kept = update(&f, &store, &d, &i, &json!({"scope": {}}))
         .await
         .unwrap();
@@ -100,15 +104,9 @@ async fn update_any_status_keeps_the_status() {
             .why,
         Why::NotInProgress
     );
-    let out = update(
-        &Faults::of(Some(Deviation::UpdateAnyStatus)),
-        &store,
-        &d,
-        &i,
-        &body,
-    )
-    .await
-    .unwrap();
+    let out = update(&with(Deviation::UpdateAnyStatus), &store, &d, &i, &body)
+        .await
+        .unwrap();
     assert_eq!(out["status"], "Completed");
 }
 
@@ -172,13 +170,13 @@ async fn a_deviation_wraps_the_faithful_answer() {
         json!({"id": "i"}).as_object().unwrap().clone(),
         "ctx".into(),
     );
-    let f = Faults::of(Some(Deviation::NoODataContext));
+    let f = with(Deviation::NoODataContext);
     let (status, _, answered) = bytes(f.success(&Method::PUT, body).await).await;
     assert_eq!(status, StatusCode::OK);
     let answered: Value = serde_json::from_slice(&answered).unwrap();
     assert_eq!(answered, json!({"id": "i"}));
     let ids = RequestIds::for_request(&HeaderMap::new());
-    let f = Faults::of(Some(Deviation::NoRequestIds));
+    let f = with(Deviation::NoRequestIds);
     let (_, headers, _) = bytes(
         f.finish(StatusCode::OK.into_response(), |r| ids.stamp(r))
             .await,

@@ -59,6 +59,81 @@ fn enumerated_groups(definition: &Object) -> Vec<String> {
         .collect()
 }
 
+/// A `POST …/definitions` body the service accepts: an object with a `displayName`, and a
+/// query scope's `query` and `queryType` (refused as observed otherwise).
+fn validated(body: &Value) -> Result<&Object, Refusal> {
+    let Some(body) = body.as_object() else {
+        return Err(invalid(&[
+            "accessReviewScheduleDefinition : The body must be an object.".into(),
+        ]));
+    };
+    let mut missing = Vec::new();
+    let text = |o: Option<&Value>, k: &str| o.and_then(|o| o.get(k)).is_some_and(Value::is_string);
+    if !text(Some(&Value::Object(body.clone())), "displayName") {
+        missing.push(
+            "accessReviewScheduleDefinition.displayName : The displayName field is required."
+                .to_string(),
+        );
+    }
+    let scope = body.get("scope").filter(|s| s.is_object());
+    // A query scope (typed so, or untyped) needs its query; other scope types
+    // (principalResourceMembershipsScope, …) carry theirs inside.
+    let query_scope = scope
+        .and_then(|s| s.get("@odata.type"))
+        .and_then(Value::as_str)
+        .is_none_or(|t| t.ends_with(".accessReviewQueryScope"));
+    for k in ["query", "queryType"] {
+        if query_scope && !text(scope, k) {
+            missing.push(format!(
+                "accessReviewScheduleDefinition.scope.{k} : The {k} field is required."
+            ));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(invalid(&missing));
+    }
+    Ok(body)
+}
+
+/// The instances of a created definition, `NotStarted`: one per enumerated group, or one
+/// whose id is the definition's.
+fn created_instances(definition: &Object, id: &str, created: SystemTime) -> Vec<Object> {
+    let scope = definition.get("scope").cloned().unwrap_or(Value::Null);
+    let groups = enumerated_groups(definition);
+    let instance = |id: String, scope: Value| {
+        let mut i = Object::new();
+        i.insert("id".into(), json!(id));
+        i.insert("startDateTime".into(), json!(graph_time(created)));
+        i.insert(
+            "endDateTime".into(),
+            json!(graph_time(created + Duration::from_secs(14 * 86_400))),
+        );
+        i.insert("status".into(), json!("NotStarted"));
+        i.insert("scope".into(), scope);
+        for k in ["reviewers", "fallbackReviewers"] {
+            i.insert(k.into(), definition.get(k).cloned().unwrap_or(json!([])));
+        }
+        i
+    };
+    if groups.len() > 1 {
+        groups
+            .iter()
+            .map(|g| {
+                let mut s = scope.clone();
+                if let Some(o) = s.as_object_mut() {
+                    o.insert(
+                        "query".into(),
+                        json!(format!("/groups/{g}/transitiveMembers")),
+                    );
+                }
+                instance(uuid::Uuid::new_v4().to_string(), s)
+            })
+            .collect()
+    } else {
+        vec![instance(id.to_string(), scope)]
+    }
+}
+
 impl Store {
     /// Creates a definition from a `POST …/definitions` body; its instances start
     /// `NotStarted` and turn `InProgress` `activation_delay` later.
@@ -68,37 +143,7 @@ impl Store {
         activation_delay: Duration,
         now: Instant,
     ) -> Result<Object, Refusal> {
-        let Some(body) = body.as_object() else {
-            return Err(invalid(&[
-                "accessReviewScheduleDefinition : The body must be an object.".into(),
-            ]));
-        };
-        let mut missing = Vec::new();
-        let text =
-            |o: Option<&Value>, k: &str| o.and_then(|o| o.get(k)).is_some_and(Value::is_string);
-        if !text(Some(&Value::Object(body.clone())), "displayName") {
-            missing.push(
-                "accessReviewScheduleDefinition.displayName : The displayName field is required."
-                    .to_string(),
-            );
-        }
-        let scope = body.get("scope").filter(|s| s.is_object());
-        // A query scope (typed so, or untyped) needs its query; other scope types
-        // (principalResourceMembershipsScope, …) carry theirs inside.
-        let query_scope = scope
-            .and_then(|s| s.get("@odata.type"))
-            .and_then(Value::as_str)
-            .is_none_or(|t| t.ends_with(".accessReviewQueryScope"));
-        for k in ["query", "queryType"] {
-            if query_scope && !text(scope, k) {
-                missing.push(format!(
-                    "accessReviewScheduleDefinition.scope.{k} : The {k} field is required."
-                ));
-            }
-        }
-        if !missing.is_empty() {
-            return Err(invalid(&missing));
-        }
+        let body = validated(body)?;
         let id = uuid::Uuid::new_v4().to_string();
         let created = SystemTime::now();
         let mut definition = body.clone();
@@ -111,40 +156,7 @@ impl Store {
             let v = definition.get(k).map(stored_reviewers).unwrap_or(json!([]));
             definition.insert(k.into(), v);
         }
-        let scope = definition.get("scope").cloned().unwrap_or(Value::Null);
-        let groups = enumerated_groups(&definition);
-        let instance = |id: String, scope: Value| {
-            let mut i = Object::new();
-            i.insert("id".into(), json!(id));
-            i.insert("startDateTime".into(), json!(graph_time(created)));
-            i.insert(
-                "endDateTime".into(),
-                json!(graph_time(created + Duration::from_secs(14 * 86_400))),
-            );
-            i.insert("status".into(), json!("NotStarted"));
-            i.insert("scope".into(), scope);
-            for k in ["reviewers", "fallbackReviewers"] {
-                i.insert(k.into(), definition.get(k).cloned().unwrap_or(json!([])));
-            }
-            i
-        };
-        let instances = if groups.len() > 1 {
-            groups
-                .iter()
-                .map(|g| {
-                    let mut s = scope.clone();
-                    if let Some(o) = s.as_object_mut() {
-                        o.insert(
-                            "query".into(),
-                            json!(format!("/groups/{g}/transitiveMembers")),
-                        );
-                    }
-                    instance(uuid::Uuid::new_v4().to_string(), s)
-                })
-                .collect()
-        } else {
-            vec![instance(id.clone(), scope)]
-        };
+        let instances = created_instances(&definition, &id, created);
         self.definitions.insert(
             id,
             DefinitionRecord {

@@ -10,59 +10,48 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let _ = rustls::crypto::ring::default_provider().install_default();
-//! use accessreview_mock::MockServer;
+//! use accessreview_mock::{MockServer, RequestKind};
 //! use serde_json::{Value, json};
 //!
-//! let mock = MockServer::start().await?; // 127.0.0.1, a free port; stopped on drop
-//! let seeded = mock
-//!     .seed(&json!({"instances": [{"status": "InProgress"}]}))
-//!     .map_err(|r| r.message)?;
-//! let url = format!(
-//!     "{}/identityGovernance/accessReviews/definitions/{}/instances/{}",
-//!     mock.base_url(),
-//!     seeded.definition_id,
-//!     seeded.instance_ids[0]
-//! );
+//! // 127.0.0.1, a free port; only this token is accepted; stopped on drop.
+//! let mock = MockServer::builder().token("my-token").start().await?;
+//! let seeded = mock.seed(&json!({"instances": [{"status": "InProgress"}]}))?;
+//! let url = mock.instance_url(&seeded.definition_id, &seeded.instance_ids[0]);
 //! let client = reqwest::Client::new();
 //! let body = json!({
 //!     "scope": {"query": "/groups/g/transitiveMembers", "queryType": "MicrosoftGraph"},
 //!     "reviewers": [{"query": "/users/alice", "queryType": "MicrosoftGraph"}]
 //! });
-//! let answer = client.put(&url).bearer_auth("any-token").json(&body).send().await?;
+//! let answer = client.put(&url).bearer_auth("my-token").json(&body).send().await?;
 //! assert_eq!(answer.status(), 200);
-//! let read: Value = client.get(&url).bearer_auth("any-token").send().await?.json().await?;
+//! let read: Value = client.get(&url).bearer_auth("my-token").send().await?.json().await?;
 //! assert_eq!(read["reviewers"][0]["query"], "/v1.0/users/alice");
+//! // Every answered request is in the journal, with its kind and status.
+//! let statuses: Vec<u16> = mock.received_requests().iter().map(|r| r.status).collect();
+//! assert_eq!(statuses, [200, 200]);
+//! assert!(mock.received_requests().iter().all(|r| r.kind == RequestKind::Api));
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! The layout follows the page: [`spec`] is the faithful core (the update rules as pure
-//! functions); [`auth`] who may call; [`store`] the state; the HTTP glue is private; every
-//! deliberate [`Deviation`] is a set of hooks in [`fault`] around that core.
+//! The layout follows the page: `core` is the faithful core (the update rules as pure
+//! functions, who may call, the state); `tenant` what a live tenant does around the update
+//! (the definition lifecycle, tokens, throttling); every deliberate [`Deviation`] and silent-page
+//! [`Variant`] is a set of hooks in `faults` around that core; `http` is the glue on axum.
 #![warn(missing_docs)]
 
-pub mod auth;
-pub mod credential;
-pub mod deviation;
-pub mod fault;
-pub mod lifecycle;
-mod lifecycle_http;
-pub mod query;
-pub mod refusal;
-mod request;
-mod respond;
-mod routes;
+mod core;
+mod faults;
+mod http;
 mod server;
-pub mod spec;
-pub mod store;
-pub mod token;
-pub mod variant;
+mod tenant;
 
-pub use credential::Restricted;
-pub use deviation::{Deviation, UnknownDeviation};
-pub use lifecycle_http::Lifecycle;
-pub use refusal::{Refusal, Why};
-pub use server::{MockOptions, MockServer, router};
-pub use store::{Seeded, Store};
-pub use token::ClientApp;
-pub use variant::{UnknownVariant, Variant};
+pub use crate::core::credential::{CredentialError, Restricted};
+pub use crate::core::refusal::{Refusal, Why};
+pub use crate::core::store::Seeded;
+pub use crate::faults::deviation::{Deviation, UnknownDeviation};
+pub use crate::faults::variant::{UnknownVariant, Variant};
+pub use crate::http::journal::{ReceivedRequest, RequestKind};
+pub use crate::tenant::lifecycle::Lifecycle;
+pub use crate::tenant::token::ClientApp;
+pub use server::{MockOptions, MockServer, MockServerBuilder, router};

@@ -2,11 +2,11 @@
 
 use std::io::Write as _;
 use std::process::ExitCode;
-
-use accessreview_mock::credential::parse_credential;
 use std::time::Duration;
 
-use accessreview_mock::{ClientApp, Deviation, Lifecycle, MockOptions, MockServer, Variant};
+use accessreview_mock::{
+    ClientApp, Deviation, Lifecycle, MockServer, MockServerBuilder, Restricted, Variant,
+};
 use clap::Parser;
 
 /// The reference mock of Update accessReviewInstance, with the fixture control protocol.
@@ -78,7 +78,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut credentials = Vec::new();
     for raw in &cli.credentials {
-        match parse_credential(raw) {
+        match Restricted::parse_credential(raw) {
             Ok(c) => credentials.push(c),
             Err(e) => {
                 // The value may be a secret: name only the part before `=`.
@@ -90,26 +90,8 @@ fn main() -> ExitCode {
             }
         }
     }
-    if cli.list_variants {
-        for v in Variant::ALL {
-            println!(
-                "{:<22} diverges from {:<28} {}",
-                v.name(),
-                v.diverges_from().unwrap_or("(nothing)"),
-                v.description()
-            );
-        }
-        return ExitCode::SUCCESS;
-    }
-    if cli.list_deviations {
-        for d in Deviation::ALL {
-            println!(
-                "{:<28} breaks {:<40} {}",
-                d.name(),
-                d.breaks(),
-                d.description()
-            );
-        }
+    if cli.list_variants || cli.list_deviations {
+        list(cli.list_variants);
         return ExitCode::SUCCESS;
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -122,42 +104,85 @@ fn main() -> ExitCode {
             return ExitCode::from(3);
         }
     };
-    runtime.block_on(async {
-        let options = MockOptions {
-            token: cli.token,
-            credentials,
-            deviation: cli.deviation,
-            variant: cli.variant,
-            lifecycle: Lifecycle {
-                activation_delay: Duration::from_millis(cli.activation_delay),
-                client: cli
-                    .client_id
-                    .zip(cli.client_secret)
-                    .map(|(id, secret)| ClientApp { id, secret }),
-                token_lifetime: Some(Duration::from_secs(cli.token_lifetime)),
-                throttle_every: cli.throttle_every,
-                throttle_retry_after: Some(Duration::from_millis(cli.throttle_retry_after)),
-                latency: Some(Duration::from_millis(cli.latency)),
-            },
-        };
-        let server = match MockServer::start_with(&cli.listen, options).await {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: cannot listen on {}: {e}", cli.listen);
-                return ExitCode::from(3);
-            }
-        };
-        let mut out = std::io::stdout();
-        let _ = writeln!(out, "{}", server.base_url());
-        let _ = out.flush();
-        if let Some(d) = cli.deviation {
-            eprintln!(
-                "accessreview-mock: running with deviation {d}: {}",
-                d.description()
+    runtime.block_on(serve(cli, credentials))
+}
+
+/// `--list-variants` (when `variants`) or `--list-deviations`.
+fn list(variants: bool) {
+    if variants {
+        for v in Variant::ALL {
+            println!(
+                "{:<22} diverges from {:<28} {}",
+                v.name(),
+                v.diverges_from().unwrap_or("(nothing)"),
+                v.description()
             );
         }
-        let _ = tokio::signal::ctrl_c().await;
-        drop(server);
-        ExitCode::SUCCESS
-    })
+        return;
+    }
+    for d in Deviation::ALL {
+        println!(
+            "{:<28} breaks {:<40} {}",
+            d.name(),
+            d.breaks(),
+            d.description()
+        );
+    }
+}
+
+/// The server the flags describe. Nobody asks a standalone server for its journal: it keeps
+/// none.
+fn builder(cli: &Cli, credentials: Vec<(Restricted, String)>) -> MockServerBuilder {
+    let lifecycle = Lifecycle {
+        activation_delay: Duration::from_millis(cli.activation_delay),
+        client: cli
+            .client_id
+            .clone()
+            .zip(cli.client_secret.clone())
+            .map(|(id, secret)| ClientApp { id, secret }),
+        token_lifetime: Some(Duration::from_secs(cli.token_lifetime)),
+        throttle_every: cli.throttle_every,
+        throttle_retry_after: Some(Duration::from_millis(cli.throttle_retry_after)),
+        latency: Some(Duration::from_millis(cli.latency)),
+    };
+    let mut builder = MockServer::builder()
+        .listen(&cli.listen)
+        .lifecycle(lifecycle)
+        .disable_request_recording();
+    if let Some(token) = &cli.token {
+        builder = builder.token(token);
+    }
+    for (kind, token) in credentials {
+        builder = builder.credential(kind, token);
+    }
+    if let Some(d) = cli.deviation {
+        builder = builder.deviation(d);
+    }
+    if let Some(v) = cli.variant {
+        builder = builder.variant(v);
+    }
+    builder
+}
+
+/// Serves until Ctrl-C, printing the base URL first.
+async fn serve(cli: Cli, credentials: Vec<(Restricted, String)>) -> ExitCode {
+    let server = match builder(&cli, credentials).start().await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", cli.listen);
+            return ExitCode::from(3);
+        }
+    };
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "{}", server.base_url());
+    let _ = out.flush();
+    if let Some(d) = cli.deviation {
+        eprintln!(
+            "accessreview-mock: running with deviation {d}: {}",
+            d.description()
+        );
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    drop(server);
+    ExitCode::SUCCESS
 }

@@ -1,5 +1,6 @@
 //! A running mock: bind, serve in the background, stop on drop.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -8,20 +9,22 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::auth::Tokens;
-use crate::credential::Restricted;
-use crate::deviation::Deviation;
-use crate::fault::{Faults, lock};
-use crate::lifecycle_http::Lifecycle;
-use crate::refusal::Refusal;
-use crate::routes::{AppState, routes};
-use crate::store::{Seeded, Store};
-use crate::token::Issued;
-use crate::variant::Variant;
-use std::sync::atomic::AtomicU64;
+use crate::core::auth::Tokens;
+use crate::core::credential::Restricted;
+use crate::core::refusal::Refusal;
+use crate::core::store::{Seeded, Store, lock};
+use crate::faults::deviation::Deviation;
+use crate::faults::hooks::Faults;
+use crate::faults::variant::Variant;
+use crate::http::journal::{Journal, ReceivedRequest};
+use crate::http::routes::routes;
+use crate::http::state::AppState;
+use crate::tenant::lifecycle::Lifecycle;
+use crate::tenant::throttle::Throttle;
+use crate::tenant::token::Issued;
 
-/// How the mock behaves.
-#[derive(Clone, Debug, Default)]
+/// How the mock behaves (what [`MockServer::builder`] sets one by one).
+#[derive(Clone, Default)]
 pub struct MockOptions {
     /// The only bearer token accepted; when `None`, any non-empty bearer token is accepted.
     pub token: Option<String>,
@@ -35,7 +38,84 @@ pub struct MockOptions {
     pub lifecycle: Lifecycle,
 }
 
-fn state(options: MockOptions) -> Arc<AppState> {
+/// Tokens are secrets: `Debug` says whether there is one, never what it is.
+impl fmt::Debug for MockOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let credentials: Vec<String> = self
+            .credentials
+            .iter()
+            .map(|(kind, _)| format!("{kind}=<redacted>"))
+            .collect();
+        f.debug_struct("MockOptions")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("credentials", &credentials)
+            .field("deviation", &self.deviation)
+            .field("variant", &self.variant)
+            .field("lifecycle", &self.lifecycle)
+            .finish()
+    }
+}
+
+/// Builds a [`MockServer`]: `MockServer::builder().token("t").deviation(d).start().await`.
+#[derive(Debug)]
+pub struct MockServerBuilder {
+    options: MockOptions,
+    listen: String,
+    recording: bool,
+}
+
+impl MockServerBuilder {
+    /// The only bearer token accepted (by default any non-empty bearer token is).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.options.token = Some(token.into());
+        self
+    }
+
+    /// A restricted token: it may read, and its updates are refused (403). Repeatable.
+    pub fn credential(mut self, kind: Restricted, token: impl Into<String>) -> Self {
+        self.options.credentials.push((kind, token.into()));
+        self
+    }
+
+    /// A deliberate bug to run with.
+    pub fn deviation(mut self, deviation: Deviation) -> Self {
+        self.options.deviation = Some(deviation);
+        self
+    }
+
+    /// A way of answering differently where the page is silent.
+    pub fn variant(mut self, variant: Variant) -> Self {
+        self.options.variant = Some(variant);
+        self
+    }
+
+    /// The definition lifecycle, the token endpoint and throttling.
+    pub fn lifecycle(mut self, lifecycle: Lifecycle) -> Self {
+        self.options.lifecycle = lifecycle;
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`: a free port).
+    pub fn listen(mut self, addr: impl Into<String>) -> Self {
+        self.listen = addr.into();
+        self
+    }
+
+    /// Keep no journal: [`MockServer::received_requests`] stays empty (for a server that
+    /// runs long and is never asked).
+    pub fn disable_request_recording(mut self) -> Self {
+        self.recording = false;
+        self
+    }
+
+    /// Binds and serves in the background on the current runtime. The listener is bound
+    /// when this returns: no readiness polling is needed.
+    pub async fn start(self) -> std::io::Result<MockServer> {
+        MockServer::serve(&self.listen, state(self.options, self.recording)).await
+    }
+}
+
+fn state(options: MockOptions, recording: bool) -> Arc<AppState> {
     Arc::new(AppState {
         store: Mutex::new(Store::default()),
         tokens: Tokens {
@@ -46,16 +126,16 @@ fn state(options: MockOptions) -> Arc<AppState> {
             deviation: options.deviation,
             variant: options.variant,
         },
+        throttle: Throttle::of(&options.lifecycle),
         lifecycle: options.lifecycle,
         issued: Issued::default(),
-        api_requests: AtomicU64::new(0),
-        control_requests: AtomicU64::new(0),
+        journal: Journal::new(recording),
     })
 }
 
 /// The mock's routes over a fresh store, to serve with your own server.
 pub fn router(options: MockOptions) -> Router {
-    routes(state(options))
+    routes(state(options, true))
 }
 
 /// A running mock; dropping it stops the server.
@@ -69,16 +149,28 @@ pub struct MockServer {
 impl MockServer {
     /// A faithful mock on `127.0.0.1` with a free port, accepting any bearer token.
     pub async fn start() -> std::io::Result<MockServer> {
-        MockServer::start_with("127.0.0.1:0", MockOptions::default()).await
+        MockServer::builder().start().await
     }
 
-    /// Binds `addr` (e.g. `127.0.0.1:0`) and serves in the background on the current
-    /// runtime. The listener is bound when this returns: no readiness polling is needed.
+    /// A builder: token, restricted credentials, deviation, variant, lifecycle, address.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder {
+            options: MockOptions::default(),
+            listen: "127.0.0.1:0".into(),
+            recording: true,
+        }
+    }
+
+    /// Binds `addr` (e.g. `127.0.0.1:0`) and serves `options` in the background on the
+    /// current runtime, as [`MockServerBuilder::start`] does.
     pub async fn start_with(addr: &str, options: MockOptions) -> std::io::Result<MockServer> {
+        MockServer::serve(addr, state(options, true)).await
+    }
+
+    async fn serve(addr: &str, state: Arc<AppState>) -> std::io::Result<MockServer> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel::<()>();
-        let state = state(options);
         let app = routes(Arc::clone(&state));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -103,6 +195,27 @@ impl MockServer {
     /// The base URL: everything before `/identityGovernance` (ends in `/beta`).
     pub fn base_url(&self) -> String {
         format!("http://{}/beta", self.addr)
+    }
+
+    /// The URL of the definitions collection.
+    pub fn definitions_url(&self) -> String {
+        format!(
+            "{}/identityGovernance/accessReviews/definitions",
+            self.base_url()
+        )
+    }
+
+    /// The URL of one definition.
+    pub fn definition_url(&self, definition_id: &str) -> String {
+        format!("{}/{definition_id}", self.definitions_url())
+    }
+
+    /// The URL of one instance: where updates go.
+    pub fn instance_url(&self, definition_id: &str, instance_id: &str) -> String {
+        format!(
+            "{}/instances/{instance_id}",
+            self.definition_url(definition_id)
+        )
     }
 
     /// Seeds a definition and its instances, as `POST /_conformance/fixtures` does:
@@ -130,11 +243,10 @@ impl MockServer {
         lock(&self.state.store).max_pending_activations()
     }
 
-    /// How many seeding requests the fixture control protocol has had.
-    pub fn control_requests(&self) -> u64 {
-        self.state
-            .control_requests
-            .load(std::sync::atomic::Ordering::SeqCst)
+    /// Every request answered so far, in the order answered (empty when recording was
+    /// disabled). A request the mock never answers (the `hang` deviation) is not in it.
+    pub fn received_requests(&self) -> Vec<ReceivedRequest> {
+        self.state.journal.entries()
     }
 
     /// Every definition the mock holds whose display name starts with `prefix`.
@@ -158,5 +270,64 @@ impl Drop for MockServer {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tenant::token::ClientApp;
+
+    #[test]
+    fn debug_never_shows_a_token_or_the_client_secret() {
+        let options = MockOptions {
+            token: Some("full-token-1".into()),
+            credentials: vec![(Restricted::Roleless, "restricted-token-2".into())],
+            lifecycle: Lifecycle {
+                client: Some(ClientApp {
+                    id: "app".into(),
+                    secret: "client-secret-3".into(),
+                }),
+                ..Lifecycle::default()
+            },
+            ..MockOptions::default()
+        };
+        let builder = MockServer::builder()
+            .token("full-token-1")
+            .credential(Restricted::Roleless, "restricted-token-2")
+            .lifecycle(options.lifecycle.clone());
+        let shown = format!("{options:?} {options:#?} {builder:?}");
+        for secret in ["full-token-1", "restricted-token-2", "client-secret-3"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("roleless=<redacted>"), "{shown}");
+        // The same check catches a derived Debug, which prints every field.
+        #[derive(Debug)]
+        #[allow(dead_code)]
+        struct Derived<'a> {
+            token: Option<&'a str>,
+            credentials: &'a [(Restricted, String)],
+        }
+        let derived = format!(
+            "{:?}",
+            Derived {
+                token: options.token.as_deref(),
+                credentials: &options.credentials,
+            }
+        );
+        assert!(derived.contains("full-token-1") && derived.contains("restricted-token-2"));
+    }
+
+    #[tokio::test]
+    async fn urls_name_the_collection_a_definition_and_an_instance() {
+        let mock = MockServer::start().await.unwrap();
+        let base = mock.base_url();
+        let collection = format!("{base}/identityGovernance/accessReviews/definitions");
+        assert_eq!(mock.definitions_url(), collection);
+        assert_eq!(mock.definition_url("d"), format!("{collection}/d"));
+        assert_eq!(
+            mock.instance_url("d", "i"),
+            format!("{collection}/d/instances/i")
+        );
     }
 }

@@ -4,19 +4,14 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use accessreview_mock::{Deviation, MockOptions, MockServer, Variant};
+use accessreview_mock::{
+    Deviation, MockOptions, MockServer, ReceivedRequest, RequestKind, Restricted, Variant, Why,
+};
 use serde_json::{Value, json};
 
 fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
-}
-
-fn instance_url(mock: &MockServer, definition: &str, instance: &str) -> String {
-    format!(
-        "{}/identityGovernance/accessReviews/definitions/{definition}/instances/{instance}",
-        mock.base_url()
-    )
 }
 
 const SCOPE: &str = "/groups/02f3bafb-448c-487c-88c2-5fd65ce49a41/transitiveMembers";
@@ -37,7 +32,7 @@ async fn start_seed_update_and_read_back() {
         "fallbackReviewers": [{"query": "/users/fallback"}, {"query": "/users/bob"}]
     });
     let answer = client()
-        .patch(instance_url(&mock, d, i))
+        .patch(mock.instance_url(d, i))
         .bearer_auth("t")
         .json(&body)
         .send()
@@ -60,7 +55,7 @@ async fn start_seed_update_and_read_back() {
     assert_eq!(mock.definition(d).unwrap()["reviewers"], json!([]));
     // Read back over HTTP too.
     let read: Value = client()
-        .get(instance_url(&mock, d, i))
+        .get(mock.instance_url(d, i))
         .bearer_auth("t")
         .send()
         .await
@@ -77,7 +72,7 @@ async fn refusals_are_graph_error_bodies_and_change_nothing() {
     let seeded = mock
         .seed(&json!({"instances": [{"status": "Completed"}]}))
         .unwrap();
-    let url = instance_url(&mock, &seeded.definition_id, &seeded.instance_ids[0]);
+    let url = mock.instance_url(&seeded.definition_id, &seeded.instance_ids[0]);
     let before = mock.instance(&seeded.definition_id, &seeded.instance_ids[0]);
     for (token, body, status) in [
         (None, json!({"scope": {}}), 401),
@@ -95,7 +90,7 @@ async fn refusals_are_graph_error_bodies_and_change_nothing() {
         assert!(err["error"]["code"].is_string(), "{err}");
         assert!(err["error"]["message"].is_string(), "{err}");
     }
-    let unknown = instance_url(&mock, &seeded.definition_id, "nope");
+    let unknown = mock.instance_url(&seeded.definition_id, "nope");
     let resp = client()
         .put(&unknown)
         .bearer_auth("t")
@@ -122,7 +117,7 @@ async fn a_deviation_changes_only_what_it_names() {
     let seeded = mock
         .seed(&json!({"instances": [{"status": "Completed"}]}))
         .unwrap();
-    let url = instance_url(&mock, &seeded.definition_id, &seeded.instance_ids[0]);
+    let url = mock.instance_url(&seeded.definition_id, &seeded.instance_ids[0]);
     let resp = client()
         .put(&url)
         .bearer_auth("t")
@@ -194,7 +189,7 @@ async fn gets_honour_select() {
     let seeded = mock
         .seed(&json!({"instances": [{"status": "InProgress"}]}))
         .unwrap();
-    let url = instance_url(&mock, &seeded.definition_id, &seeded.instance_ids[0]);
+    let url = mock.instance_url(&seeded.definition_id, &seeded.instance_ids[0]);
     let read: Value = client()
         .get(format!("{url}?$select=reviewers,status"))
         .bearer_auth("t")
@@ -226,7 +221,7 @@ async fn variant_answers(variant: Variant) -> (Value, Value, reqwest::StatusCode
     let seeded = mock
         .seed(&json!({"instances": [{"status": "Completed"}]}))
         .unwrap();
-    let url = instance_url(&mock, &seeded.definition_id, &seeded.instance_ids[0]);
+    let url = mock.instance_url(&seeded.definition_id, &seeded.instance_ids[0]);
     let get = |u: String| async move {
         client()
             .get(u)
@@ -263,4 +258,81 @@ async fn silent_page_variants_answer_as_they_say() {
     assert_eq!(status, 400);
     let (plain, _, _, _) = variant_answers(Variant::ExtraProperties).await;
     assert!(plain.get("futureProperty").is_some(), "{plain}");
+}
+
+/// The builder sets what `MockOptions` holds; the journal records every answered request with
+/// its kind and status; a refused seed is an error `?` carries.
+#[tokio::test]
+async fn the_builder_the_journal_and_refusals_as_errors() -> Result<(), Box<dyn std::error::Error>>
+{
+    let mock = MockServer::builder()
+        .token("full")
+        .credential(Restricted::Roleless, "roleless-token")
+        .deviation(Deviation::UpdateAnyStatus)
+        .listen("127.0.0.1:0")
+        .start()
+        .await?;
+    let seeded = mock.seed(&json!({"instances": [{"status": "Completed"}]}))?;
+    let url = mock.instance_url(&seeded.definition_id, &seeded.instance_ids[0]);
+    let body = json!({"scope": {}, "reviewers": []});
+    for (token, status) in [("other", 401), ("roleless-token", 403), ("full", 200)] {
+        let resp = client()
+            .put(&url)
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await?;
+        assert_eq!(resp.status(), status, "{token}");
+    }
+    let fixtures = format!("http://{}/_conformance/fixtures", mock.addr());
+    let created = client().post(&fixtures).json(&json!({})).send().await?;
+    assert_eq!(created.status(), 201);
+    let listed = client()
+        .get(format!("{}?$top=1", mock.definitions_url()))
+        .bearer_auth("full")
+        .send()
+        .await?;
+    assert_eq!(listed.status(), 200);
+    let path = url
+        .strip_prefix(&format!("http://{}", mock.addr()))
+        .unwrap();
+    let entry = |method: &str, path: &str, kind, status| ReceivedRequest {
+        method: method.into(),
+        path: path.into(),
+        kind,
+        status,
+    };
+    let definitions = "/beta/identityGovernance/accessReviews/definitions?$top=1";
+    assert_eq!(
+        mock.received_requests(),
+        [
+            entry("PUT", path, RequestKind::Api, 401),
+            entry("PUT", path, RequestKind::Api, 403),
+            entry("PUT", path, RequestKind::Api, 200),
+            entry("POST", "/_conformance/fixtures", RequestKind::Control, 201),
+            entry("GET", definitions, RequestKind::Lifecycle, 200),
+        ]
+    );
+    let refused = mock.seed(&json!({"instances": "no"})).unwrap_err();
+    assert_eq!(refused.why, Why::InvalidBody);
+    let as_error: Box<dyn std::error::Error> = Box::new(refused);
+    assert!(
+        as_error
+            .to_string()
+            .contains("`instances` must be an array"),
+        "{as_error}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_server_without_recording_keeps_no_journal() {
+    let mock = MockServer::builder()
+        .disable_request_recording()
+        .start()
+        .await
+        .unwrap();
+    let resp = client().get(mock.definitions_url()).send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+    assert!(mock.received_requests().is_empty());
 }

@@ -5,7 +5,6 @@
 //! fallback reviewer. Requests go through the router in-process (no sockets), so a few hundred
 //! cases per property keep `cargo test` short.
 
-use accessreview_mock::spec::reviewer_identity;
 use accessreview_mock::{MockOptions, router};
 use axum::Router;
 use axum::body::Body;
@@ -60,6 +59,28 @@ async fn call(
         .map(|b| b.to_bytes().to_vec())
         .unwrap_or_default();
     Answer { status, body }
+}
+
+/// What identifies a reviewer, written here from the page and the mock's documented choice
+/// (the query as Graph compares queries — no version segment, no trailing slash, any letter
+/// case — with its queryType and queryRoot), independently of the mock's own code.
+fn reviewer_identity(entry: &Value) -> (String, String, String) {
+    let text = |k: &str| entry.get(k).and_then(Value::as_str).unwrap_or("").trim();
+    let query = text("query").to_lowercase();
+    let query = ["/v1.0/", "/beta/"]
+        .iter()
+        .find_map(|v| {
+            query
+                .strip_prefix(&v[..v.len() - 1])
+                .filter(|r| r.starts_with('/'))
+        })
+        .unwrap_or(&query);
+    let query = query.strip_suffix('/').unwrap_or(query).to_string();
+    (
+        query,
+        text("queryType").to_lowercase(),
+        text("queryRoot").to_lowercase(),
+    )
 }
 
 fn bearer() -> Vec<(String, String)> {

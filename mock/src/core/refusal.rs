@@ -34,7 +34,8 @@ pub enum Why {
 }
 
 /// A refusal: status, Graph error code and message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{status} {code}: {message}")]
 pub struct Refusal {
     /// Which rule.
     pub why: Why,

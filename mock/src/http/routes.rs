@@ -2,77 +2,28 @@
 //! decodes the request, calls the core (authentication, the store, the update rules) through
 //! the deviation hooks, and renders the result; no rule of the page is decided here.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-use crate::auth::{Privilege, Tokens, authenticate};
-use crate::fault::{Faults, lock};
-use crate::lifecycle_http::{
-    Lifecycle, create_definition, delete_definition, list_definitions, stop_instance, throttle,
-    token,
+use crate::core::answer::{RequestIds, json_response, success, with_context};
+use crate::core::refusal::{Refusal, Why};
+use crate::core::store::lock;
+use crate::core::transaction;
+use crate::http::journal::{API, ReceivedRequest, RequestKind};
+use crate::http::lifecycle::{
+    create_definition, delete_definition, list_definitions, stop_instance, throttle, token,
 };
-use crate::refusal::{Refusal, Why};
-use crate::request::{json_content_type, project, selected};
-use crate::respond::{
-    RequestIds, context_url, graph_error, instance_context, json_response, with_context,
-};
-use crate::store::Store;
-use crate::token::Issued;
-use std::sync::atomic::AtomicU64;
-
-/// The largest request body a handler gets.
-const BODY_LIMIT: usize = 4 << 20;
-
-/// How much of a too-large body is read (and discarded) before the connection is given up.
-const DRAIN_LIMIT: usize = 64 << 20;
-
-/// The path of the definitions collection.
-const API: &str = "/beta/identityGovernance/accessReviews/definitions";
-
-/// What every handler shares.
-pub(crate) struct AppState {
-    pub(crate) store: Mutex<Store>,
-    pub(crate) tokens: Tokens,
-    pub(crate) faults: Faults,
-    pub(crate) lifecycle: Lifecycle,
-    pub(crate) issued: Issued,
-    /// API requests served so far (for `--throttle-every`).
-    pub(crate) api_requests: AtomicU64,
-    /// Fixture control protocol seeding requests served so far.
-    pub(crate) control_requests: AtomicU64,
-}
-
-pub(crate) type Shared = Arc<AppState>;
-
-impl AppState {
-    pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<Privilege, Refusal> {
-        self.faults.authenticate(|| {
-            let bearer = headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::trim);
-            match bearer.and_then(|t| self.issued.valid(t)) {
-                Some(true) => Ok(Privilege::ReadWrite),
-                Some(false) => Err(Refusal::new(
-                    Why::Unauthenticated,
-                    "Lifetime validation failed, the token is expired.",
-                )),
-                None => authenticate(&self.tokens, headers),
-            }
-        })
-    }
-}
+use crate::http::request::{json_content_type, project, read_body, read_whole_body, selected};
+use crate::http::respond::{context_url, graph_error, instance_context};
+use crate::http::state::{AppState, Shared, definition_not_found, ids_of, segments};
 
 /// The routes over `state`.
 pub(crate) fn routes(state: Shared) -> Router {
@@ -103,72 +54,31 @@ pub(crate) fn routes(state: Shared) -> Router {
         .layer(middleware::from_fn_with_state(Arc::clone(&state), throttle))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
-            request_ids,
+            every_request,
         ))
         .with_state(state)
 }
 
-/// Sets the request's ids for error bodies, and lets the hooks finish every answer.
-async fn request_ids(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
+/// Sets the request's ids for error bodies, lets the hooks finish every answer, and records
+/// the request in the journal.
+async fn every_request(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
     let ids = RequestIds::for_request(req.headers());
     req.extensions_mut().insert(ids.clone());
+    let method = req.method().clone();
+    let kind = RequestKind::of(&method, req.uri().path());
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_string(), ToString::to_string);
     let resp = next.run(req).await;
-    state.faults.finish(resp, &ids).await
-}
-
-pub(crate) fn ids_of(req: &Request) -> Option<RequestIds> {
-    req.extensions().get::<RequestIds>().cloned()
-}
-
-/// The path's segments, or a Graph refusal when they cannot be decoded (e.g. `%FF`).
-pub(crate) fn segments<T>(path: Result<Path<T>, PathRejection>) -> Result<T, Refusal> {
-    path.map(|Path(t)| t).map_err(|rejection| {
-        Refusal::new(
-            Why::InvalidPath,
-            format!("The request URL is not valid: {}", rejection.body_text()),
-        )
-    })
-}
-
-/// Reads every request's body before any handler answers, so that no answer is written while
-/// the client is still sending (a reset connection can swallow the answer). Up to
-/// [`BODY_LIMIT`] is kept for the handler; a larger body is read on (up to [`DRAIN_LIMIT`]) and
-/// discarded, and the request refused with 413.
-async fn read_whole_body(req: Request, next: Next) -> Response {
-    let ids = ids_of(&req);
-    let (parts, body) = req.into_parts();
-    let mut stream = body.into_data_stream();
-    let mut kept: Vec<u8> = Vec::new();
-    let mut total = 0usize;
-    while let Some(chunk) = stream.next().await {
-        let Ok(chunk) = chunk else {
-            let r = Refusal::new(Why::InvalidBody, "The request body could not be read.");
-            return graph_error(&r, ids.as_ref());
-        };
-        total = total.saturating_add(chunk.len());
-        if total <= BODY_LIMIT {
-            kept.extend_from_slice(&chunk);
-        } else if total > DRAIN_LIMIT {
-            break;
-        }
-    }
-    if total > BODY_LIMIT {
-        let r = Refusal::new(Why::TooLarge, "The request body is too large.");
-        let mut resp = graph_error(&r, ids.as_ref());
-        if total > DRAIN_LIMIT {
-            // Not read to its end: say that the connection ends here.
-            resp.headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        }
-        return resp;
-    }
-    next.run(Request::from_parts(parts, Body::from(kept))).await
-}
-
-pub(crate) async fn read_body(req: Request) -> Result<Bytes, Refusal> {
-    axum::body::to_bytes(req.into_body(), BODY_LIMIT)
-        .await
-        .map_err(|_| Refusal::new(Why::TooLarge, "The request body is too large."))
+    let resp = state.faults.finish(resp, |r| ids.stamp(r)).await;
+    state.journal.record(ReceivedRequest {
+        method: method.to_string(),
+        path,
+        kind,
+        status: resp.status().as_u16(),
+    });
+    resp
 }
 
 /// `PUT`/`PATCH …/definitions/{d}/instances/{i}`: the update.
@@ -201,19 +111,25 @@ async fn update_steps(
     let faults = state.faults;
     faults.method(method)?;
     let privilege = state.authenticate(req.headers())?;
-    faults.may_update(privilege)?;
+    state.may_update(privilege)?;
     let headers = req.headers().clone();
     let body = read_body(req).await?;
     // The path is resolved before the body is looked at, as Graph does.
-    let located = faults.locate(&lock(&state.store), definition, instance);
+    let located = {
+        let store = lock(&state.store);
+        let faithful = store
+            .instance(definition, instance)
+            .map(|_| definition.to_string());
+        faults.locate(faithful, || store.holder_of(instance).map(str::to_string))
+    };
     let definition = match located {
         Ok(d) => d,
         Err(r) => {
             return match faults.unknown_instance(instance) {
-                Some(made_up) => Ok(json_response(
-                    StatusCode::OK,
-                    &with_context(made_up, instance_context(&headers, definition)),
-                )),
+                Some(made_up) => Ok(success(&with_context(
+                    made_up,
+                    instance_context(&headers, definition),
+                ))),
                 None => Err(faults.not_found(r)),
             };
         }
@@ -225,19 +141,14 @@ async fn update_steps(
             format!("Unable to read JSON request payload: {e}"),
         )
     }))?;
-    let updated = faults
-        .update(&state.store, &definition, instance, &parsed)
-        .await?;
-    Ok(faults
-        .success(method, updated, instance_context(&headers, &definition))
-        .await)
+    let updated =
+        transaction::update(&faults, &state.store, &definition, instance, &parsed).await?;
+    let faithful = with_context(updated, instance_context(&headers, &definition));
+    Ok(faults.success(method, faithful).await)
 }
 
 /// `POST /_conformance/fixtures`.
 async fn seed(State(state): State<Shared>, req: Request) -> Response {
-    state
-        .control_requests
-        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let ids = ids_of(&req);
     let result = async {
         let body = read_body(req).await?;
@@ -271,13 +182,6 @@ async fn unseed(
         let r = Refusal::new(Why::NotFound, format!("no fixture {definition}"));
         graph_error(&r, ids_of(&req).as_ref())
     }
-}
-
-pub(crate) fn definition_not_found(definition: &str) -> Refusal {
-    Refusal::new(
-        Why::NotFound,
-        format!("accessReviewScheduleDefinition with id '{definition}' was not found."),
-    )
 }
 
 /// `GET …/definitions/{d}`.

@@ -1,6 +1,6 @@
 //! Deliberate bugs the reference mock can be started with, to prove that a conformance suite
 //! catches them: at least one per rule of the API page, and the mistakes mock authors actually
-//! make. This module only names them; [`crate::fault`] says how each one lies.
+//! make. This module only names them; the `hooks` beside it say how each one lies.
 
 use std::fmt;
 use std::str::FromStr;

@@ -3,13 +3,14 @@
 //! are tested locally.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 /// The application the token endpoint accepts.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ClientApp {
     /// `client_id`.
     pub id: String,
@@ -17,17 +18,27 @@ pub struct ClientApp {
     pub secret: String,
 }
 
-/// Tokens issued so far, with their expiry.
-#[derive(Debug, Default)]
-pub struct Issued {
+/// The secret is never printed: `Debug` shows the client id only.
+impl fmt::Debug for ClientApp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientApp")
+            .field("id", &self.id)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Tokens issued so far, with their expiry (no `Debug`: they are secrets).
+#[derive(Default)]
+pub(crate) struct Issued {
     tokens: Mutex<HashMap<String, Instant>>,
 }
 
 /// What the token endpoint answers: status and JSON body.
-pub type TokenAnswer = (u16, Value);
+pub(crate) type TokenAnswer = (u16, Value);
 
 /// Decodes `application/x-www-form-urlencoded` (`+` is a space, `%XX` a byte).
-pub fn form(body: &[u8]) -> HashMap<String, String> {
+pub(crate) fn form(body: &[u8]) -> HashMap<String, String> {
     let decode = |s: &str| {
         let bytes = s.as_bytes();
         let mut out = Vec::with_capacity(bytes.len());
@@ -63,7 +74,12 @@ pub fn form(body: &[u8]) -> HashMap<String, String> {
 
 impl Issued {
     /// Answers a token request for `app` with tokens living `lifetime`.
-    pub fn answer(&self, app: Option<&ClientApp>, body: &[u8], lifetime: Duration) -> TokenAnswer {
+    pub(crate) fn answer(
+        &self,
+        app: Option<&ClientApp>,
+        body: &[u8],
+        lifetime: Duration,
+    ) -> TokenAnswer {
         let f = form(body);
         let error = |status: u16, code: &str, description: &str| {
             (
@@ -112,7 +128,7 @@ impl Issued {
     }
 
     /// For a token this endpoint issued: whether it is still valid (`None`: not one of ours).
-    pub fn valid(&self, token: &str) -> Option<bool> {
+    pub(crate) fn valid(&self, token: &str) -> Option<bool> {
         self.tokens
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -124,6 +140,30 @@ impl Issued {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let secret = "s3cr3t-value";
+        let app = ClientApp {
+            id: "app".into(),
+            secret: secret.into(),
+        };
+        let shown = format!("{app:?} {app:#?}");
+        assert!(!shown.contains(secret), "{shown}");
+        assert!(
+            shown.contains("app") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+        // The same check catches a derived Debug, which prints every field.
+        #[derive(Debug)]
+        #[allow(dead_code)]
+        struct Derived<'a> {
+            id: &'a str,
+            secret: &'a str,
+        }
+        let derived = format!("{:?}", Derived { id: "app", secret });
+        assert!(derived.contains(secret), "{derived}");
+    }
 
     #[test]
     fn issues_tokens_for_the_right_secret_only() {

@@ -11,9 +11,27 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 
-use crate::refusal::{Refusal, Why};
-use crate::spec::{Object, stored_reviewers};
-use crate::store::{DefinitionRecord, Store, graph_time};
+use crate::core::refusal::{Refusal, Why};
+use crate::core::spec::{Object, stored_reviewers};
+use crate::core::store::{DefinitionRecord, Store, graph_time};
+use crate::tenant::token::ClientApp;
+
+/// How the lifecycle behaves.
+#[derive(Clone, Debug, Default)]
+pub struct Lifecycle {
+    /// How long a created definition's instances stay `NotStarted`.
+    pub activation_delay: Duration,
+    /// The application the token endpoint accepts.
+    pub client: Option<ClientApp>,
+    /// How long issued tokens live (default one hour).
+    pub token_lifetime: Option<Duration>,
+    /// Answer every Nth API request with 429.
+    pub throttle_every: Option<u64>,
+    /// The `Retry-After` of those 429s (default 100 ms).
+    pub throttle_retry_after: Option<Duration>,
+    /// Added before every answer (a slow, far-away target).
+    pub latency: Option<Duration>,
+}
 
 /// The observed refusal of an invalid definition: 400, an empty code, field errors in
 /// `innerError.message` (microsoft-graph-devx-api#1281).
@@ -41,46 +59,91 @@ fn enumerated_groups(definition: &Object) -> Vec<String> {
         .collect()
 }
 
+/// A `POST …/definitions` body the service accepts: an object with a `displayName`, and a
+/// query scope's `query` and `queryType` (refused as observed otherwise).
+fn validated(body: &Value) -> Result<&Object, Refusal> {
+    let Some(body) = body.as_object() else {
+        return Err(invalid(&[
+            "accessReviewScheduleDefinition : The body must be an object.".into(),
+        ]));
+    };
+    let mut missing = Vec::new();
+    let text = |o: Option<&Value>, k: &str| o.and_then(|o| o.get(k)).is_some_and(Value::is_string);
+    if !text(Some(&Value::Object(body.clone())), "displayName") {
+        missing.push(
+            "accessReviewScheduleDefinition.displayName : The displayName field is required."
+                .to_string(),
+        );
+    }
+    let scope = body.get("scope").filter(|s| s.is_object());
+    // A query scope (typed so, or untyped) needs its query; other scope types
+    // (principalResourceMembershipsScope, …) carry theirs inside.
+    let query_scope = scope
+        .and_then(|s| s.get("@odata.type"))
+        .and_then(Value::as_str)
+        .is_none_or(|t| t.ends_with(".accessReviewQueryScope"));
+    for k in ["query", "queryType"] {
+        if query_scope && !text(scope, k) {
+            missing.push(format!(
+                "accessReviewScheduleDefinition.scope.{k} : The {k} field is required."
+            ));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(invalid(&missing));
+    }
+    Ok(body)
+}
+
+/// The instances of a created definition, `NotStarted`: one per enumerated group, or one
+/// whose id is the definition's.
+fn created_instances(definition: &Object, id: &str, created: SystemTime) -> Vec<Object> {
+    let scope = definition.get("scope").cloned().unwrap_or(Value::Null);
+    let groups = enumerated_groups(definition);
+    let instance = |id: String, scope: Value| {
+        let mut i = Object::new();
+        i.insert("id".into(), json!(id));
+        i.insert("startDateTime".into(), json!(graph_time(created)));
+        i.insert(
+            "endDateTime".into(),
+            json!(graph_time(created + Duration::from_secs(14 * 86_400))),
+        );
+        i.insert("status".into(), json!("NotStarted"));
+        i.insert("scope".into(), scope);
+        for k in ["reviewers", "fallbackReviewers"] {
+            i.insert(k.into(), definition.get(k).cloned().unwrap_or(json!([])));
+        }
+        i
+    };
+    if groups.len() > 1 {
+        groups
+            .iter()
+            .map(|g| {
+                let mut s = scope.clone();
+                if let Some(o) = s.as_object_mut() {
+                    o.insert(
+                        "query".into(),
+                        json!(format!("/groups/{g}/transitiveMembers")),
+                    );
+                }
+                instance(uuid::Uuid::new_v4().to_string(), s)
+            })
+            .collect()
+    } else {
+        vec![instance(id.to_string(), scope)]
+    }
+}
+
 impl Store {
     /// Creates a definition from a `POST …/definitions` body; its instances start
     /// `NotStarted` and turn `InProgress` `activation_delay` later.
-    pub fn create_definition(
+    pub(crate) fn create_definition(
         &mut self,
         body: &Value,
         activation_delay: Duration,
         now: Instant,
     ) -> Result<Object, Refusal> {
-        let Some(body) = body.as_object() else {
-            return Err(invalid(&[
-                "accessReviewScheduleDefinition : The body must be an object.".into(),
-            ]));
-        };
-        let mut missing = Vec::new();
-        let text =
-            |o: Option<&Value>, k: &str| o.and_then(|o| o.get(k)).is_some_and(Value::is_string);
-        if !text(Some(&Value::Object(body.clone())), "displayName") {
-            missing.push(
-                "accessReviewScheduleDefinition.displayName : The displayName field is required."
-                    .to_string(),
-            );
-        }
-        let scope = body.get("scope").filter(|s| s.is_object());
-        // A query scope (typed so, or untyped) needs its query; other scope types
-        // (principalResourceMembershipsScope, …) carry theirs inside.
-        let query_scope = scope
-            .and_then(|s| s.get("@odata.type"))
-            .and_then(Value::as_str)
-            .is_none_or(|t| t.ends_with(".accessReviewQueryScope"));
-        for k in ["query", "queryType"] {
-            if query_scope && !text(scope, k) {
-                missing.push(format!(
-                    "accessReviewScheduleDefinition.scope.{k} : The {k} field is required."
-                ));
-            }
-        }
-        if !missing.is_empty() {
-            return Err(invalid(&missing));
-        }
+        let body = validated(body)?;
         let id = uuid::Uuid::new_v4().to_string();
         let created = SystemTime::now();
         let mut definition = body.clone();
@@ -93,40 +156,7 @@ impl Store {
             let v = definition.get(k).map(stored_reviewers).unwrap_or(json!([]));
             definition.insert(k.into(), v);
         }
-        let scope = definition.get("scope").cloned().unwrap_or(Value::Null);
-        let groups = enumerated_groups(&definition);
-        let instance = |id: String, scope: Value| {
-            let mut i = Object::new();
-            i.insert("id".into(), json!(id));
-            i.insert("startDateTime".into(), json!(graph_time(created)));
-            i.insert(
-                "endDateTime".into(),
-                json!(graph_time(created + Duration::from_secs(14 * 86_400))),
-            );
-            i.insert("status".into(), json!("NotStarted"));
-            i.insert("scope".into(), scope);
-            for k in ["reviewers", "fallbackReviewers"] {
-                i.insert(k.into(), definition.get(k).cloned().unwrap_or(json!([])));
-            }
-            i
-        };
-        let instances = if groups.len() > 1 {
-            groups
-                .iter()
-                .map(|g| {
-                    let mut s = scope.clone();
-                    if let Some(o) = s.as_object_mut() {
-                        o.insert(
-                            "query".into(),
-                            json!(format!("/groups/{g}/transitiveMembers")),
-                        );
-                    }
-                    instance(uuid::Uuid::new_v4().to_string(), s)
-                })
-                .collect()
-        } else {
-            vec![instance(id.clone(), scope)]
-        };
+        let instances = created_instances(&definition, &id, created);
         self.definitions.insert(
             id,
             DefinitionRecord {
@@ -140,38 +170,8 @@ impl Store {
         Ok(definition)
     }
 
-    /// Turns the instances whose activation time has come `InProgress` (and their definition).
-    pub fn refresh(&mut self, now: Instant) {
-        for record in self.definitions.values_mut() {
-            if record.activates_at.is_some_and(|at| at <= now) {
-                record.activates_at = None;
-                for i in &mut record.instances {
-                    if i.get("status").and_then(Value::as_str) == Some("NotStarted") {
-                        i.insert("status".into(), json!("InProgress"));
-                    }
-                }
-                record
-                    .definition
-                    .insert("status".into(), json!("InProgress"));
-            }
-        }
-    }
-
-    /// Definitions created through the API whose instances are not active yet.
-    pub fn pending_activations(&self) -> usize {
-        self.definitions
-            .values()
-            .filter(|d| d.activates_at.is_some())
-            .count()
-    }
-
-    /// The most definitions that were waiting for activation at one moment.
-    pub fn max_pending_activations(&self) -> usize {
-        self.max_pending
-    }
-
     /// `POST …/instances/{i}/stop`: a currently active instance becomes `Completed`.
-    pub fn stop(&mut self, definition_id: &str, instance_id: &str) -> Result<(), Refusal> {
+    pub(crate) fn stop(&mut self, definition_id: &str, instance_id: &str) -> Result<(), Refusal> {
         let instance = self.instance(definition_id, instance_id)?;
         if instance.get("status").and_then(Value::as_str) != Some("InProgress") {
             return Err(Refusal::new(
@@ -186,7 +186,7 @@ impl Store {
     }
 
     /// Every definition, or those whose display name starts with `prefix`.
-    pub fn list_definitions(&self, prefix: Option<&str>) -> Vec<Object> {
+    pub(crate) fn list_definitions(&self, prefix: Option<&str>) -> Vec<Object> {
         let mut list: Vec<&DefinitionRecord> = self
             .definitions
             .values()

@@ -1,8 +1,7 @@
-//! The HTTP side of the definition lifecycle ([`crate::lifecycle`]), the token endpoint
-//! ([`crate::token`]) and throttling: create, list and delete definitions, stop an instance,
+//! The HTTP side of the definition lifecycle ([`crate::tenant::lifecycle`]), the token endpoint
+//! ([`crate::tenant::token`]) and throttling: create, list and delete definitions, stop an instance,
 //! issue tokens, and answer every Nth API request with 429.
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use axum::extract::rejection::PathRejection;
@@ -12,35 +11,19 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::fault::lock;
-use crate::refusal::{Refusal, Why};
-use crate::respond::{context_url, graph_error, json_response};
-use crate::routes::{Shared, definition_not_found, ids_of, read_body, segments};
-use crate::token::ClientApp;
-
-/// How the lifecycle behaves.
-#[derive(Clone, Debug, Default)]
-pub struct Lifecycle {
-    /// How long a created definition's instances stay `NotStarted`.
-    pub activation_delay: Duration,
-    /// The application the token endpoint accepts.
-    pub client: Option<ClientApp>,
-    /// How long issued tokens live (default one hour).
-    pub token_lifetime: Option<Duration>,
-    /// Answer every Nth API request with 429.
-    pub throttle_every: Option<u64>,
-    /// The `Retry-After` of those 429s (default 100 ms).
-    pub throttle_retry_after: Option<Duration>,
-    /// Added before every answer (a slow, far-away target).
-    pub latency: Option<Duration>,
-}
+use crate::core::answer::json_response;
+use crate::core::refusal::{Refusal, Why};
+use crate::core::store::lock;
+use crate::http::request::read_body;
+use crate::http::respond::{context_url, graph_error};
+use crate::http::state::{Shared, definition_not_found, ids_of, segments};
 
 /// `POST …/definitions`.
 pub(crate) async fn create_definition(State(state): State<Shared>, req: Request) -> Response {
     let ids = ids_of(&req);
     let result = async {
         let privilege = state.authenticate(req.headers())?;
-        state.faults.may_update(privilege)?;
+        state.may_update(privilege)?;
         let body = read_body(req).await?;
         let parsed: Value = serde_json::from_slice(&body).map_err(|e| {
             Refusal::new(
@@ -117,7 +100,7 @@ pub(crate) async fn delete_definition(
     let ids = ids_of(&req);
     let result = segments(path).and_then(|definition| {
         let privilege = state.authenticate(req.headers())?;
-        state.faults.may_update(privilege)?;
+        state.may_update(privilege)?;
         if lock(&state.store).delete(&definition) {
             Ok(())
         } else {
@@ -139,7 +122,7 @@ pub(crate) async fn stop_instance(
     let ids = ids_of(&req);
     let result = segments(path).and_then(|(definition, instance)| {
         let privilege = state.authenticate(req.headers())?;
-        state.faults.may_update(privilege)?;
+        state.may_update(privilege)?;
         lock(&state.store).stop(&definition, &instance)
     });
     match result {
@@ -169,21 +152,14 @@ pub(crate) async fn throttle(State(state): State<Shared>, req: Request, next: Ne
         tokio::time::sleep(latency).await;
     }
     let api = req.uri().path().starts_with("/beta/");
-    if let (true, Some(every)) = (api, state.lifecycle.throttle_every.filter(|n| *n > 0)) {
-        let n = state.api_requests.fetch_add(1, Ordering::SeqCst) + 1;
-        if n % every == 0 {
-            let wait = state
-                .lifecycle
-                .throttle_retry_after
-                .unwrap_or(Duration::from_millis(100));
-            let mut r = Refusal::new(Why::Throttled, "Please retry again later.");
-            r.details = Some("Please retry after".into());
-            let mut resp = graph_error(&r, ids_of(&req).as_ref());
-            if let Ok(v) = HeaderValue::from_str(&format!("{:.3}", wait.as_secs_f64())) {
-                resp.headers_mut().insert("retry-after", v);
-            }
-            return resp;
+    if let Some(wait) = api.then(|| state.throttle.next()).flatten() {
+        let mut r = Refusal::new(Why::Throttled, "Please retry again later.");
+        r.details = Some("Please retry after".into());
+        let mut resp = graph_error(&r, ids_of(&req).as_ref());
+        if let Ok(v) = HeaderValue::from_str(&format!("{:.3}", wait.as_secs_f64())) {
+            resp.headers_mut().insert("retry-after", v);
         }
+        return resp;
     }
     next.run(req).await
 }

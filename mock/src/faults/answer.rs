@@ -6,16 +6,16 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::Faults;
-use crate::deviation::Deviation;
-use crate::refusal::{Refusal, Why};
-use crate::respond::{RequestIds, json_response, with_context};
-use crate::spec::{Object, UPDATABLE};
-use crate::variant::Variant;
+use crate::core::answer::{json_response, success};
+use crate::core::refusal::{Refusal, Why};
+use crate::core::spec::{Object, UPDATABLE};
+use crate::faults::deviation::Deviation;
+use crate::faults::hooks::Faults;
+use crate::faults::variant::Variant;
 
 impl Faults {
     /// After an instance is read (and projected by `$select`): faithfully unchanged.
-    pub fn read(self, mut instance: Object, select: Option<&[String]>) -> Object {
+    pub(crate) fn read(self, mut instance: Object, select: Option<&[String]>) -> Object {
         match self.variant {
             Some(Variant::GetWithoutLists) => {
                 let named = |k: &str| select.is_some_and(|s| s.iter().any(|f| f == k));
@@ -28,33 +28,39 @@ impl Faults {
     }
 
     /// After a 404 for the addressed instance of an update.
-    pub fn not_found(self, refusal: Refusal) -> Refusal {
+    pub(crate) fn not_found(self, refusal: Refusal) -> Refusal {
         if self.varies(Variant::UnknownIds400) && refusal.why == Why::NotFound {
             return refusal.with_status(400, Some("BadRequest"));
         }
         refusal
     }
 
-    /// Instead of the faithful 200 with the updated instance and its `@odata.context`.
-    pub async fn success(self, method: &Method, mut updated: Object, context: String) -> Response {
+    /// Around the faithful 200 of an update (`body`: the updated instance with its
+    /// `@odata.context` first, answered by [`success`]).
+    pub(crate) async fn success(self, method: &Method, mut body: Value) -> Response {
         match self.variant {
             Some(Variant::Patch204) if method == Method::PATCH => {
                 return StatusCode::NO_CONTENT.into_response();
             }
-            Some(Variant::ExtraProperties) => add_extra_properties(&mut updated),
+            Some(Variant::ExtraProperties) => {
+                if let Some(object) = body.as_object_mut() {
+                    add_extra_properties(object);
+                }
+            }
             _ => {}
         }
-        let body = with_context(updated.clone(), context);
         match self.deviation {
             Some(Deviation::SuccessWithoutBody) => StatusCode::NO_CONTENT.into_response(),
             Some(Deviation::NoODataContext) => {
-                json_response(StatusCode::OK, &Value::Object(updated))
+                if let Some(object) = body.as_object_mut() {
+                    object.shift_remove("@odata.context");
+                }
+                success(&body)
             }
             Some(Deviation::NumericStatus) => {
-                let mut b = body;
-                // `with_context` always builds an object, so this index cannot panic.
-                b["status"] = Value::from(1);
-                json_response(StatusCode::OK, &b)
+                // The faithful body is an object, so this index cannot panic.
+                body["status"] = Value::from(1);
+                success(&body)
             }
             Some(Deviation::NonJsonBody) => {
                 let mut resp =
@@ -87,12 +93,17 @@ impl Faults {
                 resp
             }
             Some(Deviation::Hang) => std::future::pending().await,
-            _ => json_response(StatusCode::OK, &body),
+            _ => success(&body),
         }
     }
 
-    /// After every answer: faithfully, the request ids are added as headers.
-    pub async fn finish(self, mut resp: Response, ids: &RequestIds) -> Response {
+    /// Around the last faithful step of every answer, `stamp` (the request ids added as
+    /// headers, [`crate::core::answer::RequestIds::stamp`]): error bodies rewritten before it, or no ids at all.
+    pub(crate) async fn finish(
+        self,
+        mut resp: Response,
+        stamp: impl FnOnce(Response) -> Response,
+    ) -> Response {
         if self.varies(Variant::EmptyErrorCodes) && resp.status().as_u16() >= 400 {
             let status = resp.status();
             let headers = resp.headers().clone();
@@ -116,15 +127,7 @@ impl Faults {
         if self.is(Deviation::NoRequestIds) {
             return resp;
         }
-        for (name, value) in [
-            ("request-id", &ids.request_id),
-            ("client-request-id", &ids.client_request_id),
-        ] {
-            if let Ok(v) = HeaderValue::from_str(value) {
-                resp.headers_mut().insert(name, v);
-            }
-        }
-        resp
+        stamp(resp)
     }
 }
 

@@ -17,7 +17,7 @@ fn without_version(query: &str) -> Option<&str> {
 
 /// The form Graph echoes back for a query it stores: absolute paths get `/v1.0` in front
 /// unless they already carry a version segment; relative queries stay as they are.
-pub fn echo_form(query: &str) -> String {
+pub(crate) fn echo_form(query: &str) -> String {
     if query.starts_with('/') && without_version(query).is_none() {
         format!("/v1.0{query}")
     } else {
@@ -26,7 +26,7 @@ pub fn echo_form(query: &str) -> String {
 }
 
 /// What identifies a query: no version segment, no trailing slash, lower case.
-pub fn identity(query: &str) -> String {
+pub(crate) fn identity(query: &str) -> String {
     let trimmed = query.trim();
     let rest = without_version(trimmed).unwrap_or(trimmed);
     rest.strip_suffix('/').unwrap_or(rest).to_lowercase()

@@ -3,29 +3,29 @@
 
 use axum::http::{HeaderMap, header};
 
-use crate::credential::Restricted;
-use crate::refusal::{Refusal, Why};
+use crate::core::credential::Restricted;
+use crate::core::refusal::{Refusal, Why};
 
 /// What a request is allowed to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Privilege {
+pub(crate) enum Privilege {
     /// AccessReview.ReadWrite.All (and, delegated, a supported role).
     ReadWrite,
     /// Authenticated with a restricted credential.
     Restricted(Restricted),
 }
 
-/// The tokens a mock accepts.
-#[derive(Clone, Debug, Default)]
-pub struct Tokens {
+/// The tokens a mock accepts (no `Debug`: they are secrets).
+#[derive(Clone, Default)]
+pub(crate) struct Tokens {
     /// The only full-privilege token; `None` accepts any non-empty bearer token.
-    pub token: Option<String>,
+    pub(crate) token: Option<String>,
     /// Restricted tokens.
-    pub restricted: Vec<(Restricted, String)>,
+    pub(crate) restricted: Vec<(Restricted, String)>,
 }
 
 /// Checks `Authorization: Bearer …`: 401 without a usable token.
-pub fn authenticate(tokens: &Tokens, headers: &HeaderMap) -> Result<Privilege, Refusal> {
+pub(crate) fn authenticate(tokens: &Tokens, headers: &HeaderMap) -> Result<Privilege, Refusal> {
     let unauthenticated = |m: &str| Refusal::new(Why::Unauthenticated, m);
     let token = headers
         .get(header::AUTHORIZATION)
@@ -46,7 +46,7 @@ pub fn authenticate(tokens: &Tokens, headers: &HeaderMap) -> Result<Privilege, R
 }
 
 /// "AccessReview.ReadWrite.All, a supported role, not a personal account": 403 otherwise.
-pub fn may_update(privilege: Privilege) -> Result<(), Refusal> {
+pub(crate) fn may_update(privilege: Privilege) -> Result<(), Refusal> {
     match privilege {
         Privilege::ReadWrite => Ok(()),
         Privilege::Restricted(c) => Err(Refusal::new(Why::Forbidden, c.refusal_message())),

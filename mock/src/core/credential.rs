@@ -44,6 +44,15 @@ impl Restricted {
             }
         }
     }
+
+    /// Parses `NAME=TOKEN` (as `--credential` takes it): the kind and its token.
+    pub fn parse_credential(arg: &str) -> Result<(Restricted, String), CredentialError> {
+        let (name, token) = arg.split_once('=').ok_or(CredentialError::Shape)?;
+        if token.trim().is_empty() {
+            return Err(CredentialError::Shape);
+        }
+        Ok((name.trim().parse()?, token.trim().to_string()))
+    }
 }
 
 impl fmt::Display for Restricted {
@@ -74,15 +83,6 @@ impl FromStr for Restricted {
     }
 }
 
-/// Parses `NAME=TOKEN`.
-pub fn parse_credential(arg: &str) -> Result<(Restricted, String), CredentialError> {
-    let (name, token) = arg.split_once('=').ok_or(CredentialError::Shape)?;
-    if token.trim().is_empty() {
-        return Err(CredentialError::Shape);
-    }
-    Ok((name.trim().parse()?, token.trim().to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,7 +95,7 @@ mod tests {
     #[case("roleless", None)]
     #[case("admin=abc", None)]
     fn parses_name_equals_token(#[case] arg: &str, #[case] expected: Option<(Restricted, &str)>) {
-        let parsed = parse_credential(arg);
+        let parsed = Restricted::parse_credential(arg);
         assert_eq!(
             parsed.as_ref().ok().map(|(c, t)| (*c, t.as_str())),
             expected

@@ -1,7 +1,7 @@
 //! Silent-page variants: mocks that differ from the reference only where the API page is
 //! silent (a status code it never names, what a plain GET returns, error codes, extra
 //! properties). A conformance suite must pass them on the page's rules; where one differs from
-//! the reference behaviour it may only report a divergence. [`crate::fault`] says how each one
+//! the reference behaviour it may only report a divergence. The `hooks` beside it say how each one
 //! answers.
 
 use std::fmt;

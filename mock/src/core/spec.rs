@@ -8,17 +8,17 @@
 
 use serde_json::{Map, Value};
 
-use crate::query::{echo_form, identity};
-use crate::refusal::{Refusal, Why};
+use crate::core::query::{echo_form, identity};
+use crate::core::refusal::{Refusal, Why};
 
 /// A stored object (definition or instance): its JSON properties.
-pub type Object = Map<String, Value>;
+pub(crate) type Object = Map<String, Value>;
 
 /// The `@odata.type` a reviewer entry may carry.
-pub const REVIEWER_SCOPE_TYPE: &str = "#microsoft.graph.accessReviewReviewerScope";
+pub(crate) const REVIEWER_SCOPE_TYPE: &str = "#microsoft.graph.accessReviewReviewerScope";
 
 /// The properties of an accessReviewInstance; anything else in an update body is refused.
-pub const INSTANCE_PROPERTIES: [&str; 8] = [
+pub(crate) const INSTANCE_PROPERTIES: [&str; 8] = [
     "id",
     "startDateTime",
     "endDateTime",
@@ -30,13 +30,13 @@ pub const INSTANCE_PROPERTIES: [&str; 8] = [
 ];
 
 /// The only properties an update changes.
-pub const UPDATABLE: [&str; 2] = ["reviewers", "fallbackReviewers"];
+pub(crate) const UPDATABLE: [&str; 2] = ["reviewers", "fallbackReviewers"];
 
 /// The status an instance must have to be updated.
-pub const UPDATABLE_STATUS: &str = "InProgress";
+pub(crate) const UPDATABLE_STATUS: &str = "InProgress";
 
 /// Applies an update body to a stored instance; returns the instance to store and answer with.
-pub fn update(current: &Object, body: &Value) -> Result<Object, Refusal> {
+pub(crate) fn update(current: &Object, body: &Value) -> Result<Object, Refusal> {
     let body = well_formed(body)?;
     require_scope(body)?;
     require_in_progress(current)?;
@@ -46,7 +46,7 @@ pub fn update(current: &Object, body: &Value) -> Result<Object, Refusal> {
 
 /// The body is an object of instance properties whose reviewer lists are lists of reviewer
 /// scopes (each with a non-empty `query`).
-pub fn well_formed(body: &Value) -> Result<&Object, Refusal> {
+pub(crate) fn well_formed(body: &Value) -> Result<&Object, Refusal> {
     let invalid = |m: String| Refusal::new(Why::InvalidBody, m);
     let body = body
         .as_object()
@@ -106,7 +106,7 @@ fn reviewer_list(name: &str, value: &Value) -> Result<(), Refusal> {
 }
 
 /// "scope is required" (it is then ignored: scope is never updated).
-pub fn require_scope(body: &Object) -> Result<(), Refusal> {
+pub(crate) fn require_scope(body: &Object) -> Result<(), Refusal> {
     match body.get("scope") {
         Some(Value::Object(_)) => Ok(()),
         _ => Err(Refusal::new(
@@ -117,7 +117,7 @@ pub fn require_scope(body: &Object) -> Result<(), Refusal> {
 }
 
 /// "Only an instance whose status is InProgress can be updated."
-pub fn require_in_progress(current: &Object) -> Result<(), Refusal> {
+pub(crate) fn require_in_progress(current: &Object) -> Result<(), Refusal> {
     let status = current.get("status").and_then(Value::as_str).unwrap_or("");
     if status == UPDATABLE_STATUS {
         return Ok(());
@@ -132,7 +132,7 @@ pub fn require_in_progress(current: &Object) -> Result<(), Refusal> {
 
 /// "Removing any existing fallback reviewer returns 409 Conflict" (when the body carries the
 /// list at all: an omitted list is kept as it is).
-pub fn keep_fallback_reviewers(current: &Object, body: &Object) -> Result<(), Refusal> {
+pub(crate) fn keep_fallback_reviewers(current: &Object, body: &Object) -> Result<(), Refusal> {
     match first_missing(
         current.get("fallbackReviewers"),
         body.get("fallbackReviewers"),
@@ -148,7 +148,7 @@ pub fn keep_fallback_reviewers(current: &Object, body: &Object) -> Result<(), Re
 }
 
 /// The updated instance: the body's reviewer lists (in stored form) over the current one.
-pub fn apply(current: &Object, body: &Object) -> Object {
+pub(crate) fn apply(current: &Object, body: &Object) -> Object {
     let mut updated = current.clone();
     for name in UPDATABLE {
         if let Some(v) = body.get(name) {
@@ -160,7 +160,7 @@ pub fn apply(current: &Object, body: &Object) -> Object {
 
 /// The stored (echoed) form of a reviewer list: version-prefixed queries, explicit
 /// `queryRoot`, no `@odata.type`.
-pub fn stored_reviewers(list: &Value) -> Value {
+pub(crate) fn stored_reviewers(list: &Value) -> Value {
     let stored = |entry: &Value| {
         let mut out = entry.as_object().cloned().unwrap_or_default();
         out.remove("@odata.type");
@@ -181,7 +181,7 @@ pub fn stored_reviewers(list: &Value) -> Value {
 /// [`identity`]), its `queryType` and its `queryRoot` (both ignoring letter case; absent and
 /// `null` are the same). Keeping the query but changing its type or root names another
 /// reviewer, so it removes the original.
-pub fn reviewer_identity(entry: &Value) -> (String, String, String) {
+pub(crate) fn reviewer_identity(entry: &Value) -> (String, String, String) {
     let text = |k: &str| entry.get(k).and_then(Value::as_str).unwrap_or("");
     (
         identity(text("query")),
@@ -191,7 +191,7 @@ pub fn reviewer_identity(entry: &Value) -> (String, String, String) {
 }
 
 /// The query of the first entry of `existing` that `new` lacks (`None` when `new` is absent).
-pub fn first_missing(existing: Option<&Value>, new: Option<&Value>) -> Option<String> {
+pub(crate) fn first_missing(existing: Option<&Value>, new: Option<&Value>) -> Option<String> {
     let new: Vec<_> = new?
         .as_array()
         .into_iter()

@@ -2,12 +2,13 @@
 //! protocol (or the library API) and read and written by the routes.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value, json};
 
-use crate::refusal::{Refusal, Why};
-use crate::spec::{Object, stored_reviewers};
+use crate::core::refusal::{Refusal, Why};
+use crate::core::spec::{Object, stored_reviewers};
 
 /// One definition and its instances, in creation order.
 #[derive(Debug, Clone)]
@@ -21,7 +22,7 @@ pub(crate) struct DefinitionRecord {
 
 /// Every definition the mock holds.
 #[derive(Debug, Default)]
-pub struct Store {
+pub(crate) struct Store {
     pub(crate) definitions: HashMap<String, DefinitionRecord>,
     /// The most definitions created through the API and not yet active at one moment.
     pub(crate) max_pending: usize,
@@ -37,7 +38,7 @@ pub struct Seeded {
 }
 
 /// Formats a time as Graph does (RFC 3339, UTC, milliseconds).
-pub fn graph_time(t: SystemTime) -> String {
+pub(crate) fn graph_time(t: SystemTime) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
@@ -74,11 +75,68 @@ fn not_found(kind: &str, id: &str) -> Refusal {
     )
 }
 
+/// A seeded definition's defaults, and its reviewer lists in their stored form.
+fn with_definition_defaults(definition: &mut Object, now: SystemTime) {
+    let defaults = [
+        ("displayName", json!("Conformance fixture")),
+        ("descriptionForAdmins", json!("Seeded by a test")),
+        ("descriptionForReviewers", json!("Seeded by a test")),
+        ("status", json!("InProgress")),
+        ("scope", default_scope()),
+        ("reviewers", json!([])),
+        ("fallbackReviewers", json!([])),
+        ("createdDateTime", json!(graph_time(now))),
+        ("lastModifiedDateTime", json!(graph_time(now))),
+    ];
+    for (k, v) in defaults {
+        definition.entry(k).or_insert(v);
+    }
+    for k in ["reviewers", "fallbackReviewers"] {
+        if let Some(v) = definition.get(k).map(stored_reviewers) {
+            definition.insert(k.into(), v);
+        }
+    }
+}
+
+/// One seeded instance with its id: dates by default, scope and reviewers inherited from the
+/// definition, reviewer lists in their stored form.
+fn seeded_instance(
+    item: &Value,
+    definition: &Object,
+    now: SystemTime,
+) -> Result<(String, Object), Refusal> {
+    let mut inst = item
+        .as_object()
+        .cloned()
+        .ok_or_else(|| bad("each instance must be an object"))?;
+    if !matches!(inst.get("status"), Some(Value::String(_))) {
+        return Err(bad("each instance needs a string `status`"));
+    }
+    let id = take_id(&mut inst)?;
+    let start = now - Duration::from_secs(86_400);
+    let end = now + Duration::from_secs(14 * 86_400);
+    inst.entry("startDateTime")
+        .or_insert(json!(graph_time(start)));
+    inst.entry("endDateTime").or_insert(json!(graph_time(end)));
+    for k in ["scope", "reviewers", "fallbackReviewers"] {
+        if let Some(inherited) = definition.get(k) {
+            inst.entry(k).or_insert_with(|| inherited.clone());
+        }
+    }
+    for k in ["reviewers", "fallbackReviewers"] {
+        if let Some(v) = inst.get(k).map(stored_reviewers) {
+            inst.insert(k.into(), v);
+        }
+    }
+    inst.insert("id".into(), Value::String(id.clone()));
+    Ok((id, inst))
+}
+
 impl Store {
     /// Seeds one definition and its instances (`{"definition": {…}, "instances": [{…}]}`, the
     /// fixture control protocol). Ids are generated where missing; a given id that already
     /// exists is refused with 409. Instances inherit scope and reviewers from the definition.
-    pub fn seed(&mut self, body: &Value) -> Result<Seeded, Refusal> {
+    pub(crate) fn seed(&mut self, body: &Value) -> Result<Seeded, Refusal> {
         let body = body
             .as_object()
             .ok_or_else(|| bad("fixture body must be an object"))?;
@@ -100,56 +158,15 @@ impl Store {
             ));
         }
         let now = SystemTime::now();
-        let defaults = [
-            ("displayName", json!("Conformance fixture")),
-            ("descriptionForAdmins", json!("Seeded by a test")),
-            ("descriptionForReviewers", json!("Seeded by a test")),
-            ("status", json!("InProgress")),
-            ("scope", default_scope()),
-            ("reviewers", json!([])),
-            ("fallbackReviewers", json!([])),
-            ("createdDateTime", json!(graph_time(now))),
-            ("lastModifiedDateTime", json!(graph_time(now))),
-        ];
-        for (k, v) in defaults {
-            definition.entry(k).or_insert(v);
-        }
-        for k in ["reviewers", "fallbackReviewers"] {
-            if let Some(v) = definition.get(k).map(stored_reviewers) {
-                definition.insert(k.into(), v);
-            }
-        }
+        with_definition_defaults(&mut definition, now);
         definition.insert("id".into(), Value::String(def_id.clone()));
         let mut records = Vec::new();
         let mut ids = Vec::new();
         for item in instances {
-            let mut inst = item
-                .as_object()
-                .cloned()
-                .ok_or_else(|| bad("each instance must be an object"))?;
-            if !matches!(inst.get("status"), Some(Value::String(_))) {
-                return Err(bad("each instance needs a string `status`"));
-            }
-            let id = take_id(&mut inst)?;
+            let (id, inst) = seeded_instance(&item, &definition, now)?;
             if ids.contains(&id) || self.instance_exists(&id) {
                 return Err(Refusal::new(Why::Exists, format!("instance {id} exists")));
             }
-            let start = now - Duration::from_secs(86_400);
-            let end = now + Duration::from_secs(14 * 86_400);
-            inst.entry("startDateTime")
-                .or_insert(json!(graph_time(start)));
-            inst.entry("endDateTime").or_insert(json!(graph_time(end)));
-            for k in ["scope", "reviewers", "fallbackReviewers"] {
-                if let Some(inherited) = definition.get(k) {
-                    inst.entry(k).or_insert_with(|| inherited.clone());
-                }
-            }
-            for k in ["reviewers", "fallbackReviewers"] {
-                if let Some(v) = inst.get(k).map(stored_reviewers) {
-                    inst.insert(k.into(), v);
-                }
-            }
-            inst.insert("id".into(), Value::String(id.clone()));
             ids.push(id);
             records.push(inst);
         }
@@ -174,41 +191,45 @@ impl Store {
     }
 
     /// How many definitions are seeded.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.definitions.len()
     }
 
     /// True when nothing is seeded.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.definitions.is_empty()
     }
 
     /// Removes a seeded definition with its instances; false when unknown.
-    pub fn delete(&mut self, definition_id: &str) -> bool {
+    pub(crate) fn delete(&mut self, definition_id: &str) -> bool {
         self.definitions.remove(definition_id).is_some()
     }
 
     /// The definition, if it exists.
-    pub fn definition(&self, definition_id: &str) -> Option<&Object> {
+    pub(crate) fn definition(&self, definition_id: &str) -> Option<&Object> {
         self.definitions.get(definition_id).map(|d| &d.definition)
     }
 
     /// The definition, for writing.
-    pub fn definition_mut(&mut self, definition_id: &str) -> Option<&mut Object> {
+    pub(crate) fn definition_mut(&mut self, definition_id: &str) -> Option<&mut Object> {
         self.definitions
             .get_mut(definition_id)
             .map(|d| &mut d.definition)
     }
 
     /// The definition's instances, if the definition exists.
-    pub fn instances(&self, definition_id: &str) -> Option<&[Object]> {
+    pub(crate) fn instances(&self, definition_id: &str) -> Option<&[Object]> {
         self.definitions
             .get(definition_id)
             .map(|d| d.instances.as_slice())
     }
 
     /// The definition's instances, for writing.
-    pub fn instances_mut(&mut self, definition_id: &str) -> impl Iterator<Item = &mut Object> {
+    pub(crate) fn instances_mut(
+        &mut self,
+        definition_id: &str,
+    ) -> impl Iterator<Item = &mut Object> {
         self.definitions
             .get_mut(definition_id)
             .into_iter()
@@ -216,7 +237,11 @@ impl Store {
     }
 
     /// One instance of one definition (404 when either is unknown).
-    pub fn instance(&self, definition_id: &str, instance_id: &str) -> Result<&Object, Refusal> {
+    pub(crate) fn instance(
+        &self,
+        definition_id: &str,
+        instance_id: &str,
+    ) -> Result<&Object, Refusal> {
         let record = self
             .definitions
             .get(definition_id)
@@ -229,7 +254,7 @@ impl Store {
     }
 
     /// The definition that holds an instance, whatever definition a path names.
-    pub fn holder_of(&self, instance_id: &str) -> Option<&str> {
+    pub(crate) fn holder_of(&self, instance_id: &str) -> Option<&str> {
         self.definitions
             .iter()
             .find(|(_, d)| d.instances.iter().any(|i| has_id(i, instance_id)))
@@ -237,7 +262,7 @@ impl Store {
     }
 
     /// Replaces a stored instance (matched by its `id`).
-    pub fn put_instance(&mut self, definition_id: &str, instance: Object) {
+    pub(crate) fn put_instance(&mut self, definition_id: &str, instance: Object) {
         let Some(id) = instance
             .get("id")
             .and_then(Value::as_str)
@@ -249,6 +274,47 @@ impl Store {
             *slot = instance;
         }
     }
+
+    /// Turns the instances whose activation time has come `InProgress` (and their definition).
+    pub(crate) fn refresh(&mut self, now: Instant) {
+        for record in self.definitions.values_mut() {
+            if record.activates_at.is_some_and(|at| at <= now) {
+                record.activates_at = None;
+                for i in &mut record.instances {
+                    if i.get("status").and_then(Value::as_str) == Some("NotStarted") {
+                        i.insert("status".into(), json!("InProgress"));
+                    }
+                }
+                record
+                    .definition
+                    .insert("status".into(), json!("InProgress"));
+            }
+        }
+    }
+
+    /// Definitions created through the API whose instances are not active yet.
+    pub(crate) fn pending_activations(&self) -> usize {
+        self.definitions
+            .values()
+            .filter(|d| d.activates_at.is_some())
+            .count()
+    }
+
+    /// The most definitions that were waiting for activation at one moment.
+    pub(crate) fn max_pending_activations(&self) -> usize {
+        self.max_pending
+    }
+}
+
+/// The store's lock, with the instances whose activation time has come turned InProgress. A
+/// panic while holding it cannot leave the store half-written (updates are computed first,
+/// then stored), so a poisoned lock is still usable.
+pub(crate) fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    let mut guard = store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    guard.refresh(std::time::Instant::now());
+    guard
 }
 
 #[cfg(test)]

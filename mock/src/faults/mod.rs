@@ -1,0 +1,12 @@
+//! The deliberate bugs and the silent-page variants. Its main type is [`hooks::Faults`]: the
+//! hooks (before, instead of, after) each faithful step of the core goes through; `deviation`
+//! and `variant` only name what can be chosen, `hooks` and `answer` say how each one lies or
+//! answers.
+
+pub(crate) mod answer;
+pub(crate) mod deviation;
+pub(crate) mod hooks;
+#[cfg(test)]
+mod tests;
+pub(crate) mod update;
+pub(crate) mod variant;

@@ -1,0 +1,55 @@
+//! Throttling: every Nth API request is refused with 429 and a `Retry-After`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::tenant::lifecycle::Lifecycle;
+
+/// Counts API requests and says which ones are throttled.
+#[derive(Debug, Default)]
+pub(crate) struct Throttle {
+    /// Every Nth request is throttled (`None`: none is).
+    every: Option<u64>,
+    /// The `Retry-After` of a throttled request.
+    retry_after: Duration,
+    /// API requests counted so far.
+    seen: AtomicU64,
+}
+
+impl Throttle {
+    /// The throttling a lifecycle asks for.
+    pub(crate) fn of(lifecycle: &Lifecycle) -> Throttle {
+        Throttle {
+            every: lifecycle.throttle_every.filter(|n| *n > 0),
+            retry_after: lifecycle
+                .throttle_retry_after
+                .unwrap_or(Duration::from_millis(100)),
+            seen: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one API request: how long to wait before retrying, when it is throttled.
+    pub(crate) fn next(&self) -> Option<Duration> {
+        let every = self.every?;
+        let n = self.seen.fetch_add(1, Ordering::SeqCst) + 1;
+        (n % every == 0).then_some(self.retry_after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_third_request_waits_the_retry_after() {
+        let t = Throttle::of(&Lifecycle {
+            throttle_every: Some(3),
+            throttle_retry_after: Some(Duration::from_millis(7)),
+            ..Lifecycle::default()
+        });
+        let waits: Vec<_> = (0..6).map(|_| t.next()).collect();
+        let w = Some(Duration::from_millis(7));
+        assert_eq!(waits, [None, None, w, None, None, w]);
+        assert_eq!(Throttle::of(&Lifecycle::default()).next(), None);
+    }
+}

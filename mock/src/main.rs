@@ -13,7 +13,8 @@ use clap::Parser;
 ///
 /// Prints the base URL to pass as --base-url as its first line of output, then serves until
 /// stopped.
-#[derive(Parser, Debug)]
+// No `Debug`: the token, the credentials and the client secret are secrets.
+#[derive(Parser)]
 #[command(name = "accessreview-mock", version)]
 struct Cli {
     /// Address to listen on; port 0 picks a free port.

@@ -77,7 +77,7 @@ Exit codes: 0 all passed; 1 the target is not conformant; 2 usage, configuration
 error; 3 the target could not be reached or provisioning failed.";
 
 /// Command-line flags of the runner (the libtest flags are accepted as well).
-#[derive(Parser, Debug)]
+#[derive(Parser)]
 #[command(
     name = "accessreview-conformance",
     version,
@@ -211,4 +211,42 @@ pub struct Cli {
     #[allow(missing_docs)]
     #[command(flatten, next_help_heading = "Test harness (libtest) options")]
     pub harness: Arguments,
+}
+
+/// No token and no restricted credential ever shows in `Debug`.
+impl std::fmt::Debug for Cli {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cli")
+            .field("target", &self.target)
+            .field("base_url", &self.base_url)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("credentials", &format!("{} given", self.credentials.len()))
+            .field("update_method", &self.update_method)
+            .field("fixtures", &self.fixtures)
+            .field("enforce", &self.enforce)
+            .field("control_url", &self.control_url)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_token() {
+        let cli = Cli::parse_from([
+            "accessreview-conformance",
+            "--token",
+            "tok-secret-1234",
+            "--credential",
+            "unprivileged=low-secret-5678",
+        ]);
+        let shown = format!("{cli:?}");
+        assert!(
+            !shown.contains("tok-secret-1234") && !shown.contains("low-secret-5678"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
 }

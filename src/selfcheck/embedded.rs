@@ -18,7 +18,7 @@ pub struct Embedded {
 }
 
 /// What to start.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct EmbeddedOptions {
     /// The full-privilege token the mock accepts and the target sends.
     pub token: String,
@@ -89,9 +89,37 @@ impl Embedded {
     }
 }
 
+/// No token shows in `Debug`.
+impl std::fmt::Debug for EmbeddedOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedOptions")
+            .field("token", &"<redacted>")
+            .field("credentials", &format!("{} given", self.credentials.len()))
+            .field("deviation", &self.deviation)
+            .field("variant", &self.variant)
+            .field("timeout", &self.timeout)
+            .field("max_body", &self.max_body)
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_shows_a_token() {
+        let mut o = EmbeddedOptions::fresh();
+        o.token = "tok-secret-1234".into();
+        let shown = format!("{o:?}");
+        assert!(!shown.contains("tok-secret-1234"), "{shown}");
+        assert!(
+            o.credentials
+                .iter()
+                .all(|(_, t)| !shown.contains(t.as_str())),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn every_credential_maps_to_the_mock_kind_of_the_same_name() {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use accessreview_conformance::case::UpdateMethod;
 use accessreview_conformance::live::graph::{GraphProvisioner, NAME_PREFIX};
+use accessreview_conformance::provision::ProvisionError;
 use accessreview_conformance::run::outcome::{TrialError, Verdict};
 use accessreview_conformance::run::{self, RunContext};
 use accessreview_conformance::selfcheck::embedded::{Embedded, EmbeddedOptions};
@@ -172,7 +173,12 @@ async fn failing_trials_and_provisioning_timeouts_leave_nothing_behind() {
     let results = run_graph(&mock, Duration::from_millis(300)).await;
     let timed_out = results
         .iter()
-        .filter(|(_, o)| matches!(o.verdict, Verdict::Error(TrialError::Provision(_))))
+        .filter(|(_, o)| {
+            matches!(
+                o.verdict,
+                Verdict::Error(TrialError::Provision(ProvisionError::Timeout { .. }))
+            )
+        })
         .count();
     assert!(timed_out >= 20, "{timed_out} provisioning timeouts");
     assert_eq!(

@@ -256,6 +256,18 @@ fn show_matrix_value(v: &Value) -> String {
 }
 
 impl Case {
+    /// The rules the case verifies: its own, then its reference's, each once.
+    pub fn cited_rules(&self) -> Vec<&str> {
+        let reference = self.reference.iter().flat_map(|r| r.rules.iter());
+        let mut cited: Vec<&str> = Vec::new();
+        for id in self.rules.iter().chain(reference) {
+            if !cited.contains(&id.as_str()) {
+                cited.push(id);
+            }
+        }
+        cited
+    }
+
     /// Every matrix row (one empty row without a matrix).
     pub fn rows(&self) -> Vec<Map<String, Value>> {
         let mut rows = vec![Map::new()];

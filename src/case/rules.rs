@@ -13,6 +13,16 @@ pub enum RuleKind {
     Inferred,
 }
 
+impl RuleKind {
+    /// `documented` or `inferred`, as every output writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleKind::Documented => "documented",
+            RuleKind::Inferred => "inferred",
+        }
+    }
+}
+
 /// One rule.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

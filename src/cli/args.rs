@@ -33,7 +33,7 @@ impl clap::ValueEnum for UpdateMethod {
     }
 }
 
-pub use crate::run::status::Enforce;
+use crate::run::status::Enforce;
 
 /// The verdict model knows nothing of clap: `--enforce`'s values are described here.
 impl clap::ValueEnum for Enforce {

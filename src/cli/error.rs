@@ -1,10 +1,6 @@
 //! How the command ends: its exit codes, and [`CommandError`] (why it stopped before a
 //! verdict, with the exit code that stands for it).
 
-/// How many trials run at once by default: they wait on the network (and, live, on
-/// activation), not the CPU — enough that a suite against a silent target ends in one timeout.
-pub const DEFAULT_TRIAL_THREADS: usize = 64;
-
 /// Exit code: every trial passed.
 pub const EXIT_OK: u8 = 0;
 /// Exit code: the target is not conformant.

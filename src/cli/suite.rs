@@ -9,9 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use libtest_mimic::{Completion, Failed, Trial};
 
 use super::args::{Cli, CoverageMode, FixtureStrategy};
-use super::error::{
-    CommandError, DEFAULT_TRIAL_THREADS, EXIT_NONCONFORMANT, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE,
-};
+use super::error::{CommandError, EXIT_NONCONFORMANT, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE};
 use super::{connect, inputs, terminal};
 use crate::case::TrialSpec;
 use crate::case::rules::Catalogue;
@@ -25,6 +23,10 @@ use crate::report::text::{render_broken, render_outcome};
 use crate::run::outcome::{Outcome, TrialError, Verdict};
 use crate::run::status::{Enforce, Libtest, Policy, TrialStatus};
 use crate::run::{RunContext, run_trial, skip_reason};
+
+/// How many trials run at once by default: they wait on the network (and, live, on
+/// activation), not the CPU — enough that a suite against a silent target ends in one timeout.
+pub const DEFAULT_TRIAL_THREADS: usize = 64;
 
 /// What the trials of a run recorded as they ended.
 #[derive(Default)]

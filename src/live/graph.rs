@@ -192,11 +192,7 @@ impl GraphProvisioner {
     }
 
     fn protocol(what: String, resp: &HttpResponse) -> ProvisionError {
-        ProvisionError::Protocol {
-            what,
-            status: resp.status,
-            body: clip(&String::from_utf8_lossy(&resp.body), 500),
-        }
+        ProvisionError::answered(what, resp.status, &resp.body)
     }
 
     /// Polls the definition's instances until there are `count` and the k-th (in the order
@@ -231,14 +227,10 @@ impl GraphProvisioner {
                     .collect());
             }
             if Instant::now() + pause > deadline {
-                return Err(ProvisionError::Protocol {
+                return Err(ProvisionError::Timeout {
                     what: format!("waiting for the instances of {definition_id} to be {status}"),
-                    status: 0,
-                    body: format!(
-                        "not {status} after {:?}: {}",
-                        self.activation_timeout,
-                        clip(&list["value"].to_string(), 300)
-                    ),
+                    after: self.activation_timeout,
+                    last_seen: clip(&list["value"].to_string(), 300),
                 });
             }
             tokio::time::sleep(pause).await;

@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use crate::case::matching::clip;
 use crate::live::graph::NAME_PREFIX;
 use crate::provision::ProvisionError;
 use crate::target::{HttpRequest, Target};
@@ -59,11 +58,7 @@ pub async fn sweep(
         body: None,
     };
     let resp = target.send(&req).await?;
-    let protocol = |what: String, status: u16, body: &[u8]| ProvisionError::Protocol {
-        what,
-        status,
-        body: clip(&String::from_utf8_lossy(body), 500),
-    };
+    let protocol = ProvisionError::answered;
     let list: Value = serde_json::from_slice(&resp.body)
         .ok()
         .filter(|_| resp.status == 200)

@@ -33,6 +33,33 @@ pub enum ProvisionError {
         /// The body received (cut).
         body: String,
     },
+    /// What it waited for did not happen in time.
+    #[error("{what}: not so after {after:?}: {last_seen}")]
+    Timeout {
+        /// What was waited for.
+        what: String,
+        /// How long.
+        after: std::time::Duration,
+        /// What was seen last (cut).
+        last_seen: String,
+    },
+    /// The run is being interrupted (Ctrl-C, SIGTERM): nothing new is created.
+    #[error("{what}: the run is being interrupted")]
+    Interrupted {
+        /// What was not done.
+        what: String,
+    },
+}
+
+impl ProvisionError {
+    /// An answer that is not what the protocol says: the call, the status and the body (cut).
+    pub fn answered(what: impl Into<String>, status: u16, body: &[u8]) -> ProvisionError {
+        ProvisionError::Protocol {
+            what: what.into(),
+            status,
+            body: clip(&String::from_utf8_lossy(body), 500),
+        }
+    }
 }
 
 /// The ids a target gave one created definition and its instances (in the order sent).
@@ -77,10 +104,6 @@ impl ControlProtocol {
     }
 }
 
-fn cut(body: &[u8]) -> String {
-    clip(&String::from_utf8_lossy(body), 500)
-}
-
 impl Provisioner for ControlProtocol {
     fn create<'a>(
         &'a self,
@@ -97,10 +120,8 @@ impl Provisioner for ControlProtocol {
                 body: Some(body.to_string().into_bytes()),
             };
             let resp = target.send(&req).await?;
-            let bad = |status: u16, body: &[u8]| ProvisionError::Protocol {
-                what: format!("POST {}", req.url),
-                status,
-                body: cut(body),
+            let bad = |status: u16, body: &[u8]| {
+                ProvisionError::answered(format!("POST {}", req.url), status, body)
             };
             if resp.status != 201 {
                 return Err(bad(resp.status, &resp.body));
@@ -145,11 +166,11 @@ impl Provisioner for ControlProtocol {
             if resp.status == 204 || resp.status == 200 {
                 Ok(())
             } else {
-                Err(ProvisionError::Protocol {
-                    what: format!("DELETE {}", req.url),
-                    status: resp.status,
-                    body: cut(&resp.body),
-                })
+                Err(ProvisionError::answered(
+                    format!("DELETE {}", req.url),
+                    resp.status,
+                    &resp.body,
+                ))
             }
         })
     }

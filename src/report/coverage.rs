@@ -30,14 +30,12 @@ pub fn coverage(suite: &Suite, update: UpdateMethod) -> Vec<CoverageRow> {
     for loaded in &suite.cases {
         if let LoadedCase::Ok(case) = loaded {
             let reference: Vec<&String> = case.reference.iter().flat_map(|r| &r.rules).collect();
-            let cited = case.rules.iter().chain(reference.iter().copied());
-            let mut seen = std::collections::HashSet::new();
-            let cited: Vec<&String> = cited.filter(|r| seen.insert(*r)).collect();
+            let cited = case.cited_rules();
             for trial in case.trials(update) {
                 for rule in &cited {
                     // A rule the reference cites, or any rule of a case whose `then` is the
                     // reference behaviour, is held as a divergence; the page's rules fail.
-                    let weight = if reference.contains(rule) {
+                    let weight = if reference.iter().any(|r| r.as_str() == *rule) {
                         Severity::Divergence
                     } else {
                         case.then_severity
@@ -76,13 +74,6 @@ pub fn uncovered_documented(rows: &[CoverageRow]) -> Vec<&str> {
         .filter(|r| r.kind == RuleKind::Documented && r.trials.is_empty())
         .map(|r| r.rule.as_str())
         .collect()
-}
-
-fn kind_name(kind: RuleKind) -> &'static str {
-    match kind {
-        RuleKind::Documented => "documented",
-        RuleKind::Inferred => "inferred",
-    }
 }
 
 /// The outcome of a rule over its trials: the worst of them (statuses are ordered from
@@ -138,7 +129,7 @@ pub fn render_coverage(
             s,
             "{:<width$}  {:<10}  {outcome}{first}",
             row.rule,
-            kind_name(row.kind)
+            row.kind.name()
         );
         let pad = " ".repeat(width + 2 + 10 + 2 + if outcome_col { 10 } else { 0 });
         for (i, t) in row.trials.iter().enumerate().skip(1) {

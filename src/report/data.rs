@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::TrialSpec;
 use crate::case::finding::{Finding, Location, Severity};
-use crate::case::rules::{Catalogue, RuleKind};
+use crate::case::rules::Catalogue;
 use crate::load::BrokenCase;
 use crate::load::expectations::Expectation;
 use crate::run::outcome::{Outcome, Verdict};
@@ -110,7 +110,7 @@ pub struct RunReport {
     /// The target's base URL.
     pub target: String,
     /// `documented` or `all`.
-    pub enforce: String,
+    pub enforce: Enforce,
     /// Whether an unexpected pass fails the run (`--allow-unexpected-pass` says it does not).
     pub allow_unexpected_pass: bool,
     /// The count of each status.
@@ -183,20 +183,15 @@ fn finding_report(f: &Finding) -> FindingReport {
 
 /// The rules of a trial with their kinds.
 fn rules_of(spec: &TrialSpec, catalogue: &Catalogue) -> Vec<RuleRef> {
-    let reference = spec.case.reference.iter().flat_map(|r| r.rules.iter());
-    let mut seen = std::collections::HashSet::new();
     spec.case
-        .rules
-        .iter()
-        .chain(reference)
-        .filter(|id| seen.insert(*id))
+        .cited_rules()
+        .into_iter()
         .map(|id| RuleRef {
-            id: id.clone(),
-            kind: match catalogue.get(id).map(|r| r.kind) {
-                Some(RuleKind::Documented) => "documented".into(),
-                Some(RuleKind::Inferred) => "inferred".into(),
-                None => "unknown".into(),
-            },
+            id: id.to_string(),
+            kind: catalogue
+                .get(id)
+                .map_or("unknown", |r| r.kind.name())
+                .into(),
         })
         .collect()
 }
@@ -272,7 +267,7 @@ impl RunReport {
             tool: "accessreview-conformance".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             target: target.into(),
-            enforce: policy.enforce.name().into(),
+            enforce: policy.enforce,
             allow_unexpected_pass: policy.allow_unexpected_pass,
             summary: Counts::of(trials.iter().map(|t| t.outcome)),
             trials,
@@ -282,11 +277,7 @@ impl RunReport {
     /// The rules the statuses were given under.
     pub fn policy(&self) -> Policy {
         Policy {
-            enforce: if self.enforce == "documented" {
-                Enforce::Documented
-            } else {
-                Enforce::All
-            },
+            enforce: self.enforce,
             allow_unexpected_pass: self.allow_unexpected_pass,
         }
     }
@@ -295,12 +286,4 @@ impl RunReport {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
-}
-
-/// A status as the JSON report names it.
-pub fn status_name(s: TrialStatus) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }

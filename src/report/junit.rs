@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::report::data::{RunReport, status_name};
+use crate::report::data::RunReport;
 use crate::run::status::{Libtest, TrialStatus};
 
 impl RunReport {
@@ -56,7 +56,7 @@ impl RunReport {
             if t.outcome == TrialStatus::Diverge {
                 case.add_property(Property::new("divergence", "true"));
             }
-            case.add_property(Property::new("status", status_name(t.outcome)));
+            case.add_property(Property::new("status", t.outcome.name()));
             let mut out = findings;
             if let Some(x) = &t.exchange {
                 let _ = write!(

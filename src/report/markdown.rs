@@ -15,7 +15,7 @@ impl RunReport {
             md,
             "Target `{}`, enforcing `{}`: **{}**.\n",
             self.target,
-            self.enforce,
+            self.enforce.name(),
             self.summary.sentence()
         );
         let listed = |o: TrialStatus| self.trials.iter().filter(move |t| t.outcome == o);

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::case::TrialSpec;
 use crate::case::finding::Severity;
 use crate::case::matching::clip;
-use crate::case::rules::{Catalogue, RuleKind};
+use crate::case::rules::Catalogue;
 use crate::load::BrokenCase;
 use crate::run::outcome::{Outcome, Verdict};
 use crate::target::exchange::Exchange;
@@ -70,19 +70,10 @@ pub fn render_outcome(
         let _ = writeln!(s, "  ! cleanup: {e}");
     }
     let _ = writeln!(s, "\nrules verified by this case:");
-    let reference_rules = case.reference.iter().flat_map(|r| r.rules.iter());
-    let mut shown = std::collections::HashSet::new();
-    for id in case.rules.iter().chain(reference_rules) {
-        if !shown.insert(id) {
-            continue;
-        }
+    for id in case.cited_rules() {
         match rules.get(id) {
             Some(r) => {
-                let kind = match r.kind {
-                    RuleKind::Documented => "documented",
-                    RuleKind::Inferred => "inferred",
-                };
-                let _ = writeln!(s, "  - {id} ({kind}): {}", r.text.trim());
+                let _ = writeln!(s, "  - {id} ({}): {}", r.kind.name(), r.text.trim());
                 let _ = writeln!(s, "    {}", rules.link(r));
             }
             None => {

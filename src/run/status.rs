@@ -9,7 +9,8 @@ use crate::load::expectations::{Expectation, Expected};
 use crate::run::outcome::{Outcome, Verdict};
 
 /// Which expectations fail a run (DESIGN: `--enforce documented|all`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Enforce {
     /// Only what the page says; where a target differs from the reference behaviour on what
     /// the page leaves open, the trial is reported as a divergence and does not fail.
@@ -19,7 +20,7 @@ pub enum Enforce {
 }
 
 impl Enforce {
-    /// The name on the command line and in reports.
+    /// The name on the command line and in reports (as serde writes it too).
     pub fn name(self) -> &'static str {
         match self {
             Enforce::Documented => "documented",
@@ -154,6 +155,21 @@ impl TrialStatus {
         TrialStatus::Error,
         TrialStatus::Broken,
     ];
+
+    /// Its name in the JSON report (`expected_fail`, …) and JUnit's `status` property.
+    pub fn name(self) -> &'static str {
+        match self {
+            TrialStatus::Pass => "pass",
+            TrialStatus::Fail => "fail",
+            TrialStatus::Diverge => "diverge",
+            TrialStatus::ExpectedFail => "expected_fail",
+            TrialStatus::ExpectedDiverge => "expected_diverge",
+            TrialStatus::UnexpectedPass => "unexpected_pass",
+            TrialStatus::Skip => "skip",
+            TrialStatus::Error => "error",
+            TrialStatus::Broken => "broken",
+        }
+    }
 
     /// How the closing line and the Markdown summary name a count of it.
     pub fn counted_as(self) -> &'static str {

@@ -84,9 +84,8 @@ impl KillRow {
                 }
                 TrialStatus::Diverge => {
                     row.diverging.push(spec.name.clone());
-                    let reference = spec.case.reference.iter().flat_map(|r| r.rules.iter());
                     row.rules_diverging
-                        .extend(spec.case.rules.iter().chain(reference).cloned());
+                        .extend(spec.case.cited_rules().into_iter().map(str::to_string));
                 }
                 TrialStatus::Error | TrialStatus::Broken => row.errored.push(spec.name.clone()),
                 _ => {}

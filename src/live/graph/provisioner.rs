@@ -97,10 +97,8 @@ impl Provisioner for GraphProvisioner {
                 });
             }
             if self.closing.load(Ordering::SeqCst) {
-                return Err(ProvisionError::Protocol {
+                return Err(ProvisionError::Interrupted {
                     what: "creating a definition".into(),
-                    status: 0,
-                    body: "the run is being interrupted".into(),
                 });
             }
             self.in_flight.fetch_add(1, Ordering::SeqCst);

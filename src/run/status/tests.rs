@@ -159,3 +159,13 @@ fn counts_count_every_status_once() {
         "1 passed, 0 failed, 0 diverged (not enforced), 0 skipped, 0 could not run, 1 broken"
     );
 }
+
+#[test]
+fn names_are_the_ones_the_json_report_writes() {
+    for s in TrialStatus::ALL {
+        assert_eq!(serde_json::to_value(s).unwrap(), s.name(), "{s:?}");
+    }
+    for e in [Enforce::All, Enforce::Documented] {
+        assert_eq!(serde_json::to_value(e).unwrap(), e.name(), "{e:?}");
+    }
+}

@@ -322,6 +322,7 @@ fn a_live_style_run_with_expiring_client_credentials_tokens_and_throttling_passe
     let t = common::text(&out);
     assert_eq!(out.status.code(), Some(3), "{t}");
     assert!(t.contains("invalid_client"), "{t}");
+    assert!(t.contains("no token from the token endpoint"), "{t}");
     assert!(!t.contains("Wrong-Secret-Value-123"), "{t}");
 }
 

@@ -123,11 +123,7 @@ impl GraphProvisioner {
     }
 
     fn definitions_url(&self) -> String {
-        format!(
-            "{}{}",
-            self.target.base_url,
-            crate::target::DEFINITIONS_PATH
-        )
+        self.target.definitions_url()
     }
 
     /// The one-time review body for a fixture's definition properties.

@@ -47,9 +47,8 @@ pub async fn sweep(
     dry_run: bool,
 ) -> Result<Vec<Swept>, ProvisionError> {
     let url = format!(
-        "{}{}?$filter=startswith(displayName,'{NAME_PREFIX}')",
-        target.base_url,
-        crate::target::DEFINITIONS_PATH
+        "{}?$filter=startswith(displayName,'{NAME_PREFIX}')",
+        target.definitions_url()
     );
     let req = HttpRequest {
         method: "GET".into(),
@@ -86,11 +85,7 @@ pub async fn sweep(
         if due && !dry_run && !id.is_empty() {
             let del = HttpRequest {
                 method: "DELETE".into(),
-                url: format!(
-                    "{}{}/{id}",
-                    target.base_url,
-                    crate::target::DEFINITIONS_PATH
-                ),
+                url: target.definition_url(&id),
                 headers: target.default_headers(false),
                 body: None,
             };

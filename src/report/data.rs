@@ -148,19 +148,7 @@ pub fn exchange_report(x: &Exchange) -> ExchangeReport {
     ExchangeReport {
         method: x.request.method.clone(),
         url: x.request.url.clone(),
-        request_headers: x
-            .request
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                let shown = if k.eq_ignore_ascii_case("authorization") {
-                    "Bearer <redacted>".to_string()
-                } else {
-                    v.clone()
-                };
-                (k.clone(), shown)
-            })
-            .collect(),
+        request_headers: x.request.shown_headers(),
         request_body: x.request.body.as_deref().map(text),
         status,
         response_headers,

@@ -104,15 +104,7 @@ pub fn render_exchange(x: &Exchange) -> String {
     let mut s = String::new();
     let r = &x.request;
     let _ = writeln!(s, "request:\n  {} {}", r.method, r.url);
-    for (k, v) in &r.headers {
-        let shown = if k.eq_ignore_ascii_case("authorization") {
-            match v.split_once(' ') {
-                Some((scheme, _)) => format!("{scheme} <redacted>"),
-                None => "<redacted>".to_string(),
-            }
-        } else {
-            v.clone()
-        };
+    for (k, shown) in r.shown_headers() {
         let _ = writeln!(s, "  {k}: {shown}");
     }
     if let Some(b) = &r.body {

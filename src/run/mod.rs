@@ -143,7 +143,11 @@ async fn run_phases(
         response: responses[0].clone(),
     };
     if let Some(e) = responses.iter().find_map(|r| match r {
-        Err(e @ (TransportError::Connect { .. } | TransportError::Request(_))) => Some(e),
+        Err(
+            e @ (TransportError::Connect { .. }
+            | TransportError::Request(_)
+            | TransportError::Token { .. }),
+        ) => Some(e),
         _ => None,
     }) {
         return Err((TrialError::Unreachable(e.clone()), Some(exchange)));

@@ -9,7 +9,7 @@ use crate::target::gate::{Gate, MAX_RETRIES, backoff, retry_after};
 use crate::target::oauth::TokenCache;
 use crate::target::recorder::{Recorder, TRIAL};
 use crate::target::secret::{Secret, install_crypto};
-use crate::target::url::{DEFINITIONS_PATH, default_control_url};
+use crate::target::url::{default_control_url, definitions_url};
 
 /// Where and how requests go.
 #[derive(Debug, Clone)]
@@ -84,13 +84,14 @@ impl Target {
         self
     }
 
+    /// `{base}/identityGovernance/accessReviews/definitions`.
+    pub fn definitions_url(&self) -> String {
+        definitions_url(&self.base_url)
+    }
+
     /// `{base}/identityGovernance/accessReviews/definitions/{d}`.
     pub fn definition_url(&self, definition: &str) -> String {
-        format!(
-            "{}{DEFINITIONS_PATH}/{}",
-            self.base_url,
-            segment(definition)
-        )
+        format!("{}/{}", self.definitions_url(), segment(definition))
     }
 
     /// `{base}/identityGovernance/accessReviews/definitions/{d}/instances/{i}`.

@@ -16,6 +16,27 @@ pub struct HttpRequest {
     pub body: Option<Vec<u8>>,
 }
 
+impl HttpRequest {
+    /// The request's headers as every output shows them: the `Authorization` credential
+    /// replaced by `<redacted>` (its scheme kept), the rest as sent.
+    pub fn shown_headers(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .map(|(k, v)| {
+                let shown = if k.eq_ignore_ascii_case("authorization") {
+                    match v.split_once(' ') {
+                        Some((scheme, _)) => format!("{scheme} <redacted>"),
+                        None => "<redacted>".to_string(),
+                    }
+                } else {
+                    v.clone()
+                };
+                (k.clone(), shown)
+            })
+            .collect()
+    }
+}
+
 /// A response as received.
 #[derive(Debug, Clone)]
 pub struct HttpResponse {
@@ -63,6 +84,15 @@ pub enum TransportError {
     /// The request could not be built (bad URL, bad header).
     #[error("the request could not be sent: {0}")]
     Request(String),
+    /// No token: the token endpoint could not be reached or refused the client credentials
+    /// (its error code and description; never the secret).
+    #[error("no token from the token endpoint {url}: {message}")]
+    Token {
+        /// The token endpoint.
+        url: String,
+        /// Why.
+        message: String,
+    },
 }
 
 /// A request and what came of it.
@@ -72,4 +102,27 @@ pub struct Exchange {
     pub request: HttpRequest,
     /// The response, or why there was none.
     pub response: Result<HttpResponse, TransportError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("Authorization", "Bearer tok-123456789", "Bearer <redacted>")]
+    #[case("authorization", "tok-123456789", "<redacted>")]
+    #[case("Content-Type", "application/json", "application/json")]
+    fn only_the_credential_is_hidden(#[case] name: &str, #[case] sent: &str, #[case] shown: &str) {
+        let req = HttpRequest {
+            method: "PUT".into(),
+            url: "http://x".into(),
+            headers: vec![(name.into(), sent.into())],
+            body: None,
+        };
+        assert_eq!(
+            req.shown_headers(),
+            vec![(name.to_string(), shown.to_string())]
+        );
+    }
 }

@@ -143,8 +143,10 @@ impl TokenCache {
             encode(c.secret.expose()),
             encode(&c.scope)
         );
-        let failed =
-            |why: String| TransportError::Request(format!("token endpoint {}: {why}", c.token_url));
+        let failed = |message: String| TransportError::Token {
+            url: c.token_url.clone(),
+            message,
+        };
         let resp = self
             .client
             .post(&c.token_url)

@@ -28,6 +28,13 @@ async fn every_deviation_is_caught_by_a_trial_naming_its_rule() {
         .unwrap();
     let table = render_kill_table(&rows);
     println!("{table}");
+    // The README's sample is this table's own lines.
+    let sample = common::readme_block("`--coverage=deviations` prints the kill table");
+    assert_eq!(
+        common::readme_sample_differs(&sample, &table),
+        None,
+        "{table}"
+    );
     assert_eq!(rows.len(), Deviation::ALL.len() + 1);
     assert!(
         rows[0].deviation.is_none() && rows[0].verdict_ok(),

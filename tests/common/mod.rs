@@ -230,3 +230,41 @@ pub fn run_case_folder(
             .to_string(),
     }
 }
+
+/// The fenced block of README.md that follows the first line starting with `marker`.
+pub fn readme_block(marker: &str) -> String {
+    let readme = include_str!("../../README.md");
+    let after = &readme[readme
+        .find(marker)
+        .unwrap_or_else(|| panic!("README.md has no `{marker}`"))..];
+    let open = after.find("```").expect("a fenced block after the marker");
+    let body = &after[open..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    body[..body.find("```").expect("the block is closed")].to_string()
+}
+
+/// Where a README sample differs from the output it shows: every line of the sample stands in
+/// `output`, in order (gaps allowed); a line `…` stands for lines left out, and a line ending
+/// in `…` for a line that starts with what comes before it. None when it does not differ.
+pub fn readme_sample_differs(sample: &str, output: &str) -> Option<String> {
+    let lines: Vec<&str> = output.lines().map(str::trim_end).collect();
+    let mut at = 0;
+    for want in sample.lines().map(str::trim_end) {
+        if want == "…" || want.is_empty() {
+            continue;
+        }
+        let found = match want.strip_suffix('…') {
+            Some(prefix) => lines[at..].iter().position(|l| l.starts_with(prefix)),
+            None => lines[at..].iter().position(|l| *l == want),
+        };
+        match found {
+            Some(i) => at += i + 1,
+            None => {
+                return Some(format!(
+                    "README line not in the output (in order): {want:?}"
+                ));
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,110 @@
+//! The README's samples are the binary's own output: the coverage table (`--coverage`) and the
+//! fixture control protocol's answers (from a mock process). The kill table's sample is checked
+//! where the kill table is built (`tests/self_verification.rs`).
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+
+#[test]
+fn the_coverage_sample_is_what_coverage_prints() {
+    let out = run_with_deadline(
+        Command::new(RUNNER).arg("--coverage"),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let sample = readme_block("**Read the coverage table.**");
+    assert_eq!(readme_sample_differs(&sample, &printed), None, "{printed}");
+}
+
+#[test]
+fn a_sample_that_drifted_is_told_apart() {
+    let output = "rule  kind\nrow-a  documented\nrow-b  inferred\n3 rules\n";
+    assert_eq!(
+        readme_sample_differs("rule  kind\n…\nrow-b  inf…\n3 rules", output),
+        None
+    );
+    // A changed line, a line out of order, a wrong prefix: each differs.
+    assert!(readme_sample_differs("rule  kind\n4 rules", output).is_some());
+    assert!(readme_sample_differs("row-b  inferred\nrow-a  documented", output).is_some());
+    assert!(readme_sample_differs("row-a  inf…", output).is_some());
+}
+
+/// The README's control protocol: `→ 201 {"definitionId", "instanceIds"}` in the order given,
+/// `DELETE → 204`, `404 when unknown` — as the reference mock answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_control_protocol_sample_is_what_the_mock_answers() {
+    let sample = readme_block("### What a mock must implement");
+    let status_after = |marker: &str| -> u16 {
+        let line = sample
+            .lines()
+            .find(|l| l.contains(marker))
+            .unwrap_or_else(|| panic!("no `{marker}` in {sample}"));
+        let rest = &line[line.find(marker).unwrap() + marker.len()..];
+        rest.trim_start()
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no status after `{marker}` in {line}"))
+    };
+    let (created, deleted) = (
+        status_after("→"),
+        status_after("fixtures/{definitionId}   →"),
+    );
+    let unknown: u16 = regex::Regex::new(r"\((\d{3}) when unknown\)")
+        .unwrap()
+        .captures(&sample)
+        .and_then(|c| c[1].parse().ok())
+        .unwrap_or_else(|| panic!("no `(NNN when unknown)` in {sample}"));
+    assert!(
+        sample.contains(r#""definitionId": "<id>", "instanceIds": ["<id>", ...]"#)
+            && sample.contains("(ids in the order given)"),
+        "{sample}"
+    );
+    accessreview_conformance::target::install_crypto();
+    let mock = spawn_mock(&[]);
+    let control = mock.base_url.replace("/beta", "/_conformance");
+    let client = reqwest::Client::new();
+    let answer = client
+        .post(format!("{control}/fixtures"))
+        .json(&serde_json::json!({
+            "definition": {"displayName": "readme"},
+            "instances": [{"status": "InProgress"}, {"status": "Completed"}]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), created);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["definitionId", "instanceIds"], "{body}");
+    // The ids in the order given: the first instance is the InProgress one.
+    let definition = body["definitionId"].as_str().unwrap();
+    let ids = body["instanceIds"].as_array().unwrap();
+    assert_eq!(ids.len(), 2, "{body}");
+    for (id, status) in ids.iter().zip(["InProgress", "Completed"]) {
+        let instance: serde_json::Value = client
+            .get(format!(
+                "{}/identityGovernance/accessReviews/definitions/{definition}/instances/{}",
+                mock.base_url,
+                id.as_str().unwrap()
+            ))
+            .bearer_auth("any-token")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(instance["status"], status, "{instance}");
+    }
+    let url = format!("{control}/fixtures/{definition}");
+    let first = client.delete(&url).send().await.unwrap();
+    assert_eq!(first.status().as_u16(), deleted);
+    let again = client.delete(&url).send().await.unwrap();
+    assert_eq!(again.status().as_u16(), unknown);
+}

@@ -61,7 +61,6 @@ async fn floor() {
     let embedded = Embedded::start(EmbeddedOptions::fresh()).await.unwrap();
     let (_, trials, _) = shipped();
     let _ = timed_run(&embedded.target, &trials).await; // warm-up
-    let suite: Vec<f64> = futures_util_join(15, || timed_run(&embedded.target, &trials)).await;
     let recorded: Recorded = Arc::default();
     let mut recording = embedded.target.clone();
     recording.recorder = Some(Arc::clone(&recorded));
@@ -75,8 +74,7 @@ async fn floor() {
     }
     let requests: usize = by_trial.iter().map(|(_, l)| l.len()).sum();
     let by_trial = Arc::new(by_trial);
-    let mut replay = Vec::new();
-    for _ in 0..15 {
+    let replay_once = || async {
         let started = Instant::now();
         let mut set = tokio::task::JoinSet::new();
         for k in 0..by_trial.len() {
@@ -89,26 +87,22 @@ async fn floor() {
             });
         }
         while set.join_next().await.is_some() {}
-        replay.push(started.elapsed().as_secs_f64() * 1000.0);
+        started.elapsed().as_secs_f64() * 1000.0
+    };
+    // Suite and replay runs alternate, so that drift on the machine (and the mock's growing
+    // state) weighs on both alike; each figure is a median of RUNS.
+    const RUNS: usize = 31;
+    let (mut suite, mut replay) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        suite.push(timed_run(&embedded.target, &trials).await);
+        replay.push(replay_once().await);
     }
     let (s, r) = (median(suite), median(replay));
     println!(
-        "floor: {} trials, {requests} requests; suite {s:.1} ms, bare replay {r:.1} ms, ratio {:.2} (target <= 1.2)",
+        "floor: {} trials, {requests} requests; suite {s:.1} ms, bare replay {r:.1} ms (medians of {RUNS} alternating runs), ratio {:.2} (target <= 1.2)",
         trials.len(),
         s / r
     );
-}
-
-async fn futures_util_join<F, Fut>(n: usize, f: F) -> Vec<f64>
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = f64>,
-{
-    let mut out = Vec::new();
-    for _ in 0..n {
-        out.push(f().await);
-    }
-    out
 }
 
 /// The process's peak resident memory, in MB (Linux).

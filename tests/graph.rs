@@ -21,6 +21,8 @@ async fn start(lifecycle: Lifecycle, deviation: Option<Deviation>) -> Embedded {
     options.lifecycle = lifecycle;
     options.deviation = deviation;
     options.timeout = Duration::from_secs(10);
+    // The tests ask the mock what it received (no control-protocol request on a live run).
+    options.journal = true;
     Embedded::start(options).await.unwrap()
 }
 

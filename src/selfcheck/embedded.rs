@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use accessreview_mock::{Deviation, Lifecycle, MockOptions, MockServer, Restricted, Variant};
+use accessreview_mock::{Deviation, Lifecycle, MockServer, Restricted, Variant};
 
 use crate::target::credential::Credential;
 use crate::target::{Secret, Target};
@@ -34,6 +34,8 @@ pub struct EmbeddedOptions {
     pub timeout: Duration,
     /// Response body cap.
     pub max_body: usize,
+    /// Whether the mock keeps its request journal (tests that ask it what it received).
+    pub journal: bool,
 }
 
 impl EmbeddedOptions {
@@ -48,6 +50,7 @@ impl EmbeddedOptions {
             lifecycle: Lifecycle::default(),
             timeout: Duration::from_secs(30),
             max_body: 4 << 20,
+            journal: false,
         }
     }
 }
@@ -64,18 +67,23 @@ fn restricted(c: Credential) -> Restricted {
 impl Embedded {
     /// Starts the mock on the current runtime and builds the target for it.
     pub async fn start(options: EmbeddedOptions) -> std::io::Result<Embedded> {
-        let mock_options = MockOptions {
-            token: Some(options.token.clone()),
-            credentials: options
-                .credentials
-                .iter()
-                .map(|(c, t)| (restricted(*c), t.clone()))
-                .collect(),
-            deviation: options.deviation,
-            variant: options.variant,
-            lifecycle: options.lifecycle,
-        };
-        let mock = MockServer::start_with("127.0.0.1:0", mock_options).await?;
+        let mut mock = MockServer::builder()
+            .token(options.token.clone())
+            .lifecycle(options.lifecycle);
+        for (c, t) in &options.credentials {
+            mock = mock.credential(restricted(*c), t.clone());
+        }
+        if let Some(d) = options.deviation {
+            mock = mock.deviation(d);
+        }
+        if let Some(v) = options.variant {
+            mock = mock.variant(v);
+        }
+        if !options.journal {
+            // A run never reads the journal: it would only grow with every request.
+            mock = mock.disable_request_recording();
+        }
+        let mock = mock.start().await?;
         let target = Target::new(
             &mock.base_url(),
             None,

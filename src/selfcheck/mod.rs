@@ -114,6 +114,7 @@ pub async fn run_against_mock(
         lifecycle: Default::default(),
         timeout,
         max_body: 4 << 20,
+        journal: false,
     })
     .await?;
     let ctx = Arc::new(RunContext::new(

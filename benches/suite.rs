@@ -13,12 +13,16 @@ use accessreview_conformance::load::files::{EMBEDDED_CASES, InputFile, embedded}
 use accessreview_conformance::load::{is_case_file, load_suite};
 use accessreview_conformance::run::{RunContext, run_all};
 use accessreview_conformance::selfcheck::embedded::{Embedded, EmbeddedOptions};
-use accessreview_conformance::target::{HttpRequest, Target};
+use accessreview_conformance::target::Target;
 use accessreview_mock::{Deviation, Lifecycle, MockOptions, MockServer};
 use clap::Parser;
 use serde_json::json;
 
 type Recorded = accessreview_conformance::target::recorder::Recorder;
+
+#[path = "suite/floor.rs"]
+mod floor;
+use floor::floor;
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
@@ -53,56 +57,6 @@ async fn timed_run(target: &Target, trials: &[TrialSpec]) -> f64 {
     let results = run_all(ctx, trials).await;
     assert!(!results.is_empty());
     started.elapsed().as_secs_f64() * 1000.0
-}
-
-/// Part 1: the suite against the in-process mock versus a bare replay of the same requests
-/// (same client, same per-trial order, all trials at once; no loading, matching or schemas).
-async fn floor() {
-    let embedded = Embedded::start(EmbeddedOptions::fresh()).await.unwrap();
-    let (_, trials, _) = shipped();
-    let _ = timed_run(&embedded.target, &trials).await; // warm-up
-    let recorded: Recorded = Arc::default();
-    let mut recording = embedded.target.clone();
-    recording.recorder = Some(Arc::clone(&recorded));
-    let _ = timed_run(&recording, &trials).await;
-    let mut by_trial: Vec<(String, Vec<HttpRequest>)> = Vec::new();
-    for (trial, req) in recorded.lock().unwrap().drain(..) {
-        match by_trial.iter_mut().find(|(t, _)| *t == trial) {
-            Some((_, list)) => list.push(req),
-            None => by_trial.push((trial, vec![req])),
-        }
-    }
-    let requests: usize = by_trial.iter().map(|(_, l)| l.len()).sum();
-    let by_trial = Arc::new(by_trial);
-    let replay_once = || async {
-        let started = Instant::now();
-        let mut set = tokio::task::JoinSet::new();
-        for k in 0..by_trial.len() {
-            let target = embedded.target.clone();
-            let by_trial = Arc::clone(&by_trial);
-            set.spawn(async move {
-                for req in &by_trial[k].1 {
-                    let _ = target.send(req).await;
-                }
-            });
-        }
-        while set.join_next().await.is_some() {}
-        started.elapsed().as_secs_f64() * 1000.0
-    };
-    // Suite and replay runs alternate, so that drift on the machine (and the mock's growing
-    // state) weighs on both alike; each figure is a median of RUNS.
-    const RUNS: usize = 31;
-    let (mut suite, mut replay) = (Vec::new(), Vec::new());
-    for _ in 0..RUNS {
-        suite.push(timed_run(&embedded.target, &trials).await);
-        replay.push(replay_once().await);
-    }
-    let (s, r) = (median(suite), median(replay));
-    println!(
-        "floor: {} trials, {requests} requests; suite {s:.1} ms, bare replay {r:.1} ms (medians of {RUNS} alternating runs), ratio {:.2} (target <= 1.2)",
-        trials.len(),
-        s / r
-    );
 }
 
 /// The process's peak resident memory, in MB (Linux).
@@ -240,8 +194,8 @@ async fn slow() {
         // The longest chain: the most requests one trial sent in sequence, each one latency,
         // plus the activation wait (polls sent during it are part of the count).
         let mut counts = std::collections::HashMap::<String, u32>::new();
-        for (trial, _) in recorded.lock().unwrap().iter() {
-            *counts.entry(trial.clone()).or_default() += 1;
+        for r in recorded.lock().unwrap().iter() {
+            *counts.entry(r.trial.clone()).or_default() += 1;
         }
         let longest = counts.values().copied().max().unwrap_or(0);
         let ideal = latency * longest + if graph { activation } else { Duration::ZERO };

@@ -161,7 +161,7 @@ proptest! {
     ) {
         let shipped = &*SHIPPED;
         let mut bindings = Bindings::default();
-        bindings.principals = shipped.principals.clone();
+        bindings.principals = std::sync::Arc::new(shipped.principals.clone());
         for name in ["definition", "instance", "sibling", "other", "foreign"] {
             bindings.ids.insert(name.into(), uuid::Uuid::new_v4().to_string());
         }
@@ -169,12 +169,12 @@ proptest! {
         let read = |object: StateObject| ReadBack {
             object,
             url: "http://target/beta/x".into(),
-            before: Some(before.clone()),
+            before: Some(std::sync::Arc::new(before.clone())),
             after: after.clone(),
         };
         for spec in &shipped.trials {
             let observation = Observation {
-                answers: (0..copies).map(|_| Answer { bindings: &bindings, response: &response }).collect(),
+                answers: (0..copies).map(|_| Answer::new(&bindings, &response)).collect(),
                 bindings: &bindings,
                 prior: Some(&before),
                 acknowledged: Some(read(StateObject::Instance)),

@@ -168,8 +168,8 @@ impl std::fmt::Display for Expr {
 pub struct Bindings {
     /// This trial's matrix row.
     pub matrix: Map<String, Value>,
-    /// Principal names to object ids.
-    pub principals: HashMap<String, String>,
+    /// Principal names to object ids (shared by every trial of a run).
+    pub principals: std::sync::Arc<HashMap<String, String>>,
     /// Seeded ids by symbol (`definition`, instance names, other definitions).
     pub ids: HashMap<String, String>,
     /// The starting state as sent: symbol → properties.

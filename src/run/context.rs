@@ -18,8 +18,8 @@ pub struct RunContext {
     pub provisioner: Arc<dyn Provisioner>,
     /// Compiled schemas.
     pub schemas: Arc<SchemaSet>,
-    /// Principal names to object ids.
-    pub principals: HashMap<String, String>,
+    /// Principal names to object ids (every trial's bindings share them).
+    pub principals: Arc<HashMap<String, String>>,
     /// How far the run is (for a progress line; the runner only counts).
     pub progress: Arc<Progress>,
 }
@@ -36,7 +36,7 @@ impl RunContext {
             target,
             provisioner,
             schemas,
-            principals,
+            principals: Arc::new(principals),
             progress: Arc::default(),
         }
     }
@@ -52,7 +52,7 @@ impl RunContext {
             provisioner: Arc::new(ControlProtocol::new(target.clone())),
             target,
             schemas,
-            principals,
+            principals: Arc::new(principals),
             progress: Arc::default(),
         }
     }

@@ -68,7 +68,7 @@ pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
     }
     let mut bindings = Bindings::default();
     bindings.matrix = spec.row.clone();
-    bindings.principals = ctx.principals.clone();
+    bindings.principals = std::sync::Arc::clone(&ctx.principals);
     let mut created: Vec<String> = Vec::new();
     ctx.progress.provisioning();
     let result = run_phases(ctx, spec, &mut bindings, &mut created).await;
@@ -130,7 +130,7 @@ async fn run_phases(
     } else {
         forks.iter().collect()
     };
-    let mut requests = Vec::new();
+    let mut requests = Vec::with_capacity(copies.len());
     for b in &copies {
         requests.push(build_request(ctx, spec, b, &request_url).map_err(no_exchange)?);
     }
@@ -139,7 +139,7 @@ async fn run_phases(
     // `copies` is never empty (one request, or `repeat` ≥ 2 copies), so neither is
     // `requests` nor `responses`: these indexes cannot panic.
     let exchange = Exchange {
-        request: requests[0].clone(),
+        request: requests.swap_remove(0),
         response: responses[0].clone(),
     };
     if let Some(e) = responses.iter().find_map(|r| match r {
@@ -192,13 +192,10 @@ async fn run_phases(
         answers: copies
             .iter()
             .zip(&responses)
-            .map(|(b, response)| Answer {
-                bindings: b,
-                response,
-            })
+            .map(|(b, response)| Answer::new(b, response))
             .collect(),
         bindings,
-        prior,
+        prior: prior.map(|v| &**v),
         acknowledged,
         reads,
     };

@@ -2,6 +2,7 @@
 //! build the request, read objects back.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -102,13 +103,13 @@ pub(super) async fn provision(
 pub(super) async fn snapshot(
     target: &Target,
     objects: &[Provisioned],
-) -> Result<HashMap<String, Value>, TrialError> {
+) -> Result<HashMap<String, Arc<Value>>, TrialError> {
     let mut before = HashMap::new();
     for o in objects {
         let v = read(target, &select(&o.url, o.is_instance))
             .await
             .map_err(|e| TrialError::ReadBefore(format!("{}: {e}", o.symbol)))?;
-        before.insert(o.symbol.clone(), v);
+        before.insert(o.symbol.clone(), Arc::new(v));
     }
     Ok(before)
 }
@@ -117,14 +118,14 @@ pub(super) async fn read_back(
     target: &Target,
     object: StateObject,
     url: &str,
-    before: Option<&Value>,
+    before: Option<&Arc<Value>>,
 ) -> ReadBack {
     let url = select(url, object != StateObject::Definition);
     ReadBack {
         object,
         after: read(target, &url).await,
         url,
-        before: before.cloned(),
+        before: before.map(Arc::clone),
     }
 }
 

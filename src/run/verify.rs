@@ -21,6 +21,28 @@ pub struct Answer<'a> {
     pub bindings: &'a Bindings,
     /// The response, or why there was none.
     pub response: &'a Result<HttpResponse, TransportError>,
+    /// The response body as JSON, parsed once for the page's and the reference's checks.
+    json: std::sync::OnceLock<Result<Value, String>>,
+}
+
+impl<'a> Answer<'a> {
+    /// One copy's answer.
+    pub fn new(
+        bindings: &'a Bindings,
+        response: &'a Result<HttpResponse, TransportError>,
+    ) -> Answer<'a> {
+        Answer {
+            bindings,
+            response,
+            json: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The body as JSON, or why it is not.
+    fn json(&self, response: &HttpResponse) -> &Result<Value, String> {
+        self.json
+            .get_or_init(|| serde_json::from_slice(&response.body).map_err(|e| e.to_string()))
+    }
 }
 
 /// An object read back after the request.
@@ -30,8 +52,8 @@ pub struct ReadBack {
     pub object: StateObject,
     /// The URL read.
     pub url: String,
-    /// The same object before the request (for `$unchanged`).
-    pub before: Option<Value>,
+    /// The same object before the request (for `$unchanged`), shared with the snapshot.
+    pub before: Option<std::sync::Arc<Value>>,
     /// What the read gave: the object, or why there was none.
     pub after: Result<Value, String>,
 }
@@ -78,7 +100,7 @@ pub fn verify(then: &Then, schemas: &SchemaSet, obs: &Observation<'_>) -> Vec<Fi
     for (k, answer) in obs.answers.iter().enumerate() {
         let mut out = Vec::new();
         match answer.response {
-            Ok(r) => check_response(then, schemas, answer.bindings, r, obs.prior, &mut out),
+            Ok(r) => check_response(then, schemas, answer, r, obs.prior, &mut out),
             Err(e) => out.push(Finding::new(
                 Location::Answer,
                 match &then.status {
@@ -149,7 +171,7 @@ fn check_read(m: &Matcher, read: &ReadBack, bindings: &Bindings, findings: &mut 
     match &read.after {
         Ok(v) => {
             let mut out = Vec::new();
-            m.check(Some(v), read.before.as_ref(), bindings, &mut out);
+            m.check(Some(v), read.before.as_deref(), bindings, &mut out);
             findings.extend(out.into_iter().map(|mm| {
                 let location = Location::After {
                     object: read.object.clone(),
@@ -180,11 +202,12 @@ fn from_mismatch(location: Location, mm: Mismatch) -> Finding {
 fn check_response(
     then: &Then,
     schemas: &SchemaSet,
-    bindings: &Bindings,
+    answer: &Answer<'_>,
     response: &HttpResponse,
     before: Option<&Value>,
     out: &mut Vec<Finding>,
 ) {
+    let bindings = answer.bindings;
     if let Some(status) = &then.status
         && !status.accepts(response.status)
     {
@@ -207,7 +230,7 @@ fn check_response(
     if then.schema.is_none() && then.body.is_none() {
         return;
     }
-    let body: Value = match serde_json::from_slice(&response.body) {
+    let body: &Value = match answer.json(response) {
         Ok(v) => v,
         Err(e) => {
             let shown = clip(&String::from_utf8_lossy(&response.body), 200);
@@ -220,7 +243,7 @@ fn check_response(
         }
     };
     if let Some(name) = &then.schema {
-        for v in schemas.validate(name, &body).unwrap_or_default() {
+        for v in schemas.validate(name, body).unwrap_or_default() {
             let location = Location::Schema {
                 schema: name.clone(),
                 pointer: v.instance_path.clone(),
@@ -230,7 +253,7 @@ fn check_response(
     }
     if let Some(m) = &then.body {
         let mut mismatches = Vec::new();
-        m.check(Some(&body), before, bindings, &mut mismatches);
+        m.check(Some(body), before, bindings, &mut mismatches);
         out.extend(mismatches.into_iter().map(|mm| {
             let path = mm.path.clone();
             from_mismatch(Location::Body { path }, mm)

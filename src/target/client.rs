@@ -7,7 +7,7 @@ use crate::target::credential::Credential;
 pub use crate::target::exchange::{HttpRequest, HttpResponse, TransportError};
 use crate::target::gate::{Gate, MAX_RETRIES, backoff, retry_after};
 use crate::target::oauth::TokenCache;
-use crate::target::recorder::{Recorder, TRIAL};
+use crate::target::recorder::{Recorded, Recorder, TRIAL};
 use crate::target::secret::{Secret, install_crypto};
 use crate::target::url::{default_control_url, definitions_url};
 
@@ -154,13 +154,32 @@ impl Target {
     /// 429 or 503 is sent again (up to [`MAX_RETRIES`] times) after its `Retry-After` — which
     /// holds every request of the run — or after a backoff with jitter.
     pub async fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        if let Some(recorder) = &self.recorder {
-            let trial = TRIAL.try_with(Clone::clone).unwrap_or_default();
+        let Some(recorder) = &self.recorder else {
+            return self.send_retrying(req).await;
+        };
+        let lock = || {
             recorder
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push((trial, req.clone()));
+        };
+        let at = {
+            let mut recorded = lock();
+            recorded.push(Recorded {
+                trial: TRIAL.try_with(Clone::clone).unwrap_or_default(),
+                request: req.clone(),
+                answer: None,
+            });
+            recorded.len() - 1
+        };
+        let result = self.send_retrying(req).await;
+        if let (Ok(resp), Some(r)) = (&result, lock().get_mut(at)) {
+            r.answer = Some((resp.status, resp.body.clone()));
         }
+        result
+    }
+
+    /// [`Target::send`] without recording.
+    async fn send_retrying(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
         let mut attempt = 0;
         loop {
             self.gate.wait().await;

@@ -6,7 +6,7 @@ use serde_json::json;
 fn bindings() -> Bindings {
     let mut b = Bindings::default();
     b.ids.insert("instance".into(), "i-1".into());
-    b.principals.insert("alice".into(), "a-1".into());
+    std::sync::Arc::make_mut(&mut b.principals).insert("alice".into(), "a-1".into());
     b.matrix.insert("status".into(), json!("Completed"));
     b.matrix.insert("n".into(), json!(3));
     b.given

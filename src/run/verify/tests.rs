@@ -50,7 +50,7 @@ fn read(object: StateObject, before: Value, after: Result<Value, String>) -> Rea
     ReadBack {
         object,
         url: "http://t/beta/x".into(),
-        before: Some(before),
+        before: Some(std::sync::Arc::new(before)),
         after,
     }
 }
@@ -80,10 +80,7 @@ impl Scenario {
             answers: forks
                 .iter()
                 .zip(&self.answers)
-                .map(|(b, response)| Answer {
-                    bindings: b,
-                    response,
-                })
+                .map(|(b, response)| Answer::new(b, response))
                 .collect(),
             bindings: &bindings,
             prior: None,

@@ -9,7 +9,7 @@ pub mod progress;
 use std::future::Future;
 use std::pin::Pin;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::case::matching::clip;
 use crate::target::{HttpRequest, Target, TransportError};
@@ -112,12 +112,22 @@ impl Provisioner for ControlProtocol {
     ) -> BoxFuture<'a, Result<Seeded, ProvisionError>> {
         Box::pin(async move {
             let target = &self.target;
-            let body = json!({"definition": definition, "instances": instances});
+            // Serialised from the rendered values as they are (no deep copy into a new tree).
+            #[derive(serde::Serialize)]
+            struct Fixture<'v> {
+                definition: &'v Value,
+                instances: &'v [Value],
+            }
+            let body = serde_json::to_vec(&Fixture {
+                definition,
+                instances,
+            })
+            .unwrap_or_default();
             let req = HttpRequest {
                 method: "POST".into(),
                 url: format!("{}/fixtures", target.control_url),
                 headers: target.default_headers(true),
-                body: Some(body.to_string().into_bytes()),
+                body: Some(body),
             };
             let resp = target.send(&req).await?;
             let bad = |status: u16, body: &[u8]| {

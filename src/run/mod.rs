@@ -134,14 +134,11 @@ async fn run_phases(
     for b in &copies {
         requests.push(build_request(ctx, spec, b, &request_url).map_err(no_exchange)?);
     }
-    let responses: Vec<Result<HttpResponse, TransportError>> =
+    let mut responses: Vec<Result<HttpResponse, TransportError>> =
         futures_util::future::join_all(requests.iter().map(|r| ctx.target.send(r))).await;
     // `copies` is never empty (one request, or `repeat` ≥ 2 copies), so neither is
     // `requests` nor `responses`: these indexes cannot panic.
-    let exchange = Exchange {
-        request: requests.swap_remove(0),
-        response: responses[0].clone(),
-    };
+    let request = requests.swap_remove(0);
     if let Some(e) = responses.iter().find_map(|r| match r {
         Err(
             e @ (TransportError::Connect { .. }
@@ -150,6 +147,10 @@ async fn run_phases(
         ) => Some(e),
         _ => None,
     }) {
+        let exchange = Exchange {
+            request,
+            response: responses[0].clone(),
+        };
         return Err((TrialError::Unreachable(e.clone()), Some(exchange)));
     }
 
@@ -200,6 +201,11 @@ async fn run_phases(
         reads,
     };
     let verdict = Verdict::from_findings(verify_case(case, &ctx.schemas, &observation));
+    drop(observation);
+    let exchange = Exchange {
+        request,
+        response: responses.swap_remove(0),
+    };
     Ok((verdict, exchange))
 }
 

@@ -1,9 +1,11 @@
 //! Silent-page variants: mocks that differ from the reference only where the page is silent
-//! (PATCH answered 204, read-only values refused with 400, unknown ids answered 400, a
-//! non-InProgress instance refused with 400, a GET without the reviewer lists unless selected,
-//! empty error codes, unknown extra properties). Under `--enforce documented` every one passes
-//! (exit 0), and each difference from an inferred expectation is listed as a divergence; under
-//! `--enforce all` exactly those that diverge exit 1.
+//! (PATCH answered 204, PATCH refused with 405, read-only values refused with 400, unknown ids
+//! answered 400, a non-InProgress instance refused with 400, a GET without the reviewer lists
+//! unless selected, empty error codes, unknown extra properties). Under `--enforce documented`
+//! every one passes (exit 0), with `--update-method put` and with `both` (the page documents
+//! PUT only, so a PATCH trial is held to the inferred rule `http-method-patch`), and each
+//! difference from an inferred expectation is listed as a divergence; under `--enforce all`
+//! exactly those that diverge exit 1.
 
 mod common;
 
@@ -16,7 +18,7 @@ use rstest::rstest;
 
 const TOKEN: &str = "variant-test-token-3c1f";
 
-fn run_against(variant: Variant, enforce: &str) -> (Option<i32>, String) {
+fn run_against(variant: Variant, enforce: &str, update_method: &str) -> (Option<i32>, String) {
     let credentials: Vec<String> = credentials()
         .into_iter()
         .map(|(c, t)| format!("{c}={t}"))
@@ -34,6 +36,8 @@ fn run_against(variant: Variant, enforce: &str) -> (Option<i32>, String) {
         TOKEN,
         "--enforce",
         enforce,
+        "--update-method",
+        update_method,
     ]);
     for c in &credentials {
         cmd.args(["--credential", c.as_str()]);
@@ -43,17 +47,21 @@ fn run_against(variant: Variant, enforce: &str) -> (Option<i32>, String) {
 }
 
 #[rstest]
-#[case(Variant::Patch204)]
-#[case(Variant::ReadOnly400)]
-#[case(Variant::UnknownIds400)]
-#[case(Variant::NotInProgress400)]
-#[case(Variant::GetWithoutLists)]
-#[case(Variant::EmptyErrorCodes)]
-#[case(Variant::ExtraProperties)]
 fn a_silent_page_variant_passes_the_page_and_diverges_only_where_it_differs(
-    #[case] variant: Variant,
+    #[values(
+        Variant::Patch204,
+        Variant::PutOnly,
+        Variant::ReadOnly400,
+        Variant::UnknownIds400,
+        Variant::NotInProgress400,
+        Variant::GetWithoutLists,
+        Variant::EmptyErrorCodes,
+        Variant::ExtraProperties
+    )]
+    variant: Variant,
+    #[values("put", "both")] update_method: &str,
 ) {
-    let (code, t) = run_against(variant, "documented");
+    let (code, t) = run_against(variant, "documented", update_method);
     assert_eq!(code, Some(0), "{variant} fails the page's rules:\n{t}");
     assert!(t.contains(" 0 failed"), "{t}");
     match variant.diverges_from() {
@@ -73,11 +81,17 @@ fn a_silent_page_variant_passes_the_page_and_diverges_only_where_it_differs(
         }
         None => assert!(t.contains(" 0 diverged"), "{variant} diverges:\n{t}"),
     }
-    let (code, t) = run_against(variant, "all");
+    let (code, t) = run_against(variant, "all", update_method);
     let expected = if variant.diverges_from().is_some() {
         1
     } else {
         0
     };
     assert_eq!(code, Some(expected), "{variant} with --enforce all:\n{t}");
+}
+
+#[test]
+fn every_variant_is_in_the_table_above() {
+    // A new variant must be added to the `#[values(…)]` list of the test above.
+    assert_eq!(Variant::ALL.len(), 8);
 }

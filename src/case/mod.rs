@@ -203,7 +203,8 @@ pub struct Afterwards {
 pub enum UpdateMethod {
     /// `PUT`, as in the page's HTTP section.
     Put,
-    /// `PATCH`, as in the page's example and every SDK.
+    /// `PATCH`, as every SDK and the OpenAPI description send it (the page documents PUT
+    /// only: a PATCH trial is held to the inferred rule `http-method-patch`).
     Patch,
     /// Both: each case runs twice.
     Both,
@@ -220,7 +221,7 @@ impl UpdateMethod {
         (
             UpdateMethod::Patch,
             "patch",
-            "`PATCH`, as in the page's example and every SDK",
+            "`PATCH`, as every SDK sends it; the page documents PUT only, so a PATCH trial of a case that does not name its method is held to the inferred rule http-method-patch (its findings are divergences)",
         ),
         (UpdateMethod::Both, "both", "Both: each case runs twice"),
     ];
@@ -234,6 +235,12 @@ impl UpdateMethod {
         }
     }
 }
+
+/// The method the page documents (its HTTP request section and its example request).
+pub const DOCUMENTED_METHOD: &str = "PUT";
+
+/// The inferred rule a trial sending another method than the page's is held to.
+pub const OTHER_METHOD_RULE: &str = "http-method-patch";
 
 /// One run of a case: a matrix row and a method.
 #[derive(Debug, Clone)]
@@ -252,6 +259,34 @@ fn show_matrix_value(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+impl TrialSpec {
+    /// Whether the page documents what this trial sends: the page's method, or a case about
+    /// the method itself (it names its method and cites the rules for it).
+    pub fn method_documented(&self) -> bool {
+        self.case.when.method.is_some() || self.method.eq_ignore_ascii_case(DOCUMENTED_METHOD)
+    }
+
+    /// How breaking the case's `then` weighs in this trial: the case's own weight, but a
+    /// divergence when the trial sends a method the page does not document.
+    pub fn then_severity(&self) -> Severity {
+        if self.method_documented() {
+            self.case.then_severity
+        } else {
+            Severity::Divergence
+        }
+    }
+
+    /// The rules this trial verifies: the case's, and `http-method-patch` when the trial
+    /// sends a method the page does not document.
+    pub fn cited_rules(&self) -> Vec<&str> {
+        let mut cited = self.case.cited_rules();
+        if !self.method_documented() && !cited.contains(&OTHER_METHOD_RULE) {
+            cited.push(OTHER_METHOD_RULE);
+        }
+        cited
     }
 }
 

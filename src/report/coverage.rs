@@ -26,22 +26,22 @@ pub struct CoverageRow {
 
 /// Every rule of the catalogue (in catalogue order) with the trials that cite it.
 pub fn coverage(suite: &Suite, update: UpdateMethod) -> Vec<CoverageRow> {
-    let mut by_rule: BTreeMap<&str, Vec<(String, Severity)>> = BTreeMap::new();
+    let mut by_rule: BTreeMap<String, Vec<(String, Severity)>> = BTreeMap::new();
     for loaded in &suite.cases {
         if let LoadedCase::Ok(case) = loaded {
             let reference: Vec<&String> = case.reference.iter().flat_map(|r| &r.rules).collect();
-            let cited = case.cited_rules();
             for trial in case.trials(update) {
-                for rule in &cited {
-                    // A rule the reference cites, or any rule of a case whose `then` is the
-                    // reference behaviour, is held as a divergence; the page's rules fail.
-                    let weight = if reference.iter().any(|r| r.as_str() == *rule) {
+                for rule in trial.cited_rules() {
+                    // A rule the reference cites, or any rule of a trial whose `then` is the
+                    // reference behaviour (a case citing only inferred rules, or a method the
+                    // page does not document), is held as a divergence; the page's rules fail.
+                    let weight = if reference.iter().any(|r| r.as_str() == rule) {
                         Severity::Divergence
                     } else {
-                        case.then_severity
+                        trial.then_severity()
                     };
                     by_rule
-                        .entry(rule)
+                        .entry(rule.to_string())
                         .or_default()
                         .push((trial.name.clone(), weight));
                 }

@@ -171,8 +171,7 @@ fn finding_report(f: &Finding) -> FindingReport {
 
 /// The rules of a trial with their kinds.
 fn rules_of(spec: &TrialSpec, catalogue: &Catalogue) -> Vec<RuleRef> {
-    spec.case
-        .cited_rules()
+    spec.cited_rules()
         .into_iter()
         .map(|id| RuleRef {
             id: id.to_string(),

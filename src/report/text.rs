@@ -69,8 +69,8 @@ pub fn render_outcome(
     for e in &outcome.cleanup {
         let _ = writeln!(s, "  ! cleanup: {e}");
     }
-    let _ = writeln!(s, "\nrules verified by this case:");
-    for id in case.cited_rules() {
+    let _ = writeln!(s, "\nrules verified by this trial:");
+    for id in spec.cited_rules() {
         match rules.get(id) {
             Some(r) => {
                 let _ = writeln!(s, "  - {id} ({}): {}", r.kind.name(), r.text.trim());

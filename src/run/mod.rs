@@ -200,7 +200,7 @@ async fn run_phases(
         acknowledged,
         reads,
     };
-    let verdict = Verdict::from_findings(verify_case(case, &ctx.schemas, &observation));
+    let verdict = Verdict::from_findings(verify_case(spec, &ctx.schemas, &observation));
     drop(observation);
     let exchange = Exchange {
         request,

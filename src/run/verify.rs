@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::case::finding::{Finding, Location, Severity, StateObject};
 use crate::case::matching::{Matcher, Mismatch, clip};
 use crate::case::template::Bindings;
-use crate::case::{Case, Then};
+use crate::case::{DOCUMENTED_METHOD, OTHER_METHOD_RULE, Then, TrialSpec};
 use crate::load::schema::SchemaSet;
 use crate::target::exchange::{HttpResponse, TransportError};
 
@@ -73,12 +73,21 @@ pub struct Observation<'a> {
     pub reads: Vec<ReadBack>,
 }
 
-/// Every finding of a case's trial: its `then` (failures, or divergences for a case that
-/// cites only inferred rules) and its `reference` (divergences).
-pub fn verify_case(case: &Case, schemas: &SchemaSet, obs: &Observation<'_>) -> Vec<Finding> {
+/// Every finding of a trial: its case's `then` (failures; divergences for a case that cites
+/// only inferred rules, or for a trial sending a method the page does not document) and its
+/// `reference` (divergences).
+pub fn verify_case(spec: &TrialSpec, schemas: &SchemaSet, obs: &Observation<'_>) -> Vec<Finding> {
+    let case = &spec.case;
     let mut findings = verify(&case.then, schemas, obs);
+    let demoted = !spec.method_documented() && case.then_severity == Severity::Failure;
     for f in &mut findings {
-        f.severity = case.then_severity;
+        f.severity = spec.then_severity();
+        if demoted {
+            f.expected = format!(
+                "{} (what the page documents for {DOCUMENTED_METHOD}; with {} it is the inferred rule {OTHER_METHOD_RULE})",
+                f.expected, spec.method
+            );
+        }
     }
     if let Some(reference) = &case.reference {
         findings.extend(

@@ -85,7 +85,7 @@ impl KillRow {
                 TrialStatus::Diverge => {
                     row.diverging.push(spec.name.clone());
                     row.rules_diverging
-                        .extend(spec.case.cited_rules().into_iter().map(str::to_string));
+                        .extend(spec.cited_rules().into_iter().map(str::to_string));
                 }
                 TrialStatus::Error | TrialStatus::Broken => row.errored.push(spec.name.clone()),
                 _ => {}

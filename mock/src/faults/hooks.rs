@@ -44,7 +44,8 @@ impl Faults {
 
     /// Before anything: a method the deviation refuses.
     pub(crate) fn method(self, method: &Method) -> Result<(), Refusal> {
-        let refused = (self.is(Deviation::RejectPatch) && method == Method::PATCH)
+        let refused = ((self.is(Deviation::RejectPatch) || self.varies(Variant::PutOnly))
+            && method == Method::PATCH)
             || (self.is(Deviation::RejectPut) && method == Method::PUT);
         if refused {
             return Err(Refusal::new(

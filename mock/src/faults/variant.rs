@@ -12,6 +12,8 @@ use std::str::FromStr;
 pub enum Variant {
     /// PATCH is answered 204 No Content (as the OpenAPI description and the SDKs declare).
     Patch204,
+    /// Only the page's method: PATCH is answered 405 Method Not Allowed.
+    PutOnly,
     /// A body with read-only properties or another scope is refused with 400.
     ReadOnly400,
     /// An unknown definition or instance id is answered 400, not 404.
@@ -28,8 +30,9 @@ pub enum Variant {
 
 impl Variant {
     /// Every variant.
-    pub const ALL: [Variant; 7] = [
+    pub const ALL: [Variant; 8] = [
         Variant::Patch204,
+        Variant::PutOnly,
         Variant::ReadOnly400,
         Variant::UnknownIds400,
         Variant::NotInProgress400,
@@ -42,6 +45,7 @@ impl Variant {
     pub fn name(self) -> &'static str {
         match self {
             Variant::Patch204 => "patch-204",
+            Variant::PutOnly => "put-only",
             Variant::ReadOnly400 => "read-only-400",
             Variant::UnknownIds400 => "unknown-ids-400",
             Variant::NotInProgress400 => "not-in-progress-400",
@@ -55,7 +59,7 @@ impl Variant {
     /// behaviour the variant differs from, if any: a suite reports a divergence there.
     pub fn diverges_from(self) -> Option<&'static str> {
         match self {
-            Variant::Patch204 => Some("http-method-patch"),
+            Variant::Patch204 | Variant::PutOnly => Some("http-method-patch"),
             Variant::ReadOnly400 => Some("read-only-values-ignored"),
             Variant::UnknownIds400 => Some("unknown-ids-not-found"),
             Variant::NotInProgress400
@@ -69,6 +73,7 @@ impl Variant {
     pub fn description(self) -> &'static str {
         match self {
             Variant::Patch204 => "PATCH is answered 204 No Content",
+            Variant::PutOnly => "only PUT, the page's method: PATCH is answered 405",
             Variant::ReadOnly400 => "read-only properties or another scope are refused with 400",
             Variant::UnknownIds400 => "unknown ids are answered 400, not 404",
             Variant::NotInProgress400 => "a non-InProgress instance is refused with 400, not 409",
@@ -90,7 +95,7 @@ impl fmt::Display for Variant {
 /// The error for an unknown variant name.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown variant `{0}`; valid: patch-204, read-only-400, unknown-ids-400, not-in-progress-400, get-without-lists, empty-error-codes, extra-properties"
+    "unknown variant `{0}`; valid: patch-204, put-only, read-only-400, unknown-ids-400, not-in-progress-400, get-without-lists, empty-error-codes, extra-properties"
 )]
 pub struct UnknownVariant(String);
 

@@ -102,6 +102,8 @@ fn a_good_case_loads() {
 #[case::unknown_schema(&GOOD.replace("  status: 200", "  status: 200\n  schema: accessReviewInstanse"), "cases/t/x.yaml:10:11", "unknown schema", Some("did you mean `accessReviewInstance`?"))]
 #[case::unknown_symbol(&GOOD.replace("${given.instance.scope}", "${given.instanse.scope}"), "cases/t/x.yaml:7:12", "no definition or instance named `instanse`", Some("did you mean `instance`?"))]
 #[case::unknown_principal(&GOOD.replace("id: $uuid", "id: /users/${principal.alicee}"), "cases/t/x.yaml:11:9", "no principal named `alicee`", Some("did you mean `alice`?"))]
+#[case::unknown_symbol_before(&GOOD.replace("${given.instance.scope}", "${before.instanse.scope}"), "cases/t/x.yaml:7:12", "no definition or instance named `instanse`", Some("did you mean `instance`?"))]
+#[case::before_in_given(&GOOD.replace("  use: in-progress", "  use: in-progress\n  definition:\n    displayName: ${before.instance.id}"), "cases/t/x.yaml:6:18", "cannot be used in given", None)]
 #[case::bad_template(&GOOD.replace("${given.instance.scope}", "${given.instance.scope"), "cases/t/x.yaml:7:12", "unclosed", None)]
 #[case::missing_status(
     "description: ok\nrules: [fallback-removal-conflict]\ngiven:\n  instances:\n    i: {}\nwhen: {}\nthen: {status: 200}\n",

@@ -13,11 +13,20 @@ use accessreview_conformance::provision::ProvisionError;
 use accessreview_conformance::run::outcome::{TrialError, Verdict};
 use accessreview_conformance::run::{self, RunContext};
 use accessreview_conformance::selfcheck::embedded::{Embedded, EmbeddedOptions};
-use accessreview_mock::{Deviation, Lifecycle, RequestKind};
+use accessreview_mock::{Deviation, Lifecycle, RequestKind, Variant};
 use common::{shipped, trials};
 
 async fn start(lifecycle: Lifecycle, deviation: Option<Deviation>) -> Embedded {
+    start_variant(lifecycle, deviation, None).await
+}
+
+async fn start_variant(
+    lifecycle: Lifecycle,
+    deviation: Option<Deviation>,
+    variant: Option<Variant>,
+) -> Embedded {
     let mut options = EmbeddedOptions::fresh();
+    options.variant = variant;
     options.lifecycle = lifecycle;
     options.deviation = deviation;
     options.timeout = Duration::from_secs(10);
@@ -134,6 +143,27 @@ async fn the_suite_passes_live_style_throttled_with_overlapping_waits_and_leaves
     // Waits overlapped: many definitions were waiting for activation at the same moment.
     let overlap = mock.mock.max_pending_activations();
     assert!(overlap >= 8, "at most {overlap} definitions waited at once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_refusing_any_scope_but_the_instances_own_passes_every_success_case() {
+    // Sibling instances come from a review over several groups, each with its own group's
+    // scope; the cases send the scope as the target holds it (`${before.instance.scope}`).
+    let mock = start_variant(Lifecycle::default(), None, Some(Variant::ReadOnly400)).await;
+    let results = run_graph(&mock, Duration::from_secs(20)).await;
+    let success: Vec<_> = results
+        .iter()
+        .filter(|(s, _)| s.name.starts_with("success/"))
+        .collect();
+    assert!(success.len() >= 5, "{}", success.len());
+    for (spec, outcome) in success {
+        match &outcome.verdict {
+            Verdict::Pass => {}
+            Verdict::Skip(reason) => assert!(!reason.is_empty(), "{}", spec.name),
+            other => panic!("{}: {other:?}", spec.name),
+        }
+    }
+    assert_eq!(mock.mock.fixture_count(), 0, "definitions left behind");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -105,6 +105,8 @@ async fn run_phases(
     ctx.progress.provisioned(started.elapsed());
     let objects = provisioned.map_err(no_exchange)?;
     let before = snapshot(&ctx.target, &objects).await.map_err(no_exchange)?;
+    // `${before.NAME.PROP}`: the state as the target holds it (shared, not copied).
+    bindings.before = before.clone();
 
     // The exchange: the request, or `repeat` copies of it at once (each with fresh `${new.*}`).
     let case = &spec.case;

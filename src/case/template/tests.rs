@@ -1,7 +1,7 @@
 //! Tests of the parent module.
 use super::*;
 use rstest::rstest;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn bindings() -> Bindings {
     let mut b = Bindings::default();
@@ -11,6 +11,10 @@ fn bindings() -> Bindings {
     b.matrix.insert("n".into(), json!(3));
     b.given
         .insert("instance".into(), json!({"scope": {"query": "/x"}}));
+    b.before.insert(
+        "instance".into(),
+        std::sync::Arc::new(json!({"scope": {"query": "/held"}})),
+    );
     b
 }
 
@@ -21,6 +25,8 @@ fn bindings() -> Bindings {
 #[case("${matrix.n}", json!(3))]
 #[case("n=${matrix.n}", json!("n=3"))]
 #[case("${given.instance.scope}", json!({"query": "/x"}))]
+#[case("${before.instance.scope}", json!({"query": "/held"}))]
+#[case("${before.instance.scope.query}", json!("/held"))]
 #[case("$${instance.id}", json!("${instance.id}"))]
 #[case("plain", json!("plain"))]
 fn renders(#[case] text: &str, #[case] expected: Value) {
@@ -48,6 +54,8 @@ fn rejects_bad_forms(#[case] text: &str) {
 #[case("${matrix.nope}")]
 #[case("${given.instance.reviewers}")]
 #[case("${given.other.scope}")]
+#[case("${before.instance.reviewers}")]
+#[case("${before.other.scope}")]
 fn unresolved_is_an_error(#[case] text: &str) {
     let err = Tree::parse(&json!(text))
         .unwrap()

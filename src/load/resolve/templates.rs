@@ -47,7 +47,7 @@ impl Resolver<'_> {
             };
             for e in t.exprs() {
                 let problem = match e {
-                    Expr::Id(_) | Expr::Given(_) if in_given => Some((
+                    Expr::Id(_) | Expr::Given(_) | Expr::Before(_) if in_given => Some((
                         format!("`${{{e}}}` cannot be used in given"),
                         "ids exist only after seeding; use them in when and then".to_string(),
                     )),
@@ -55,10 +55,14 @@ impl Resolver<'_> {
                         format!("no definition or instance named `{n}`"),
                         suggestion(n, symbols.iter().copied(), "names given", None),
                     )),
-                    Expr::Given(path) if !symbols.contains(path[0].as_str()) => Some((
-                        format!("no definition or instance named `{}`", path[0]),
-                        suggestion(&path[0], symbols.iter().copied(), "names given", None),
-                    )),
+                    Expr::Given(path) | Expr::Before(path)
+                        if !symbols.contains(path[0].as_str()) =>
+                    {
+                        Some((
+                            format!("no definition or instance named `{}`", path[0]),
+                            suggestion(&path[0], symbols.iter().copied(), "names given", None),
+                        ))
+                    }
                     Expr::Principal(n) if !self.principals.contains_key(n) => Some((
                         format!("no principal named `{n}`"),
                         suggestion(

@@ -104,6 +104,11 @@ fn a_good_case_loads() {
 #[case::unknown_principal(&GOOD.replace("id: $uuid", "id: /users/${principal.alicee}"), "cases/t/x.yaml:11:9", "no principal named `alicee`", Some("did you mean `alice`?"))]
 #[case::unknown_symbol_before(&GOOD.replace("${given.instance.scope}", "${before.instanse.scope}"), "cases/t/x.yaml:7:12", "no definition or instance named `instanse`", Some("did you mean `instance`?"))]
 #[case::before_in_given(&GOOD.replace("  use: in-progress", "  use: in-progress\n  definition:\n    displayName: ${before.instance.id}"), "cases/t/x.yaml:6:18", "cannot be used in given", None)]
+#[case::each_count(&GOOD.replace("when:\n  body:\n", "when:\n  repeat: 3\n  each:\n    who: [\"a\", \"b\"]\n  body:\n"), "cases/t/x.yaml:8:10", "each.who has 2 value(s) for 3 copies", Some("one value per copy"))]
+#[case::each_without_repeat(&GOOD.replace("when:\n  body:\n", "when:\n  each:\n    who: [\"a\", \"b\"]\n  body:\n"), "cases/t/x.yaml:7:10", "each.who has 2 value(s) for 1 copy", Some("set repeat"))]
+#[case::unknown_each_key(&GOOD.replace("id: $uuid", "id: ${each.who}"), "cases/t/x.yaml:11:9", "no each key `who`", None)]
+#[case::each_in_each(&GOOD.replace("when:\n  body:\n", "when:\n  repeat: 2\n  each:\n    who: [\"${each.who}\", \"b\"]\n  body:\n"), "cases/t/x.yaml:8:11", "cannot be used in when.each", None)]
+#[case::inferred_rule_in_then(&GOOD.replace("[fallback-removal-conflict]", "[fallback-removal-conflict, update-persisted, errors-are-graph-errors]"), "cases/t/x.yaml:2:54", "`errors-are-graph-errors` is an inferred rule, but this case's then is held to the page", Some("list `errors-are-graph-errors` under reference.rules"))]
 #[case::bad_template(&GOOD.replace("${given.instance.scope}", "${given.instance.scope"), "cases/t/x.yaml:7:12", "unclosed", None)]
 #[case::missing_status(
     "description: ok\nrules: [fallback-removal-conflict]\ngiven:\n  instances:\n    i: {}\nwhen: {}\nthen: {status: 200}\n",

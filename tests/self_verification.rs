@@ -110,6 +110,49 @@ async fn a_failure_message_names_the_broken_rule_with_its_text() {
     assert!(text.contains("https://learn.microsoft.com/en-us/graph/api/accessreviewinstance-update?view=graph-rest-beta"), "{text}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_200_that_is_never_persisted_fails_every_trial_holding_the_update_to_the_page() {
+    let (schemas, suite) = shipped();
+    let specs = trials(&suite, UpdateMethod::Put);
+    let results = run_against_mock(
+        Some(Deviation::NotPersisted),
+        &specs,
+        &schemas,
+        &suite.principals,
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    let holding: Vec<_> = results
+        .iter()
+        .filter(|(s, _)| s.case.rules.iter().any(|r| r == "update-persisted"))
+        .collect();
+    let names: Vec<&str> = holding.iter().map(|(s, _)| s.name.as_str()).collect();
+    for must in [
+        "methods/put::put",
+        "success/add-fallback-reviewer::put",
+        "success/replace-reviewers::put",
+        "success/persisted-and-isolated::put",
+    ] {
+        assert!(
+            names.contains(&must),
+            "{must} does not hold update-persisted: {names:?}"
+        );
+    }
+    for (spec, outcome) in holding {
+        // A re-sent unchanged list changes nothing, so nothing is lost when nothing is stored.
+        if spec.name == "fallback-reviewers/resend-unchanged::put" {
+            continue;
+        }
+        assert!(
+            matches!(&outcome.verdict, Verdict::Fail(f) if f.iter().any(|f| f.severity == Severity::Failure)),
+            "{}: {:?}",
+            spec.name,
+            outcome.verdict
+        );
+    }
+}
+
 /// The concurrency case, alone, against a mock; true when it passed.
 async fn concurrency_case_passes(deviation: Option<Deviation>) -> bool {
     let (schemas, suite) = shipped();

@@ -132,6 +132,8 @@ pub struct When {
     pub body: RequestBody,
     /// How many copies of the request to send at once (1 unless the case says `repeat`).
     pub repeat: usize,
+    /// For `repeat` cases: per key, one value for each copy (`${each.KEY}` in that copy).
+    pub each: Vec<(String, Vec<Text>)>,
 }
 
 /// An expected status.

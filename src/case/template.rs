@@ -9,6 +9,7 @@
 //! | `${new.LABEL}` | a fresh random uuid, the same for one `LABEL` within a trial |
 //! | `${given.NAME.PROP…}` | a property of the starting state as sent to the target |
 //! | `${before.NAME.PROP…}` | a property of the starting state as the target holds it, read back just before the request |
+//! | `${each.KEY}` | in a copy of a `repeat` request, that copy's value of `when.each.KEY` |
 //!
 //! A string that is exactly one expression takes the expression's JSON value (an object, a
 //! number…); otherwise values are spliced in as text. `$${` is a literal `${`.

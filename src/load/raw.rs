@@ -129,6 +129,9 @@ pub struct RawWhen {
     /// Copies sent at once.
     #[serde(default)]
     pub repeat: Option<u64>,
+    /// One value per copy for each key (`${each.KEY}`).
+    #[serde(default)]
+    pub each: IndexMap<String, Vec<String>>,
     /// The definition id in the path.
     #[serde(default)]
     pub definition: Option<String>,

@@ -9,12 +9,10 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::problems::{Problems, suggestion};
-use super::raw::{Props, RawAuth, RawCase, RawFixture, RawGiven, RawThen, STATUS_FORMS};
-use crate::case::matching::Matcher;
+use super::raw::{Props, RawAuth, RawCase, RawFixture, RawGiven};
 use crate::case::rules::Catalogue;
-use crate::case::rules::RuleKind;
 use crate::case::template::{Text, Tree};
-use crate::case::{Afterwards, Auth, Case, Given, Reference, RequestBody, Severity, Then, When};
+use crate::case::{Auth, Case, Given, RequestBody, When};
 use crate::diagnostic::escape_pointer;
 use crate::load::schema::SchemaSet;
 use crate::target::credential::Credential;
@@ -180,6 +178,27 @@ impl Resolver<'_> {
                 None
             }
         };
+        let mut each = Vec::new();
+        for (key, values) in &w.each {
+            let copies = repeat.unwrap_or(1);
+            if values.len() != copies || w.repeat.is_none() {
+                p.at(
+                    &format!("/when/each/{}", crate::diagnostic::escape_pointer(key)),
+                    format!(
+                        "each.{key} has {} value(s) for {copies} cop{}",
+                        values.len(),
+                        if copies == 1 { "y" } else { "ies" }
+                    ),
+                    Some(
+                        "give one value per copy of the request, and set repeat to their number"
+                            .into(),
+                    ),
+                );
+            }
+            // A malformed template is reported by the template check, with its position.
+            let texts: Vec<Text> = values.iter().filter_map(|v| Text::parse(v).ok()).collect();
+            each.push((key.clone(), texts));
+        }
         let instance = match (&w.instance, given.first_instance()) {
             (Some(s), _) => Some(s.clone()),
             (None, Some(first)) => Some(format!("${{{first}.id}}")),
@@ -229,135 +248,12 @@ impl Resolver<'_> {
             headers,
             body: body?,
             repeat: repeat?,
+            each,
         })
-    }
-
-    /// `then` or `reference` (at `at`).
-    fn expectations(&self, t: &RawThen, at: &str, p: &mut Problems<'_>) -> Then {
-        if let Some(name) = &t.schema
-            && !self.schemas.contains(name)
-        {
-            let help = suggestion(name, self.schemas.names().into_iter(), "schemas", None);
-            p.at(
-                &format!("{at}/schema"),
-                format!("unknown schema `{name}`"),
-                Some(help),
-            );
-        }
-        let mut matcher = |pointer: &str, v: &Value| -> Matcher {
-            let mut errors = Vec::new();
-            let m = Matcher::parse(v, pointer, &mut errors);
-            for e in errors {
-                p.at(&e.pointer, e.message, e.help);
-            }
-            m
-        };
-        let headers = t
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                let m = matcher(&format!("{at}/headers/{}", escape_pointer(k)), v);
-                (k.to_ascii_lowercase(), m)
-            })
-            .collect();
-        let body = t.body.as_ref().map(|v| matcher(&format!("{at}/body"), v));
-        let acknowledged = t
-            .acknowledged
-            .as_ref()
-            .map(|v| matcher(&format!("{at}/acknowledged"), v));
-        let a = &t.afterwards;
-        let afterwards = Afterwards {
-            instance: a
-                .instance
-                .as_ref()
-                .map(|v| matcher(&format!("{at}/afterwards/instance"), v)),
-            definition: a
-                .definition
-                .as_ref()
-                .map(|v| matcher(&format!("{at}/afterwards/definition"), v)),
-            siblings: a
-                .siblings
-                .as_ref()
-                .map(|v| matcher(&format!("{at}/afterwards/siblings"), v)),
-        };
-        Then {
-            status: t.status.as_ref().map(|s| s.0.clone()),
-            schema: t.schema.clone(),
-            headers,
-            body,
-            afterwards,
-            acknowledged,
-        }
-    }
-
-    /// The case's `then` (with a status, without rules) and its `reference` (inferred rules).
-    fn then_and_reference(
-        &self,
-        raw: &RawCase,
-        p: &mut Problems<'_>,
-    ) -> (Then, Option<Reference>, Severity) {
-        if raw.then.status.is_none() {
-            p.at(
-                "/then",
-                "then has no status",
-                Some(format!("status: {STATUS_FORMS}")),
-            );
-        }
-        if raw.then.rules.is_some() {
-            p.at_key(
-                "/then/rules",
-                "rules are listed at the top of the case",
-                Some("a case's rules apply to its then; reference lists its inferred rules".into()),
-            );
-        }
-        let then = self.expectations(&raw.then, "/then", p);
-        let documented = raw.rules.iter().any(|r| {
-            self.rules
-                .get(r)
-                .is_some_and(|r| r.kind == RuleKind::Documented)
-        });
-        let severity = if documented {
-            Severity::Failure
-        } else {
-            Severity::Divergence
-        };
-        let reference = raw.reference.as_ref().map(|r| {
-            let rules = r.rules.clone().unwrap_or_default();
-            if rules.is_empty() {
-                p.at(
-                    "/reference",
-                    "reference names no rule",
-                    Some("list the inferred rules it stands for: rules: [rule-id, …]".into()),
-                );
-            }
-            for (i, id) in rules.iter().enumerate() {
-                let at = format!("/reference/rules/{i}");
-                match self.rules.get(id) {
-                    None => {
-                        let help =
-                            suggestion(id, self.rules.ids(), "rules", Some("cases/rules.yaml"));
-                        p.at(&at, format!("unknown rule `{id}`"), Some(help));
-                    }
-                    Some(rule) if rule.kind == RuleKind::Documented => p.at(
-                        &at,
-                        format!("`{id}` is a documented rule"),
-                        Some(
-                            "what the page says belongs in then; reference holds inferred rules"
-                                .into(),
-                        ),
-                    ),
-                    Some(_) => {}
-                }
-            }
-            Reference {
-                rules,
-                then: self.expectations(r, "/reference", p),
-            }
-        });
-        (then, reference, severity)
     }
 }
 
+mod expectations;
 mod templates;
 
 #[cfg(test)]

@@ -121,11 +121,22 @@ async fn run_phases(
         .render(bindings)
         .map_err(|e| no_exchange(e.into()))?;
     let request_url = ctx.target.instance_url(&definition_id, &instance_id);
-    let forks: Vec<Bindings> = if case.when.repeat > 1 {
-        (0..case.when.repeat).map(|_| bindings.fork()).collect()
-    } else {
-        Vec::new()
-    };
+    let mut forks: Vec<Bindings> = Vec::new();
+    if case.when.repeat > 1 {
+        for k in 0..case.when.repeat {
+            let mut fork = bindings.fork();
+            for (key, values) in &case.when.each {
+                // The loader checks one value per copy; a missing one is an error, not a panic.
+                let value = match values.get(k) {
+                    Some(v) => v.render(bindings).map_err(|e| no_exchange(e.into()))?,
+                    None => String::new(),
+                };
+                fork.each
+                    .insert(key.clone(), serde_json::Value::String(value));
+            }
+            forks.push(fork);
+        }
+    }
     let bindings: &Bindings = bindings;
     let copies: Vec<&Bindings> = if forks.is_empty() {
         vec![bindings]

@@ -43,6 +43,11 @@ deviations! {
     ReviewersAddOnly = "reviewers-add-only", "reviewers-updatable", "dropping a reviewer is refused with 409, as for fallback reviewers";
     /// Any change to the fallback reviewers, additions included, is refused with 409.
     RejectFallbackAdditions = "reject-fallback-additions", "fallback-reviewers-add-only", "adding a fallback reviewer is refused with 409";
+    /// Fallback reviewers can only be appended: 409 unless the existing list is a prefix of
+    /// the new one, in order.
+    FallbackPrefixOnly = "fallback-prefix-only", "fallback-reviewers-add-only", "fallback reviewers added in front of the existing ones are refused with 409";
+    /// Re-sending the unchanged fallback reviewer list is refused with 409.
+    RejectUnchangedFallbacks = "reject-unchanged-fallbacks", "fallback-reviewers-add-only", "re-sending the existing fallback reviewers unchanged is refused with 409";
     /// Removing an existing fallback reviewer succeeds instead of answering 409.
     AcceptFallbackRemoval = "accept-fallback-removal", "fallback-removal-conflict", "removing a fallback reviewer succeeds instead of 409";
     /// Fallback reviewers are compared by query alone: keeping the query under another
@@ -56,6 +61,9 @@ deviations! {
     ApplyBodyScope = "apply-body-scope", "scope-not-updated", "the body's scope replaces the instance's scope";
     /// Instances whose status is not `InProgress` are updated anyway.
     UpdateAnyStatus = "update-any-status", "status-must-be-in-progress", "instances that are not InProgress are updated anyway";
+    /// A list left out of the body is recalculated from the other: it gains the entries sent
+    /// in the other list (nothing is removed).
+    RecalculateOmittedLists = "recalculate-omitted-lists", "omitted-lists-not-recalculated", "a list left out of the body gains the entries of the list sent";
     /// Lists left out of the body are cleared.
     OmittedListsCleared = "omitted-lists-cleared", "omitted-properties-kept", "reviewers or fallbackReviewers left out of the body are emptied";
     /// The update is also written into the other instances of the definition.
@@ -66,8 +74,10 @@ deviations! {
     WriteParentDefinition = "write-parent-definition", "parent-definition-unchanged", "the update is also written into the parent definition";
     /// A successful update answers 204 without a body.
     SuccessWithoutBody = "success-without-body", "success-returns-updated-instance", "a successful update answers 204 with no body";
+    /// The 200 body shows the reviewers as they were before (the update itself is stored).
+    StaleReviewersInBody = "stale-reviewers-in-body", "response-reflects-update", "the 200 body shows the reviewers as they were before the update";
     /// A successful update answers with the instance as it was before.
-    StaleBody = "stale-body", "response-reflects-update", "a successful update answers with the old instance";
+    StaleBody = "stale-body", "success-returns-updated-instance", "a successful update answers with the old instance";
     /// Missing tokens and missing permissions are answered 400 instead of 401 and 403.
     AuthErrors400 = "auth-errors-400", "auth-status-codes", "no token, or no permission or role, is answered 400 instead of 401/403";
     /// A body carrying read-only values or another scope is refused with 400.

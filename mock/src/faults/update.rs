@@ -137,6 +137,34 @@ impl UpdateHooks for Faults {
                     return conflict("Fallback reviewers cannot be changed.");
                 }
             }
+            Deviation::FallbackPrefixOnly if carries("fallbackReviewers") => {
+                let ids = |v: Option<&Value>| -> Vec<_> {
+                    let list = v.and_then(Value::as_array).into_iter().flatten();
+                    list.map(spec::reviewer_identity).collect()
+                };
+                let (old, new) = (
+                    ids(current.get("fallbackReviewers")),
+                    ids(body.get("fallbackReviewers")),
+                );
+                if !new.starts_with(&old) {
+                    return conflict("Fallback reviewers can only be appended.");
+                }
+            }
+            Deviation::RejectUnchangedFallbacks if carries("fallbackReviewers") => {
+                let same = spec::first_missing(
+                    current.get("fallbackReviewers"),
+                    body.get("fallbackReviewers"),
+                )
+                .is_none()
+                    && spec::first_missing(
+                        body.get("fallbackReviewers"),
+                        current.get("fallbackReviewers"),
+                    )
+                    .is_none();
+                if same {
+                    return conflict("The fallback reviewers did not change.");
+                }
+            }
             Deviation::ApplyBodyScope if carries("scope") => {
                 // `Value` indexing by key never panics (a missing key reads as null).
                 updated.insert("scope".into(), body["scope"].clone());
@@ -146,6 +174,35 @@ impl UpdateHooks for Faults {
                     if let Some(v) = body.get(k) {
                         updated.insert(k.into(), v.clone());
                     }
+                }
+            }
+            Deviation::RecalculateOmittedLists => {
+                for (omitted, sent) in [
+                    ("reviewers", "fallbackReviewers"),
+                    ("fallbackReviewers", "reviewers"),
+                ] {
+                    let Some(list) = body.get(sent).filter(|_| !carries(omitted)) else {
+                        continue;
+                    };
+                    let mut recalculated = updated
+                        .get(omitted)
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default();
+                    for entry in spec::stored_reviewers(list)
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                    {
+                        let id = spec::reviewer_identity(entry);
+                        if !recalculated
+                            .iter()
+                            .any(|e| spec::reviewer_identity(e) == id)
+                        {
+                            recalculated.push(entry.clone());
+                        }
+                    }
+                    updated.insert(omitted.into(), Value::Array(recalculated));
                 }
             }
             Deviation::OmittedListsCleared => {
@@ -200,6 +257,13 @@ impl UpdateHooks for Faults {
         }
         match self.deviation {
             Some(Deviation::NotPersisted) => updated,
+            Some(Deviation::StaleReviewersInBody) => {
+                let mut shown = write(store, definition, updated);
+                if let Some(r) = current.get("reviewers") {
+                    shown.insert("reviewers".into(), r.clone());
+                }
+                shown
+            }
             Some(Deviation::StaleBody) => {
                 write(store, definition, updated);
                 current.clone()

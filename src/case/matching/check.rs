@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use serde_json::{Value, json};
 
-use super::{ArrayMode, Matcher, Mismatch, loosely_equal, show};
+use super::{ArrayMode, Matcher, Mismatch, loosely_equal, show, unchanged_equal};
 use crate::case::query::queries_equivalent;
 use crate::case::template::Bindings;
 
@@ -56,7 +56,7 @@ impl Matcher {
             return;
         }
         if let Matcher::Unchanged = self {
-            if !loosely_equal(actual, before) {
+            if !unchanged_equal(actual, before, key) {
                 fail(
                     format!(
                         "unchanged: {}",

@@ -102,6 +102,42 @@ pub fn loosely_equal(a: Option<&Value>, b: Option<&Value>) -> bool {
     }
 }
 
+/// Keys whose arrays are reviewer collections, which are sets: `$unchanged` compares them in
+/// any order (each element once).
+pub const REVIEWER_KEYS: [&str; 2] = ["reviewers", "fallbackReviewers"];
+
+/// `$unchanged`: equal as [`loosely_equal`], but an array under a [`REVIEWER_KEYS`] key (at
+/// any depth) is compared as a multiset.
+pub fn unchanged_equal(a: Option<&Value>, b: Option<&Value>, key: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(Value::Array(x)), Some(Value::Array(y)))
+            if key.is_some_and(|k| REVIEWER_KEYS.contains(&k)) =>
+        {
+            let mut used = vec![false; y.len()];
+            x.len() == y.len()
+                && x.iter().all(|p| {
+                    let found = y
+                        .iter()
+                        .enumerate()
+                        .position(|(i, q)| !used[i] && unchanged_equal(Some(p), Some(q), None));
+                    found.map(|i| used[i] = true).is_some()
+                })
+        }
+        (Some(Value::Array(x)), Some(Value::Array(y))) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(p, q)| unchanged_equal(Some(p), Some(q), None))
+        }
+        (Some(Value::Object(x)), Some(Value::Object(y))) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| unchanged_equal(Some(v), y.get(k), Some(k)))
+        }
+        _ => loosely_equal(a, b),
+    }
+}
+
 /// Compact JSON for messages, cut at 300 characters.
 pub fn show(v: &Value) -> String {
     clip(&v.to_string(), 300)

@@ -96,6 +96,33 @@ fn unchanged_compares_with_before() {
 }
 
 #[rstest]
+#[case::reviewers_in_another_order(json!({"fallbackReviewers": [{"query": "/b"}, {"query": "/a"}]}), true)]
+#[case::reviewers_nested_in_another_order(json!({"fallbackReviewers": [{"query": "/a"}, {"query": "/b"}], "reviewers": [{"query": "/d"}, {"query": "/c"}]}), true)]
+#[case::reviewers_one_replaced(json!({"fallbackReviewers": [{"query": "/a"}, {"query": "/a"}]}), false)]
+#[case::reviewers_one_more(json!({"fallbackReviewers": [{"query": "/a"}, {"query": "/b"}, {"query": "/a"}]}), false)]
+#[case::other_arrays_in_order(json!({"tags": ["y", "x"]}), false)]
+fn unchanged_compares_reviewer_collections_as_multisets(#[case] after: Value, #[case] same: bool) {
+    let m = parse(json!("$unchanged"));
+    let b = Bindings::default();
+    let before = json!({
+        "fallbackReviewers": [{"query": "/a"}, {"query": "/b"}],
+        "reviewers": [{"query": "/c"}, {"query": "/d"}],
+        "tags": ["x", "y"],
+    });
+    let mut after_full = before.clone();
+    for (k, v) in after.as_object().unwrap() {
+        after_full[k] = v.clone();
+    }
+    assert_eq!(m.matches(Some(&after_full), Some(&before), &b), same);
+    // Directly under the key, too (`fallbackReviewers: $unchanged`).
+    let under = parse(json!({"fallbackReviewers": "$unchanged"}));
+    let direct = after_full["fallbackReviewers"] == json!([{"query": "/b"}, {"query": "/a"}]);
+    if direct {
+        assert!(under.matches(Some(&after_full), Some(&before), &b));
+    }
+}
+
+#[rstest]
 #[case(json!("$uuidd"), "/", "unknown matcher `$uuidd`", Some("did you mean `$uuid`?"))]
 #[case(json!({"a": {"$regx": "x"}}), "/a/$regx", "unknown matcher `$regx`", Some("did you mean `$regex`?"))]
 #[case(json!({"$regex": "("}), "/$regex", "invalid regular expression", None)]

@@ -22,6 +22,8 @@ pub struct Bindings {
     /// The starting state as read back just before the request: symbol → object (shared
     /// with the snapshot).
     pub before: HashMap<String, std::sync::Arc<Value>>,
+    /// This copy's `each` values (a copy of a `repeat` request).
+    pub each: Map<String, Value>,
     fresh: Mutex<HashMap<String, String>>,
 }
 
@@ -66,6 +68,11 @@ impl Bindings {
                     .ok_or_else(|| missing(format!("no starting object named `{}`", path[0])))?;
                 descend(at, &path[1..], "the starting state").map_err(missing)
             }
+            Expr::Each(key) => self
+                .each
+                .get(key)
+                .cloned()
+                .ok_or_else(|| missing(format!("no each key `{key}` in this copy"))),
             Expr::Before(path) => {
                 let at = self.before.get(&path[0]).ok_or_else(|| {
                     missing(format!(
@@ -86,6 +93,7 @@ impl Bindings {
             ids: self.ids.clone(),
             given: self.given.clone(),
             before: self.before.clone(),
+            each: Map::new(),
             fresh: Mutex::default(),
         }
     }

@@ -15,6 +15,8 @@ pub enum Expr {
     Given(Vec<String>),
     /// `${before.NAME.PROP…}`: the object as read back just before the request.
     Before(Vec<String>),
+    /// `${each.KEY}`: this copy's value of a `repeat` case's `each` key.
+    Each(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,7 +51,7 @@ pub enum TemplateError {
 }
 
 /// The forms an expression may take, for help texts.
-pub const FORMS: &str = "${NAME.id}, ${principal.NAME}, ${matrix.KEY}, ${new.LABEL}, ${given.NAME.PROPERTY}, ${before.NAME.PROPERTY}";
+pub const FORMS: &str = "${NAME.id}, ${principal.NAME}, ${matrix.KEY}, ${new.LABEL}, ${given.NAME.PROPERTY}, ${before.NAME.PROPERTY}, ${each.KEY}";
 
 impl Template {
     /// Parses `text`; `Ok(None)` when it holds no expression (after unescaping `$${`).
@@ -112,6 +114,7 @@ fn parse_expr(text: &str) -> Result<Expr, TemplateError> {
         "new" => Expr::New(tail.to_string()),
         "given" => Expr::Given(tail.split('.').map(str::to_string).collect()),
         "before" => Expr::Before(tail.split('.').map(str::to_string).collect()),
+        "each" => Expr::Each(tail.to_string()),
         name if tail == "id" => Expr::Id(name.to_string()),
         _ => return Err(unknown()),
     })
@@ -127,6 +130,7 @@ impl std::fmt::Display for Expr {
             Expr::New(l) => write!(f, "new.{l}"),
             Expr::Given(p) => write!(f, "given.{}", p.join(".")),
             Expr::Before(p) => write!(f, "before.{}", p.join(".")),
+            Expr::Each(k) => write!(f, "each.{k}"),
         }
     }
 }

@@ -26,6 +26,7 @@ impl Resolver<'_> {
     ) {
         let symbols: HashSet<&str> = given.symbols().collect();
         let matrix_keys: HashSet<&str> = raw.matrix.keys().map(String::as_str).collect();
+        let each_keys: HashSet<&str> = raw.when.each.keys().map(String::as_str).collect();
         let check = |pointer: &str,
                      parsed: Result<Option<Template>, TemplateError>,
                      in_given: bool,
@@ -47,7 +48,11 @@ impl Resolver<'_> {
             };
             for e in t.exprs() {
                 let problem = match e {
-                    Expr::Id(_) | Expr::Given(_) | Expr::Before(_) if in_given => Some((
+                    Expr::Each(_) | Expr::New(_) if pointer.starts_with("/when/each/") => Some((
+                        format!("`${{{e}}}` cannot be used in when.each"),
+                        "each values are rendered once per copy from the trial's values: ids, principals, matrix, given, before".to_string(),
+                    )),
+                    Expr::Id(_) | Expr::Given(_) | Expr::Before(_) | Expr::Each(_) if in_given => Some((
                         format!("`${{{e}}}` cannot be used in given"),
                         "ids exist only after seeding; use them in when and then".to_string(),
                     )),
@@ -72,6 +77,10 @@ impl Resolver<'_> {
                             Some("cases/principals.yaml"),
                         ),
                     )),
+                    Expr::Each(k) if !each_keys.contains(k.as_str()) => Some((
+                        format!("no each key `{k}`"),
+                        suggestion(k, each_keys.iter().copied(), "each keys (when.each)", None),
+                    )),
                     Expr::Matrix(k) if !matrix_keys.contains(k.as_str()) => Some((
                         format!("no matrix key `{k}`"),
                         suggestion(k, matrix_keys.iter().copied(), "matrix keys", None),
@@ -93,6 +102,9 @@ impl Resolver<'_> {
         });
         // Matchers report their own syntax errors.
         for_each_template(part("then"), "/then", &mut |ptr, t| {
+            check(ptr, t, false, false, p)
+        });
+        for_each_template(part("reference"), "/reference", &mut |ptr, t| {
             check(ptr, t, false, false, p)
         });
     }

@@ -46,6 +46,10 @@ struct Cli {
     /// List the silent-page variants and exit.
     #[arg(long)]
     list_variants: bool,
+    /// A user id of the tenant (repeatable, or comma-separated): with --variant
+    /// unknown-users-400, an update naming any other user (`/users/{id}`) is refused with 400.
+    #[arg(long = "user", value_name = "ID", value_delimiter = ',')]
+    users: Vec<String>,
     /// How long a definition created through the API keeps its instances NotStarted before
     /// they turn InProgress, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
@@ -158,6 +162,9 @@ fn builder(cli: &Cli, credentials: Vec<(Restricted, String)>) -> MockServerBuild
     }
     if let Some(d) = cli.deviation {
         builder = builder.deviation(d);
+    }
+    for u in &cli.users {
+        builder = builder.user(u.clone());
     }
     if let Some(v) = cli.variant {
         builder = builder.variant(v);

@@ -36,6 +36,9 @@ pub struct MockOptions {
     pub variant: Option<Variant>,
     /// The definition lifecycle, the token endpoint and throttling.
     pub lifecycle: Lifecycle,
+    /// The tenant's user ids, for the `unknown-users-400` variant (which refuses an update
+    /// naming any other user).
+    pub users: Vec<String>,
 }
 
 /// Tokens are secrets: `Debug` says whether there is one, never what it is.
@@ -51,6 +54,7 @@ impl fmt::Debug for MockOptions {
             .field("credentials", &credentials)
             .field("deviation", &self.deviation)
             .field("variant", &self.variant)
+            .field("users", &self.users.len())
             .field("lifecycle", &self.lifecycle)
             .finish()
     }
@@ -86,6 +90,12 @@ impl MockServerBuilder {
     /// A way of answering differently where the page is silent.
     pub fn variant(mut self, variant: Variant) -> Self {
         self.options.variant = Some(variant);
+        self
+    }
+
+    /// A user of the tenant (for the `unknown-users-400` variant). Repeatable.
+    pub fn user(mut self, id: impl Into<String>) -> Self {
+        self.options.users.push(id.into());
         self
     }
 
@@ -127,6 +137,11 @@ fn state(options: MockOptions, recording: bool) -> Arc<AppState> {
             variant: options.variant,
         },
         throttle: Throttle::of(&options.lifecycle),
+        users: options
+            .users
+            .iter()
+            .map(|u| u.to_ascii_lowercase())
+            .collect(),
         lifecycle: options.lifecycle,
         issued: Issued::default(),
         journal: Journal::new(recording),

@@ -36,8 +36,7 @@ pub fn mock_options(
             .map(|(c, t)| (c.name().parse().expect("the mock names it alike"), t))
             .collect(),
         deviation,
-        variant: None,
-        lifecycle: Default::default(),
+        ..Default::default()
     }
 }
 

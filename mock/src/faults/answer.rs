@@ -22,6 +22,7 @@ impl Faults {
                 instance.retain(|k, _| !UPDATABLE.contains(&k.as_str()) || named(k));
             }
             Some(Variant::ExtraProperties) => add_extra_properties(&mut instance),
+            Some(Variant::ReorderedLists) => reverse_lists(&mut instance),
             _ => {}
         }
         instance
@@ -45,6 +46,11 @@ impl Faults {
             Some(Variant::ExtraProperties) => {
                 if let Some(object) = body.as_object_mut() {
                     add_extra_properties(object);
+                }
+            }
+            Some(Variant::ReorderedLists) => {
+                if let Some(object) = body.as_object_mut() {
+                    reverse_lists(object);
                 }
             }
             _ => {}
@@ -150,6 +156,15 @@ fn add_extra_properties(object: &mut Object) {
             for item in items.iter_mut().filter_map(Value::as_object_mut) {
                 item.insert("futureReviewerProperty".into(), Value::Bool(true));
             }
+        }
+    }
+}
+
+/// The reviewer lists in reverse order.
+fn reverse_lists(object: &mut Object) {
+    for k in UPDATABLE {
+        if let Some(Value::Array(list)) = object.get_mut(k) {
+            list.reverse();
         }
     }
 }

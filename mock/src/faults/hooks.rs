@@ -131,6 +131,38 @@ impl Faults {
         faithful
     }
 
+    /// After JSON parsing, for the `unknown-users-400` variant: a body whose reviewer lists
+    /// name a user (`/users/{id}`) the tenant does not have is refused with 400.
+    pub(crate) fn users(
+        self,
+        body: &Value,
+        known: &std::collections::HashSet<String>,
+    ) -> Result<(), Refusal> {
+        if !self.varies(Variant::UnknownUsers400) {
+            return Ok(());
+        }
+        let lists = ["reviewers", "fallbackReviewers"].map(|k| body.get(k));
+        let entries = lists
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_array)
+            .flatten();
+        for entry in entries {
+            let query = entry.get("query").and_then(Value::as_str).unwrap_or("");
+            if let Some(id) = user_of(query)
+                && !known.contains(&id.to_ascii_lowercase())
+            {
+                return Err(Refusal::new(
+                    Why::InvalidBody,
+                    format!(
+                        "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// After JSON parsing: malformed JSON as a server error.
     pub(crate) fn json(self, faithful: Result<Value, Refusal>) -> Result<Value, Refusal> {
         match faithful {
@@ -140,4 +172,16 @@ impl Faults {
             other => other,
         }
     }
+}
+
+/// The user id a reviewer query names (`/users/{id}`, with or without a version segment).
+fn user_of(query: &str) -> Option<&str> {
+    let path = query.trim_start_matches('/');
+    let path = path
+        .strip_prefix("v1.0/")
+        .or_else(|| path.strip_prefix("beta/"))
+        .unwrap_or(path);
+    let rest = path.strip_prefix("users/")?;
+    let id = rest.split(['/', '?']).next()?;
+    (!id.is_empty()).then_some(id)
 }

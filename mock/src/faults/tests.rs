@@ -187,3 +187,32 @@ async fn a_deviation_wraps_the_faithful_answer() {
         "{headers:?}"
     );
 }
+
+#[test]
+fn unknown_users_400_refuses_only_users_the_tenant_does_not_have() {
+    use crate::faults::variant::Variant;
+    let faults = Faults {
+        deviation: None,
+        variant: Some(Variant::UnknownUsers400),
+    };
+    let known: std::collections::HashSet<String> = ["known-1".to_string()].into();
+    let body = |q: &str| json!({"scope": {}, "fallbackReviewers": [{"query": "/users/known-1"}, {"query": q}]});
+    for ok in [
+        "/v1.0/users/KNOWN-1",
+        "/groups/g/owners",
+        "./manager",
+        "/users/known-1/manager",
+    ] {
+        assert!(faults.users(&body(ok), &known).is_ok(), "{ok}");
+    }
+    for refused in ["/users/stranger", "/beta/users/stranger?$select=id"] {
+        let r = faults.users(&body(refused), &known).unwrap_err();
+        assert_eq!(r.status, 400, "{refused}");
+    }
+    // Without the variant, nobody is checked.
+    assert!(
+        Faults::of(None)
+            .users(&body("/users/stranger"), &known)
+            .is_ok()
+    );
+}

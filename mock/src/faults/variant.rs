@@ -26,11 +26,15 @@ pub enum Variant {
     EmptyErrorCodes,
     /// Instances and reviewer scopes carry properties the metadata does not know (yet).
     ExtraProperties,
+    /// An update naming a user the tenant does not have (`--user`) is refused with 400.
+    UnknownUsers400,
+    /// Reviewer lists are answered in another order than stored (reversed).
+    ReorderedLists,
 }
 
 impl Variant {
     /// Every variant.
-    pub const ALL: [Variant; 8] = [
+    pub const ALL: [Variant; 10] = [
         Variant::Patch204,
         Variant::PutOnly,
         Variant::ReadOnly400,
@@ -39,6 +43,8 @@ impl Variant {
         Variant::GetWithoutLists,
         Variant::EmptyErrorCodes,
         Variant::ExtraProperties,
+        Variant::UnknownUsers400,
+        Variant::ReorderedLists,
     ];
 
     /// The name used on the command line (`--variant NAME`).
@@ -52,6 +58,8 @@ impl Variant {
             Variant::GetWithoutLists => "get-without-lists",
             Variant::EmptyErrorCodes => "empty-error-codes",
             Variant::ExtraProperties => "extra-properties",
+            Variant::UnknownUsers400 => "unknown-users-400",
+            Variant::ReorderedLists => "reordered-lists",
         }
     }
 
@@ -65,7 +73,9 @@ impl Variant {
             Variant::NotInProgress400
             | Variant::GetWithoutLists
             | Variant::EmptyErrorCodes
-            | Variant::ExtraProperties => None,
+            | Variant::ExtraProperties
+            | Variant::UnknownUsers400
+            | Variant::ReorderedLists => None,
         }
     }
 
@@ -82,6 +92,10 @@ impl Variant {
             }
             Variant::EmptyErrorCodes => "error bodies carry an empty code",
             Variant::ExtraProperties => "instances and reviewer scopes carry unknown properties",
+            Variant::UnknownUsers400 => {
+                "an update naming a user the tenant does not have (--user) is refused with 400"
+            }
+            Variant::ReorderedLists => "reviewer lists are answered in reverse order",
         }
     }
 }
@@ -95,7 +109,7 @@ impl fmt::Display for Variant {
 /// The error for an unknown variant name.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown variant `{0}`; valid: patch-204, put-only, read-only-400, unknown-ids-400, not-in-progress-400, get-without-lists, empty-error-codes, extra-properties"
+    "unknown variant `{0}`; valid: patch-204, put-only, read-only-400, unknown-ids-400, not-in-progress-400, get-without-lists, empty-error-codes, extra-properties, unknown-users-400, reordered-lists"
 )]
 pub struct UnknownVariant(String);
 

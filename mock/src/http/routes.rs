@@ -141,6 +141,7 @@ async fn update_steps(
             format!("Unable to read JSON request payload: {e}"),
         )
     }))?;
+    faults.users(&parsed, &state.users)?;
     let updated =
         transaction::update(&faults, &state.store, &definition, instance, &parsed).await?;
     let faithful = with_context(updated, instance_context(&headers, &definition));

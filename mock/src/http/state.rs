@@ -28,6 +28,8 @@ pub(crate) struct AppState {
     pub(crate) throttle: Throttle,
     /// Every request answered.
     pub(crate) journal: Journal,
+    /// The tenant's user ids (lower case), for the `unknown-users-400` variant.
+    pub(crate) users: std::collections::HashSet<String>,
 }
 
 pub(crate) type Shared = Arc<AppState>;

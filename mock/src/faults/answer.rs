@@ -160,8 +160,13 @@ fn add_extra_properties(object: &mut Object) {
     }
 }
 
-/// The reviewer lists in reverse order.
+/// The reviewer lists in another order: reversed in every other answer, so that two reads of
+/// the same instance disagree on the order (a set has none).
 fn reverse_lists(object: &mut Object) {
+    static ANSWERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    if ANSWERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 2 == 1 {
+        return;
+    }
     for k in UPDATABLE {
         if let Some(Value::Array(list)) = object.get_mut(k) {
             list.reverse();

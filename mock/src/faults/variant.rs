@@ -28,7 +28,8 @@ pub enum Variant {
     ExtraProperties,
     /// An update naming a user the tenant does not have (`--user`) is refused with 400.
     UnknownUsers400,
-    /// Reviewer lists are answered in another order than stored (reversed).
+    /// Reviewer lists are answered in another order than stored (reversed in every other
+    /// answer: two reads of one instance disagree on the order).
     ReorderedLists,
 }
 
@@ -95,7 +96,9 @@ impl Variant {
             Variant::UnknownUsers400 => {
                 "an update naming a user the tenant does not have (--user) is refused with 400"
             }
-            Variant::ReorderedLists => "reviewer lists are answered in reverse order",
+            Variant::ReorderedLists => {
+                "reviewer lists are answered in another order (reversed in every other answer)"
+            }
         }
     }
 }

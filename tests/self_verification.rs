@@ -90,7 +90,7 @@ async fn a_failure_message_names_the_broken_rule_with_its_text() {
     let text = render_outcome(spec, outcome, &suite.rules, &|s: &str| s.to_string());
     assert!(
         text.contains(
-            "fallback-removal-conflict (documented): Removing any existing fallback reviewer"
+            "fallback-removal-conflict (documented): The page: \"Attempting to remove existing fallbackReviewers"
         ),
         "{text}"
     );

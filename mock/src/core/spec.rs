@@ -178,9 +178,11 @@ pub(crate) fn stored_reviewers(list: &Value) -> Value {
 }
 
 /// What identifies a reviewer scope: its query (compared as Graph compares queries, see
-/// [`identity`]), its `queryType` and its `queryRoot` (both ignoring letter case; absent and
-/// `null` are the same). Keeping the query but changing its type or root names another
-/// reviewer, so it removes the original.
+/// [`identity`]), its `queryType` and its `queryRoot` (both ignoring letter case; absent,
+/// `null` and `""` are the same: an empty string names no type or root). Keeping the query but
+/// changing its type or root names another reviewer, so it removes the original. A `queryType`
+/// or `queryRoot` that is neither a string nor null never gets here: [`well_formed`] refuses
+/// the body with 400.
 pub(crate) fn reviewer_identity(entry: &Value) -> (String, String, String) {
     let text = |k: &str| entry.get(k).and_then(Value::as_str).unwrap_or("");
     (
@@ -249,6 +251,9 @@ mod tests {
     #[case::reviewer_without_query(json!({"scope": {}, "reviewers": [{"queryType": "MicrosoftGraph"}]}), Some(Why::InvalidBody))]
     #[case::reviewer_wrong_type(json!({"scope": {}, "reviewers": [{"@odata.type": "#microsoft.graph.user", "query": "/users/a"}]}), Some(Why::InvalidBody))]
     #[case::reviewer_sdk_type(json!({"scope": {}, "reviewers": [{"@odata.type": "#microsoft.graph.accessReviewReviewerScope", "query": "/users/a"}]}), None)]
+    #[case::type_empty_is_null(body(json!([{"query": "/users/b", "queryType": "MicrosoftGraph", "queryRoot": ""}])), None)]
+    #[case::root_wrong_type(body(json!([{"query": "/users/b", "queryType": "MicrosoftGraph", "queryRoot": 5}])), Some(Why::InvalidBody))]
+    #[case::type_wrong_type(body(json!([{"query": "/users/b", "queryType": ["MicrosoftGraph"]}])), Some(Why::InvalidBody))]
     #[case::unicode_query(json!({"scope": {}, "fallbackReviewers": [{"query": "日本語"}, {"query": "/users/b", "queryType": "MicrosoftGraph"}]}), None)]
     fn update_rules(#[case] body: Value, #[case] refused: Option<Why>) {
         let result = update(&instance("InProgress"), &body);

@@ -162,7 +162,7 @@ fn broken_case_files_point_at_the_problem(
 /// dropped header, …) is refused by the loader itself — even when the case schema lets it
 /// through — at the value's file:line:column, saying what would be valid.
 #[rstest]
-#[case::unknown_auth(&GOOD.replace("when:\n", "when:\n  auth: admin\n"), "6:9", "unknown variant `admin`", "default, none, or a credential")]
+#[case::unknown_auth(&GOOD.replace("when:\n", "when:\n  auth: admin\n"), "6:9", "unknown credential `admin`", "default, none, or a credential")]
 #[case::non_numeric_status(&GOOD.replace("status: 200", "status: two hundred"), "9:11", "invalid status", "a code 100-599")]
 #[case::status_out_of_range(&GOOD.replace("status: 200", "status: 700"), "9:11", "invalid status", "a class (\"4xx\")")]
 #[case::repeat_not_a_number(&GOOD.replace("when:\n", "when:\n  repeat: many\n"), "6:11", "invalid type", "a whole number of copies, 2 to 64")]

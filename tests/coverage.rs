@@ -129,7 +129,7 @@ fn coverage_with_a_run_shows_each_rules_outcome() {
         "{t}"
     );
     assert!(line("fallback-removal-conflict").contains("pass"), "{t}");
-    // Without an unprivileged token for this target, the permission case is skipped.
+    // Without the permission credentials for this target, the permission cases are skipped.
     assert!(
         line("permission-access-review-readwrite-all").contains("skipped"),
         "{t}"

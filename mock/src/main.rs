@@ -23,8 +23,11 @@ struct Cli {
     /// The only bearer token accepted (default: any non-empty bearer token). Never printed.
     #[arg(long, env = "MOCK_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     token: Option<String>,
-    /// A restricted token as NAME=TOKEN (repeatable): unprivileged, roleless or
-    /// personal-account. It may read; its updates are refused with 403. Never printed.
+    /// A named token as NAME=TOKEN (repeatable). It may read; whether it may update follows
+    /// the page: app-without-permission, delegated-without-permission, roleless and
+    /// personal-account are refused with 403; app and delegated-iga may update any review;
+    /// delegated-user-admin reviews of groups and apps only, delegated-pra reviews of Entra
+    /// roles only (a scope naming /roleManagement/). Never printed.
     #[arg(
         long = "credential",
         env = "MOCK_CREDENTIALS",

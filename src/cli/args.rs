@@ -108,9 +108,13 @@ pub struct Cli {
         value_name = "TOKEN"
     )]
     pub token: Option<String>,
-    /// A restricted credential as NAME=TOKEN (repeatable): unprivileged (no
+    /// A named credential as NAME=TOKEN (repeatable), for the permission and role cases.
+    /// Refused: app-without-permission, delegated-without-permission (no
     /// AccessReview.ReadWrite.All), roleless (delegated, no supported Entra role),
-    /// personal-account. Cases that need one are skipped without it. Never printed.
+    /// personal-account. Allowed: app (application, with the permission), delegated-user-admin,
+    /// delegated-iga, delegated-pra (delegated, with the permission, of a User Administrator,
+    /// Identity Governance Administrator or Privileged Role Administrator). Cases that need
+    /// one are skipped without it. Never printed.
     #[arg(
         long = "credential",
         env = "GRAPH_CREDENTIALS",
@@ -240,7 +244,7 @@ mod tests {
             "--token",
             "tok-secret-1234",
             "--credential",
-            "unprivileged=low-secret-5678",
+            "app-without-permission=low-secret-5678",
         ]);
         let shown = format!("{cli:?}");
         assert!(

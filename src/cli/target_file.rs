@@ -175,7 +175,7 @@ mod tests {
     #[test]
     fn a_target_file_decodes_and_refuses_what_it_does_not_know() {
         let t = decode(
-            "base_url: https://graph.microsoft.com/beta\nfixtures: graph\nenforce: documented\nprincipals: {alice: a-1}\ncredentials: {unprivileged: LOW_TOKEN}\ntimeout: 60\n",
+            "base_url: https://graph.microsoft.com/beta\nfixtures: graph\nenforce: documented\nprincipals: {alice: a-1}\ncredentials: {app-without-permission: LOW_TOKEN}\ntimeout: 60\n",
         )
         .unwrap();
         assert_eq!(t.fixtures.map(|f| f.0), Some(FixtureStrategy::Graph));

@@ -324,9 +324,10 @@ impl LoadContext<'_> {
 fn help_for(pointer: &str) -> Option<String> {
     let help = match pointer {
         "/when/repeat" => format!("a whole number of copies, 2 to {MAX_REPEAT}"),
-        "/when/auth" => {
-            "default, none, or a credential: unprivileged, roleless, personal-account".into()
-        }
+        "/when/auth" => format!(
+            "default, none, or a credential: {}",
+            crate::target::credential::Credential::names()
+        ),
         "/when/method" => "PUT, PATCH, GET, POST or DELETE; leave out for --update-method".into(),
         "/then/status" => STATUS_FORMS.into(),
         p if p.starts_with("/when/headers/") => "a string, or null to drop the header".into(),

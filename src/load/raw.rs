@@ -100,20 +100,28 @@ impl RawMethod {
     }
 }
 
-/// Which credentials the request carries.
+/// Which credentials the request carries: `default`, `none`, or a credential's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(try_from = "String")]
 pub enum RawAuth {
     /// The run's token.
     Default,
     /// No `Authorization` header.
     None,
-    /// A token without AccessReview.ReadWrite.All.
-    Unprivileged,
-    /// A delegated token of a user without a supported role.
-    Roleless,
-    /// A delegated token of a personal account.
-    PersonalAccount,
+    /// A named credential (`--credential NAME=TOKEN`).
+    Credential(crate::target::credential::Credential),
+}
+
+impl TryFrom<String> for RawAuth {
+    type Error = crate::target::credential::UnknownCredential;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Ok(match s.as_str() {
+            "default" => RawAuth::Default,
+            "none" => RawAuth::None,
+            name => RawAuth::Credential(name.parse()?),
+        })
+    }
 }
 
 /// The request.
@@ -323,7 +331,8 @@ mod tests {
     }
 
     #[rstest]
-    #[case(json!({"when": {"auth": "admin"}}), "/when/auth", "unknown variant `admin`")]
+    #[case(json!({"when": {"auth": "admin"}}), "/when/auth", "unknown credential `admin`; valid: app-without-permission, ")]
+    #[case(json!({"when": {"auth": "unprivileged"}}), "/when/auth", "`unprivileged` was split: use app-without-permission")]
     #[case(json!({"when": {"repeat": "x"}}), "/when/repeat", "invalid type")]
     #[case(json!({"when": {"headers": {"a": 5}}}), "/when/headers/a", "invalid type")]
     #[case(json!({"when": {"methd": "PUT"}}), "/when/methd", "unknown field `methd`")]

@@ -15,7 +15,6 @@ use crate::case::template::{Text, Tree};
 use crate::case::{Auth, Case, Given, RequestBody, When};
 use crate::diagnostic::escape_pointer;
 use crate::load::schema::SchemaSet;
-use crate::target::credential::Credential;
 
 /// The largest `repeat`.
 pub const MAX_REPEAT: u64 = 64;
@@ -160,9 +159,7 @@ impl Resolver<'_> {
         let auth = match w.auth.unwrap_or(RawAuth::Default) {
             RawAuth::Default => Auth::Default,
             RawAuth::None => Auth::None,
-            RawAuth::Unprivileged => Auth::Credential(Credential::Unprivileged),
-            RawAuth::Roleless => Auth::Credential(Credential::Roleless),
-            RawAuth::PersonalAccount => Auth::Credential(Credential::PersonalAccount),
+            RawAuth::Credential(c) => Auth::Credential(c),
         };
         let repeat = match w.repeat {
             None => Some(1),

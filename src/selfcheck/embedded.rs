@@ -58,9 +58,14 @@ impl EmbeddedOptions {
 /// The mock's name for a restricted credential (the two crates name them alike).
 fn restricted(c: Credential) -> Restricted {
     match c {
-        Credential::Unprivileged => Restricted::Unprivileged,
+        Credential::AppWithoutPermission => Restricted::AppWithoutPermission,
+        Credential::DelegatedWithoutPermission => Restricted::DelegatedWithoutPermission,
         Credential::Roleless => Restricted::Roleless,
         Credential::PersonalAccount => Restricted::PersonalAccount,
+        Credential::App => Restricted::App,
+        Credential::DelegatedUserAdmin => Restricted::DelegatedUserAdmin,
+        Credential::DelegatedIga => Restricted::DelegatedIga,
+        Credential::DelegatedPra => Restricted::DelegatedPra,
     }
 }
 

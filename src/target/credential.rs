@@ -1,47 +1,89 @@
-//! Named credentials beyond the run's own token: tokens that authenticate but may not update,
-//! for the permission and role rules. A target says which tokens lack what with
+//! Named credentials beyond the run's own token: for the permission and role rules, on both
+//! sides (tokens that may not update, and tokens of each documented kind and role that may). A target says which tokens lack what with
 //! `--credential NAME=TOKEN`; cases ask for one with `when.auth: NAME`.
 
 use std::fmt;
 use std::str::FromStr;
 
-/// A kind of restricted caller.
+/// A kind of named caller: tokens that name their kind (application or delegated), whether
+/// they carry AccessReview.ReadWrite.All, and the signed-in user's role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Credential {
-    /// Authenticates, but the token lacks AccessReview.ReadWrite.All.
-    Unprivileged,
-    /// A delegated token of a user without a supported Microsoft Entra role.
+    /// An application token without AccessReview.ReadWrite.All.
+    AppWithoutPermission,
+    /// A delegated token (of a user with a supported role) without AccessReview.ReadWrite.All.
+    DelegatedWithoutPermission,
+    /// A delegated token (with AccessReview.ReadWrite.All) of a user without a supported
+    /// Microsoft Entra role.
     Roleless,
     /// A delegated token of a personal Microsoft account.
     PersonalAccount,
+    /// An application token with AccessReview.ReadWrite.All.
+    App,
+    /// A delegated token with the permission, of a User Administrator.
+    DelegatedUserAdmin,
+    /// A delegated token with the permission, of an Identity Governance Administrator.
+    DelegatedIga,
+    /// A delegated token with the permission, of a Privileged Role Administrator.
+    DelegatedPra,
 }
 
 impl Credential {
     /// Every credential kind.
-    pub const ALL: [Credential; 3] = [
-        Credential::Unprivileged,
+    pub const ALL: [Credential; 8] = [
+        Credential::AppWithoutPermission,
+        Credential::DelegatedWithoutPermission,
         Credential::Roleless,
         Credential::PersonalAccount,
+        Credential::App,
+        Credential::DelegatedUserAdmin,
+        Credential::DelegatedIga,
+        Credential::DelegatedPra,
     ];
 
     /// The name used in `--credential NAME=TOKEN` and in `when.auth`.
     pub fn name(self) -> &'static str {
         match self {
-            Credential::Unprivileged => "unprivileged",
+            Credential::AppWithoutPermission => "app-without-permission",
+            Credential::DelegatedWithoutPermission => "delegated-without-permission",
             Credential::Roleless => "roleless",
             Credential::PersonalAccount => "personal-account",
+            Credential::App => "app",
+            Credential::DelegatedUserAdmin => "delegated-user-admin",
+            Credential::DelegatedIga => "delegated-iga",
+            Credential::DelegatedPra => "delegated-pra",
         }
     }
 
     /// What the token must be.
     pub fn description(self) -> &'static str {
         match self {
-            Credential::Unprivileged => "a token without AccessReview.ReadWrite.All",
+            Credential::AppWithoutPermission => {
+                "an application token without AccessReview.ReadWrite.All"
+            }
+            Credential::DelegatedWithoutPermission => {
+                "a delegated token without AccessReview.ReadWrite.All, of a user with a supported Entra role"
+            }
             Credential::Roleless => {
                 "a delegated token (with AccessReview.ReadWrite.All) of a user without a supported Entra role"
             }
             Credential::PersonalAccount => "a delegated token of a personal Microsoft account",
+            Credential::App => "an application token with AccessReview.ReadWrite.All",
+            Credential::DelegatedUserAdmin => {
+                "a delegated token with AccessReview.ReadWrite.All of a User Administrator"
+            }
+            Credential::DelegatedIga => {
+                "a delegated token with AccessReview.ReadWrite.All of an Identity Governance Administrator"
+            }
+            Credential::DelegatedPra => {
+                "a delegated token with AccessReview.ReadWrite.All of a Privileged Role Administrator"
+            }
         }
+    }
+
+    /// Every name, for messages.
+    pub fn names() -> String {
+        Credential::ALL.map(Credential::name).join(", ")
     }
 }
 
@@ -53,17 +95,28 @@ impl fmt::Display for Credential {
 
 /// An unknown credential name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown credential `{0}`; valid: unprivileged, roleless, personal-account")]
-pub struct UnknownCredential(String);
+pub enum UnknownCredential {
+    /// Not a name at all.
+    #[error("unknown credential `{0}`; valid: {names}", names = Credential::names())]
+    Name(String),
+    /// The name of an earlier release, split since.
+    #[error(
+        "credential `unprivileged` was split: use app-without-permission (an application token) or delegated-without-permission (a delegated one)"
+    )]
+    Split,
+}
 
 impl FromStr for Credential {
     type Err = UnknownCredential;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "unprivileged" {
+            return Err(UnknownCredential::Split);
+        }
         Credential::ALL
             .into_iter()
             .find(|c| c.name() == s)
-            .ok_or_else(|| UnknownCredential(s.to_string()))
+            .ok_or_else(|| UnknownCredential::Name(s.to_string()))
     }
 }
 
@@ -86,7 +139,7 @@ impl fmt::Debug for CredentialArg {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CredentialArgError {
     /// No `=`, or nothing after it.
-    #[error("expected NAME=TOKEN (names: unprivileged, roleless, personal-account)")]
+    #[error("expected NAME=TOKEN (names: {names})", names = Credential::names())]
     Shape,
     /// The name is not known.
     #[error(transparent)]
@@ -114,7 +167,9 @@ mod tests {
     use rstest::rstest;
 
     #[rstest]
-    #[case("unprivileged=abc", Some((Credential::Unprivileged, "abc")))]
+    #[case("app-without-permission=abc", Some((Credential::AppWithoutPermission, "abc")))]
+    #[case("delegated-pra=abc", Some((Credential::DelegatedPra, "abc")))]
+    #[case("unprivileged=abc", None)]
     #[case("personal-account= t=x ", Some((Credential::PersonalAccount, "t=x")))]
     #[case("roleless=", None)]
     #[case("roleless", None)]

@@ -3,7 +3,9 @@
 
 use axum::http::{HeaderMap, header};
 
-use crate::core::credential::Restricted;
+use serde_json::Value;
+
+use crate::core::credential::{Restricted, ReviewKind};
 use crate::core::refusal::{Refusal, Why};
 
 /// What a request is allowed to do.
@@ -45,10 +47,39 @@ pub(crate) fn authenticate(tokens: &Tokens, headers: &HeaderMap) -> Result<Privi
     }
 }
 
-/// "AccessReview.ReadWrite.All, a supported role, not a personal account": 403 otherwise.
-pub(crate) fn may_update(privilege: Privilege) -> Result<(), Refusal> {
+/// "AccessReview.ReadWrite.All, a supported role, not a personal account", before the
+/// instance is known (with `kind`, for the instance's kind of review): 403 otherwise.
+pub(crate) fn may_update(privilege: Privilege, kind: Option<ReviewKind>) -> Result<(), Refusal> {
     match privilege {
         Privilege::ReadWrite => Ok(()),
-        Privilege::Restricted(c) => Err(Refusal::new(Why::Forbidden, c.refusal_message())),
+        Privilege::Restricted(c) => {
+            let allowed = match kind {
+                None => c.may_update_any(),
+                Some(k) => c.may_update(k),
+            };
+            if allowed {
+                Ok(())
+            } else {
+                Err(Refusal::new(Why::Forbidden, c.refusal_message()))
+            }
+        }
+    }
+}
+
+/// The kind of review an instance belongs to: a review of Entra roles when its scope names
+/// `/roleManagement/` anywhere (as the page's example does), otherwise a group or app review.
+pub(crate) fn review_kind(instance: &serde_json::Map<String, Value>) -> ReviewKind {
+    fn names_roles(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.to_ascii_lowercase().contains("/rolemanagement/"),
+            Value::Array(items) => items.iter().any(names_roles),
+            Value::Object(m) => m.values().any(names_roles),
+            _ => false,
+        }
+    }
+    if instance.get("scope").is_some_and(names_roles) {
+        ReviewKind::EntraRole
+    } else {
+        ReviewKind::GroupOrApp
     }
 }

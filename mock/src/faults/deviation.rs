@@ -92,6 +92,13 @@ deviations! {
     NoPermissionCheck = "no-permission-check", "permission-access-review-readwrite-all", "a token without AccessReview.ReadWrite.All may update";
     /// Users without a supported Entra role may update.
     NoRoleCheck = "no-role-check", "delegated-role-required", "a delegated user without a supported role may update";
+    /// A delegated user with any role the page lists may update any kind of review.
+    GrantUnlistedRoles = "grant-unlisted-roles", "unlisted-roles-refused", "a User Administrator may update reviews of Entra roles, a Privileged Role Administrator reviews of groups";
+    /// Only Identity Governance Administrators may update among delegated users: the other
+    /// roles the page lists are refused.
+    RefuseListedRoles = "refuse-listed-roles", "delegated-role-required", "User Administrators and Privileged Role Administrators are refused with 403";
+    /// Application tokens are refused, even with AccessReview.ReadWrite.All.
+    RefuseAppTokens = "refuse-app-tokens", "permission-access-review-readwrite-all", "application tokens with AccessReview.ReadWrite.All are refused with 403";
     /// Personal Microsoft accounts may update.
     AcceptPersonalAccounts = "accept-personal-accounts", "personal-accounts-not-supported", "a personal Microsoft account may update";
     /// `PUT` is answered with 405 (only `PATCH` works).

@@ -76,13 +76,31 @@ impl Faults {
     ) -> Result<(), Refusal> {
         use crate::core::credential::Restricted as R;
         let let_in = match privilege {
-            Privilege::Restricted(R::Unprivileged) => self.is(Deviation::NoPermissionCheck),
+            Privilege::Restricted(R::AppWithoutPermission | R::DelegatedWithoutPermission) => {
+                self.is(Deviation::NoPermissionCheck)
+            }
             Privilege::Restricted(R::Roleless) => self.is(Deviation::NoRoleCheck),
             Privilege::Restricted(R::PersonalAccount) => self.is(Deviation::AcceptPersonalAccounts),
-            Privilege::ReadWrite => false,
+            Privilege::Restricted(R::DelegatedUserAdmin | R::DelegatedPra) => {
+                self.is(Deviation::GrantUnlistedRoles)
+            }
+            Privilege::Restricted(_) | Privilege::ReadWrite => false,
         };
         if let_in {
             return Ok(());
+        }
+        let shut_out = match privilege {
+            Privilege::Restricted(R::DelegatedUserAdmin | R::DelegatedPra) => {
+                self.is(Deviation::RefuseListedRoles)
+            }
+            Privilege::Restricted(R::App) => self.is(Deviation::RefuseAppTokens),
+            _ => false,
+        };
+        if shut_out && faithful.is_ok() {
+            return Err(Refusal::new(
+                crate::core::refusal::Why::Forbidden,
+                "Insufficient privileges to complete the operation.",
+            ));
         }
         faithful.map_err(|r| self.auth_status(r))
     }

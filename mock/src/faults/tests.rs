@@ -136,8 +136,8 @@ async fn without_a_deviation_or_variant_every_hook_is_the_identity() {
     let restricted = Privilege::Restricted(Restricted::Roleless);
     assert_eq!(f.authenticate(|| Err(refusal())), Err(refusal()));
     assert_eq!(
-        f.may_update(restricted, may_update(restricted)),
-        may_update(restricted)
+        f.may_update(restricted, may_update(restricted, None)),
+        may_update(restricted, None)
     );
     assert_eq!(
         f.locate(Err(refusal()), || Some("other".into())),

@@ -23,7 +23,7 @@ pub(crate) async fn create_definition(State(state): State<Shared>, req: Request)
     let ids = ids_of(&req);
     let result = async {
         let privilege = state.authenticate(req.headers())?;
-        state.may_update(privilege)?;
+        state.may_update(privilege, None)?;
         let body = read_body(req).await?;
         let parsed: Value = serde_json::from_slice(&body).map_err(|e| {
             Refusal::new(
@@ -100,7 +100,7 @@ pub(crate) async fn delete_definition(
     let ids = ids_of(&req);
     let result = segments(path).and_then(|definition| {
         let privilege = state.authenticate(req.headers())?;
-        state.may_update(privilege)?;
+        state.may_update(privilege, None)?;
         if lock(&state.store).delete(&definition) {
             Ok(())
         } else {
@@ -122,7 +122,7 @@ pub(crate) async fn stop_instance(
     let ids = ids_of(&req);
     let result = segments(path).and_then(|(definition, instance)| {
         let privilege = state.authenticate(req.headers())?;
-        state.may_update(privilege)?;
+        state.may_update(privilege, None)?;
         lock(&state.store).stop(&definition, &instance)
     });
     match result {

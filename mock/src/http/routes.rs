@@ -111,7 +111,7 @@ async fn update_steps(
     let faults = state.faults;
     faults.method(method)?;
     let privilege = state.authenticate(req.headers())?;
-    state.may_update(privilege)?;
+    state.may_update(privilege, None)?;
     let headers = req.headers().clone();
     let body = read_body(req).await?;
     // The path is resolved before the body is looked at, as Graph does.
@@ -123,7 +123,15 @@ async fn update_steps(
         faults.locate(faithful, || store.holder_of(instance).map(str::to_string))
     };
     let definition = match located {
-        Ok(d) => d,
+        Ok(d) => {
+            // The role a delegated caller needs depends on what the review is of.
+            let kind = lock(&state.store)
+                .instance(&d, instance)
+                .map(crate::core::auth::review_kind)
+                .ok();
+            state.may_update(privilege, kind)?;
+            d
+        }
         Err(r) => {
             return match faults.unknown_instance(instance) {
                 Some(made_up) => Ok(success(&with_context(

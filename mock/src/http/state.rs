@@ -36,8 +36,13 @@ pub(crate) type Shared = Arc<AppState>;
 
 impl AppState {
     /// The update permission check, through the hooks.
-    pub(crate) fn may_update(&self, privilege: Privilege) -> Result<(), Refusal> {
-        self.faults.may_update(privilege, may_update(privilege))
+    pub(crate) fn may_update(
+        &self,
+        privilege: Privilege,
+        kind: Option<crate::core::credential::ReviewKind>,
+    ) -> Result<(), Refusal> {
+        self.faults
+            .may_update(privilege, may_update(privilege, kind))
     }
 
     pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<Privilege, Refusal> {

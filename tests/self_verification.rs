@@ -231,3 +231,46 @@ async fn a_deviation_that_only_makes_trials_error_is_not_counted_as_caught() {
     ]);
     assert!(table.contains("NOT caught: hang"), "{table}");
 }
+
+#[test]
+fn permission_cases_run_with_their_credential_and_are_skipped_with_the_reason_without() {
+    let (_, suite) = shipped();
+    let target = Target::new(
+        "http://127.0.0.1:9/beta",
+        None,
+        Some(Secret::new("run-token")),
+        Duration::from_secs(2),
+        1 << 20,
+    )
+    .unwrap();
+    let specs: Vec<_> = trials(&suite, UpdateMethod::Put)
+        .into_iter()
+        .filter(|s| s.name.starts_with("permissions/"))
+        .collect();
+    // Both sides: refused tokens, and each documented (role x kind of review) pair allowed.
+    for must in [
+        "permissions/app-may-update::put",
+        "permissions/user-admin-group-review::put",
+        "permissions/iga-group-review::put",
+        "permissions/iga-role-review::put",
+        "permissions/pra-role-review::put",
+        "permissions/app-without-permission::put",
+        "permissions/delegated-without-permission::put",
+    ] {
+        assert!(specs.iter().any(|s| s.name == must), "{must} missing");
+    }
+    for spec in &specs {
+        let reason = run::skip_reason(&spec.case, &target)
+            .unwrap_or_else(|| panic!("{} runs without its credential", spec.name));
+        assert!(reason.starts_with("needs --credential "), "{reason}");
+    }
+    let equipped = target.with_credentials(common::credentials());
+    for spec in &specs {
+        assert_eq!(
+            run::skip_reason(&spec.case, &equipped),
+            None,
+            "{}",
+            spec.name
+        );
+    }
+}

@@ -42,8 +42,10 @@ fn one_time_review(name: &str) -> Value {
 
 async fn call(method: reqwest::Method, url: &str, body: Option<&Value>) -> (u16, Value) {
     let mut req = client().request(method, url).bearer_auth("t");
-    if let Some(b) = body {
-        req = req.json(b);
+    match body {
+        Some(b) => req = req.json(b),
+        // A bodyless request says so, as Graph requires (see below).
+        None => req = req.header(reqwest::header::CONTENT_LENGTH, "0"),
     }
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
@@ -224,4 +226,49 @@ async fn every_nth_api_request_is_throttled_with_retry_after() {
         }
     }
     assert_eq!(statuses, [200, 200, 429, 200, 200, 429]);
+}
+
+#[tokio::test]
+async fn a_write_without_a_length_is_answered_411_as_graphs_front_end_does() {
+    let mock = start(Lifecycle::default()).await;
+    let (status, created) = call(
+        reqwest::Method::POST,
+        &definitions(&mock),
+        Some(&one_time_review("length")),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let stop = format!("{}/{id}/instances/{id}/stop", definitions(&mock));
+    // reqwest (hyper) sends no length for a bodyless request unless told.
+    for method in [
+        reqwest::Method::POST,
+        reqwest::Method::PUT,
+        reqwest::Method::PATCH,
+    ] {
+        let resp = client()
+            .request(method.clone(), &stop)
+            .bearer_auth("t")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 411, "{method}");
+        let ty = resp.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(ty.starts_with("text/html"), "{ty}");
+        let text = resp.text().await.unwrap();
+        assert!(
+            text.contains("HTTP Error 411. The request must be chunked or have a content length."),
+            "{text}"
+        );
+    }
+    // With Content-Length: 0 the same stop goes through (204); a GET needs no length.
+    let (status, _) = call(reqwest::Method::POST, &stop, None).await;
+    assert_eq!(status, 204);
+    let resp = client()
+        .get(format!("{}/{id}", definitions(&mock)))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200, "a GET needs no length");
 }

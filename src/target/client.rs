@@ -244,6 +244,15 @@ impl Target {
         }
         if let Some(b) = &req.body {
             builder = builder.body(b.clone());
+        } else if ["POST", "PUT", "PATCH"].contains(&req.method.as_str())
+            && !req
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        {
+            // hyper sends no length for a bodyless request, and Microsoft Graph answers 411
+            // Length Required to a POST/PUT/PATCH without one (the mock does too).
+            builder = builder.header(reqwest::header::CONTENT_LENGTH, "0");
         }
         let mut resp = builder.send().await.map_err(|e| classify(&req.url, &e))?;
         let status = resp.status().as_u16();

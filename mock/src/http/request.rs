@@ -13,6 +13,39 @@ use crate::core::spec::Object;
 use crate::http::respond::graph_error;
 use crate::http::state::ids_of;
 
+/// What Microsoft Graph's front end (HTTP.sys) answers to a POST, PUT or PATCH with neither
+/// `Content-Length` nor chunked encoding: 411 with an HTML page, before any Graph logic
+/// (microsoft-graph-docs PR #2262; sreeise/graph-rs-sdk #524: "HTTP Error 411. The request
+/// must be chunked or have a content length."). The mock is never kinder than the service.
+const LENGTH_REQUIRED: &str = "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"\"http://www.w3.org/TR/html4/strict.dtd\">\r\n<HTML><HEAD><TITLE>Length Required</TITLE>\r\n<META HTTP-EQUIV=\"Content-Type\" Content=\"text/html; charset=us-ascii\"></HEAD>\r\n<BODY><h2>Length Required</h2>\r\n<hr><p>HTTP Error 411. The request must be chunked or have a content length.</p>\r\n</BODY></HTML>\r\n";
+
+/// 411 for a POST, PUT or PATCH that carries no length (see [`LENGTH_REQUIRED`]), before
+/// throttling and everything else.
+pub(crate) async fn require_length(req: Request, next: Next) -> Response {
+    match length_required(&req) {
+        Some(refused) => refused,
+        None => next.run(req).await,
+    }
+}
+
+fn length_required(req: &Request) -> Option<Response> {
+    use axum::http::{Method, StatusCode};
+    let writes = [Method::POST, Method::PUT, Method::PATCH].contains(req.method());
+    let headers = req.headers();
+    let sized = headers.contains_key(header::CONTENT_LENGTH)
+        || headers.contains_key(header::TRANSFER_ENCODING);
+    if !writes || sized {
+        return None;
+    }
+    let mut resp = Response::new(Body::from(LENGTH_REQUIRED));
+    *resp.status_mut() = StatusCode::LENGTH_REQUIRED;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=us-ascii"),
+    );
+    Some(resp)
+}
+
 /// The properties `$select` names (`None` without `$select`), from the raw query string.
 pub(crate) fn selected(req: &Request) -> Option<Vec<String>> {
     let query = req.uri().query()?;

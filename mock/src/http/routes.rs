@@ -21,7 +21,9 @@ use crate::http::journal::{API, ReceivedRequest, RequestKind};
 use crate::http::lifecycle::{
     create_definition, delete_definition, list_definitions, stop_instance, throttle, token,
 };
-use crate::http::request::{json_content_type, project, read_body, read_whole_body, selected};
+use crate::http::request::{
+    json_content_type, project, read_body, read_whole_body, require_length, selected,
+};
 use crate::http::respond::{context_url, graph_error, instance_context};
 use crate::http::state::{AppState, Shared, definition_not_found, ids_of, segments};
 
@@ -52,6 +54,7 @@ pub(crate) fn routes(state: Shared) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(read_whole_body))
         .layer(middleware::from_fn_with_state(Arc::clone(&state), throttle))
+        .layer(middleware::from_fn(require_length))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             every_request,

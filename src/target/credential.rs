@@ -65,7 +65,7 @@ impl Credential {
                 "a delegated token without AccessReview.ReadWrite.All, of a user with a supported Entra role"
             }
             Credential::Roleless => {
-                "a delegated token (with AccessReview.ReadWrite.All) of a user without a supported Entra role"
+                "a delegated token (with AccessReview.ReadWrite.All) of a user with neither a supported Entra role nor a custom role with a supported role permission"
             }
             Credential::PersonalAccount => "a delegated token of a personal Microsoft account",
             Credential::App => "an application token with AccessReview.ReadWrite.All",

@@ -223,9 +223,8 @@ async fn failing_trials_and_provisioning_timeouts_leave_nothing_behind() {
 /// The prefixed definitions a mock process holds, read through its API.
 async fn prefixed_definitions(base_url: &str) -> usize {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let url = format!(
-        "{base_url}/identityGovernance/accessReviews/definitions?$filter=startswith(displayName,'{NAME_PREFIX}')"
-    );
+    // The list documents no filter on the name: read it and count on this side.
+    let url = format!("{base_url}/identityGovernance/accessReviews/definitions");
     let list: serde_json::Value = reqwest::Client::new()
         .get(url)
         .bearer_auth("sigint-token")
@@ -235,7 +234,15 @@ async fn prefixed_definitions(base_url: &str) -> usize {
         .json()
         .await
         .unwrap();
-    list["value"].as_array().map_or(0, Vec::len)
+    list["value"].as_array().map_or(0, |v| {
+        v.iter()
+            .filter(|d| {
+                d["displayName"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with(NAME_PREFIX))
+            })
+            .count()
+    })
 }
 
 #[cfg(unix)]
@@ -359,80 +366,170 @@ fn a_live_style_run_with_expiring_client_credentials_tokens_and_throttling_passe
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sweep_deletes_this_tools_overdue_definitions_and_nothing_else() {
+async fn sweep_deletes_this_tools_overdue_definitions_across_pages_and_nothing_else() {
     use std::process::Command;
-    let mock = common::spawn_mock(&[]);
+    let mock = common::spawn_mock(&[
+        "--token",
+        "t",
+        "--credential",
+        "app-without-permission=low-token",
+    ]);
     let control = mock.base_url.replace("/beta", "/_conformance/fixtures");
-    let seed = |name: &str, description: &str, created: &str| serde_json::json!({"definition": {"displayName": name, "descriptionForAdmins": description, "createdDateTime": created}});
+    let marker = |run: &str, after: &str| {
+        format!(
+            "Created by accessreview-conformance (conformance run {run}); delete after {after}."
+        )
+    };
+    let seed = |name: &str, description: &str| serde_json::json!({"definition": {"displayName": name, "descriptionForAdmins": description, "createdDateTime": "2000-01-01T00:00:00Z"}});
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
-    for body in [
+    // A killed run's 130 definitions (more than a page of 100), not yet due by their marker.
+    let killed = "0123456789ab";
+    let mut bodies: Vec<serde_json::Value> = (0..130)
+        .map(|_| {
+            seed(
+                &format!("accessreview-conformance {killed}"),
+                &marker(killed, "2999-01-01T00:00:00Z"),
+            )
+        })
+        .collect();
+    // An older run's definition whose delete-after time has passed.
+    bodies.push(seed(
+        "accessreview-conformance 00000000aaaa",
+        &marker("00000000aaaa", "2000-01-01T00:00:00Z"),
+    ));
+    // Look-alikes someone else made: they must survive every sweep.
+    let look_alikes = [
         seed(
-            "accessreview-conformance r1",
-            "Created by accessreview-conformance (conformance run r1); delete after 2000-01-01T00:00:00Z.",
-            "2000-01-01T00:00:00Z",
+            "accessreview-conformance-prod 0123456789ab",
+            &marker(killed, "2000-01-01T00:00:00Z"),
         ),
         seed(
-            "accessreview-conformance r2",
-            "Created by accessreview-conformance (conformance run r2); delete after 2999-01-01T00:00:00Z.",
-            "2000-01-01T00:00:00Z",
+            "accessreview-conformance quarterly",
+            "delete after 2000-01-01T00:00:00Z.",
+        ),
+        seed(
+            "accessreview-conformance 0123456789ab",
+            "Quarterly review of the building group",
+        ),
+        seed(
+            "accessreview-conformance 0123456789ab",
+            &marker("ba9876543210", "2000-01-01T00:00:00Z"),
         ),
         seed(
             "Quarterly review",
             "Someone's; delete after 2000-01-01T00:00:00Z.",
-            "2000-01-01T00:00:00Z",
         ),
-    ] {
-        let resp = http.post(&control).json(&body).send().await.unwrap();
+    ];
+    bodies.extend(look_alikes.iter().cloned());
+    for body in &bodies {
+        let resp = http.post(&control).json(body).send().await.unwrap();
         assert_eq!(resp.status(), 201);
     }
-    let names = || async {
-        let url = format!(
+    // Every definition, page by page (the list pages by 100 and refuses undocumented filters).
+    let all = || async {
+        let mut url = format!(
             "{}/identityGovernance/accessReviews/definitions",
             mock.base_url
         );
-        let list: serde_json::Value = http
-            .get(url)
-            .bearer_auth("t")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let mut names: Vec<String> = list["value"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["displayName"].as_str().unwrap().to_string())
-            .collect();
-        names.sort();
-        names
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut pages = 0;
+        loop {
+            let page: serde_json::Value = http
+                .get(&url)
+                .bearer_auth("t")
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            pages += 1;
+            assert!(
+                page["value"].as_array().unwrap().len() <= 100,
+                "a page over 100"
+            );
+            for d in page["value"].as_array().unwrap() {
+                out.push((
+                    d["displayName"].as_str().unwrap().to_string(),
+                    d["descriptionForAdmins"].as_str().unwrap_or("").to_string(),
+                ));
+            }
+            match page["@odata.nextLink"].as_str() {
+                Some(next) => url = next.to_string(),
+                None => break,
+            }
+        }
+        out.sort();
+        (out, pages)
     };
-    let sweep = |args: &[&str]| {
+    let refused = http
+        .get(format!(
+            "{}/identityGovernance/accessReviews/definitions?$filter=startswith(displayName,'accessreview-conformance')",
+            mock.base_url
+        ))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400, "an undocumented filter is refused");
+    let (before, pages) = all().await;
+    assert_eq!(before.len(), 136);
+    assert_eq!(pages, 2);
+    let sweep_as = |token: &str, args: &[&str]| {
         let out = common::run_with_deadline(
             Command::new(common::RUNNER)
-                .args(["--base-url", &mock.base_url, "--token", "t", "--sweep"])
+                .args(["--base-url", &mock.base_url, "--token", token, "--sweep"])
                 .args(args),
-            Duration::from_secs(60),
+            Duration::from_secs(120),
         );
         (out.status.code(), common::text(&out))
     };
+    let sweep = |args: &[&str]| sweep_as("t", args);
+    // A delete that fails is reported, the sweep carries on, and the exit code says so.
+    let (code, t) = sweep_as("low-token", &["--older-than", "1s"]);
+    assert_eq!(code, Some(3), "{t}");
+    assert_eq!(t.matches("NOT DELETED").count(), 131, "{t}");
+    assert!(
+        t.contains("131 could not be deleted (run --sweep again)"),
+        "{t}"
+    );
+    assert_eq!(all().await.0.len(), 136);
     let (code, t) = sweep(&["--dry-run"]);
     assert_eq!(code, Some(0), "{t}");
     assert!(
-        t.contains("would delete") && t.contains("accessreview-conformance r1"),
+        t.contains("would delete") && t.contains("accessreview-conformance 00000000aaaa"),
         "{t}"
     );
-    assert_eq!(names().await.len(), 3, "a dry run deleted something");
+    assert!(
+        t.contains("131 definition(s) of this tool found, 1 due"),
+        "{t}"
+    );
+    assert_eq!(all().await.0.len(), 136, "a dry run deleted something");
+    // The delete-after rule: only the overdue run's definition.
     let (code, t) = sweep(&[]);
     assert_eq!(code, Some(0), "{t}");
-    assert_eq!(
-        names().await,
-        ["Quarterly review", "accessreview-conformance r2"],
+    assert_eq!(all().await.0.len(), 135, "{t}");
+    // The age rule, across both pages: every definition of the killed run, no look-alike.
+    let (code, t) = sweep(&["--older-than", "1s"]);
+    assert_eq!(code, Some(0), "{t}");
+    assert!(
+        t.contains("130 definition(s) of this tool found, 130 due"),
         "{t}"
     );
-    let (code, t) = sweep(&["--older-than", "1h"]);
-    assert_eq!(code, Some(0), "{t}");
-    assert_eq!(names().await, ["Quarterly review"], "{t}");
+    let (left, _) = all().await;
+    let mut expected: Vec<(String, String)> = look_alikes
+        .iter()
+        .map(|b| {
+            (
+                b["definition"]["displayName"].as_str().unwrap().to_string(),
+                b["definition"]["descriptionForAdmins"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(left, expected, "{t}");
 }

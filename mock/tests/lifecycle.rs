@@ -106,10 +106,27 @@ async fn a_definition_is_created_activates_is_stopped_listed_and_deleted() {
 
     mock.seed(&json!({"definition": {"displayName": "other"}}))
         .unwrap();
-    let filter = format!("{url}?$filter=startswith(displayName,'prefix-')");
+    // The one documented filter (on the scope's query); any other is refused.
+    let filter = format!(
+        "{url}?$filter=contains(scope/microsoft.graph.accessReviewQueryScope/query, '/groups/g/')"
+    );
     let (status, listed) = call(reqwest::Method::GET, &filter, None).await;
     assert_eq!(status, 200);
     assert_eq!(listed["value"].as_array().unwrap().len(), 1, "{listed}");
+    let (status, refused) = call(
+        reqwest::Method::GET,
+        &format!("{url}?$filter=startswith(displayName,'prefix-')"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid filter clause"),
+        "{refused}"
+    );
     assert_eq!(
         call(reqwest::Method::DELETE, &format!("{url}/{d}"), None)
             .await

@@ -101,7 +101,14 @@ fn run_sweep(cli: &Cli, runtime: &tokio::runtime::Runtime) -> Result<u8, Command
             cli.dry_run,
         ))
         .map_err(|e| CommandError::Setup(format!("sweep: {}", target.redact(&e.to_string()))))?;
-    print!("{}", crate::live::sweep::render(&swept, cli.dry_run));
+    print!(
+        "{}",
+        target.redact(&crate::live::sweep::render(&swept, cli.dry_run))
+    );
+    // A definition that could not be deleted is still there: say so in the exit code too.
+    if swept.iter().any(|d| d.error.is_some()) {
+        return Ok(EXIT_UNREACHABLE);
+    }
     Ok(EXIT_OK)
 }
 

@@ -1,7 +1,14 @@
 //! `--sweep`: after runs killed too hard to clean up, delete the definitions a run of this tool
-//! left on a tenant — those whose display name carries [`NAME_PREFIX`] and whose delete-after
-//! time (in their description) has passed, or that are older than `--older-than` — and only
-//! them. `--dry-run` lists them without deleting.
+//! left on a tenant — and only them. A definition is this tool's when its display name is
+//! exactly `accessreview-conformance <run id>` (twelve hex digits) **and** its
+//! `descriptionForAdmins` carries the marker a run writes, naming the same run id. Of those,
+//! the sweep deletes the ones whose delete-after time (in the marker) has passed, or, with
+//! `--older-than AGE`, that were created longer ago than AGE. `--dry-run` lists them without
+//! deleting.
+//!
+//! The list is read page by page (`$top=100`, then `@odata.nextLink`) without `$filter`: the
+//! list API documents only a filter on the scope's query, so the sweep filters on the client.
+//! A delete that fails is reported and the sweep carries on.
 
 use std::time::{Duration, SystemTime};
 
@@ -10,6 +17,10 @@ use serde_json::Value;
 use crate::live::graph::NAME_PREFIX;
 use crate::provision::ProvisionError;
 use crate::target::{HttpRequest, Target};
+
+/// The most pages a sweep reads (100 definitions each): a bound against a service that
+/// never stops sending `@odata.nextLink`.
+const MAX_PAGES: usize = 1000;
 
 /// One definition the sweep found, and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +35,20 @@ pub struct Swept {
     pub deleted: bool,
     /// Due for deletion.
     pub due: bool,
+    /// Why the delete failed, when it did.
+    pub error: Option<String>,
+}
+
+/// The run id of a definition this tool created, when it is one: the display name is exactly
+/// `accessreview-conformance <run id>` and the admin description carries the marker with the
+/// same run id.
+pub fn run_of(definition: &Value) -> Option<&str> {
+    let name = definition["displayName"].as_str()?;
+    let run = name.strip_prefix(NAME_PREFIX)?.strip_prefix(' ')?;
+    let well_formed = run.len() == 12 && run.bytes().all(|b| b.is_ascii_hexdigit());
+    let marker = format!("Created by {NAME_PREFIX} (conformance run {run}); delete after ");
+    let description = definition["descriptionForAdmins"].as_str()?;
+    (well_formed && description.starts_with(&marker)).then_some(run)
 }
 
 /// The delete-after time a run wrote into a definition's description.
@@ -40,40 +65,65 @@ fn created(definition: &Value) -> Option<SystemTime> {
     humantime::parse_rfc3339_weak(text.trim_end_matches('Z').split('.').next()?).ok()
 }
 
+/// Every definition on the target, page by page.
+async fn list_all(target: &Target) -> Result<Vec<Value>, ProvisionError> {
+    let mut url = format!("{}?$top=100", target.definitions_url());
+    let origin = crate::target::url::origin(&url).to_string();
+    let mut all = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let req = HttpRequest {
+            method: "GET".into(),
+            url: url.clone(),
+            headers: target.default_headers(false),
+            body: None,
+        };
+        let resp = target.send(&req).await?;
+        let page: Value = serde_json::from_slice(&resp.body)
+            .ok()
+            .filter(|_| resp.status == 200)
+            .ok_or_else(|| {
+                ProvisionError::answered(format!("GET {url}"), resp.status, &resp.body)
+            })?;
+        all.extend(page["value"].as_array().into_iter().flatten().cloned());
+        match page["@odata.nextLink"].as_str() {
+            // The token goes only where the list came from.
+            Some(next) if crate::target::url::origin(next) == origin => url = next.to_string(),
+            Some(next) => {
+                return Err(ProvisionError::Protocol {
+                    what: format!("GET {url}"),
+                    status: resp.status,
+                    body: format!(
+                        "@odata.nextLink {next:?} leaves the target's origin; not followed"
+                    ),
+                });
+            }
+            None => return Ok(all),
+        }
+    }
+    Err(ProvisionError::Protocol {
+        what: format!("GET {url}"),
+        status: 200,
+        body: format!("still more pages after {MAX_PAGES}; stopped"),
+    })
+}
+
 /// Finds this tool's definitions on the target and deletes the due ones (unless `dry_run`).
 pub async fn sweep(
     target: &Target,
     older_than: Option<Duration>,
     dry_run: bool,
 ) -> Result<Vec<Swept>, ProvisionError> {
-    let url = format!(
-        "{}?$filter=startswith(displayName,'{NAME_PREFIX}')",
-        target.definitions_url()
-    );
-    let req = HttpRequest {
-        method: "GET".into(),
-        url: url.clone(),
-        headers: target.default_headers(false),
-        body: None,
-    };
-    let resp = target.send(&req).await?;
-    let protocol = ProvisionError::answered;
-    let list: Value = serde_json::from_slice(&resp.body)
-        .ok()
-        .filter(|_| resp.status == 200)
-        .ok_or_else(|| protocol(format!("GET {url}"), resp.status, &resp.body))?;
     let now = SystemTime::now();
     let mut out = Vec::new();
-    for d in list["value"].as_array().into_iter().flatten() {
-        let name = d["displayName"].as_str().unwrap_or("").to_string();
-        // The service filters by prefix; check again rather than trust it.
-        if !name.starts_with(NAME_PREFIX) {
+    for d in list_all(target).await? {
+        if run_of(&d).is_none() {
             continue;
         }
+        let name = d["displayName"].as_str().unwrap_or("").to_string();
         let id = d["id"].as_str().unwrap_or("").to_string();
-        let expired = delete_after(d).is_some_and(|t| t <= now);
+        let expired = delete_after(&d).is_some_and(|t| t <= now);
         let old = older_than
-            .zip(created(d))
+            .zip(created(&d))
             .is_some_and(|(age, c)| c + age <= now);
         let why = match (expired, old) {
             (true, _) => "its delete-after time has passed".to_string(),
@@ -82,6 +132,7 @@ pub async fn sweep(
         };
         let due = expired || old;
         let mut deleted = false;
+        let mut error = None;
         if due && !dry_run && !id.is_empty() {
             let del = HttpRequest {
                 method: "DELETE".into(),
@@ -89,15 +140,18 @@ pub async fn sweep(
                 headers: target.default_headers(false),
                 body: None,
             };
-            let resp = target.send(&del).await?;
-            if !matches!(resp.status, 200 | 204 | 404) {
-                return Err(protocol(
-                    format!("DELETE {}", del.url),
-                    resp.status,
-                    &resp.body,
-                ));
+            match target.send(&del).await {
+                Ok(resp) if matches!(resp.status, 200 | 204 | 404) => deleted = true,
+                Ok(resp) => {
+                    let e = ProvisionError::answered(
+                        format!("DELETE {}", del.url),
+                        resp.status,
+                        &resp.body,
+                    );
+                    error = Some(e.to_string());
+                }
+                Err(e) => error = Some(e.to_string()),
             }
-            deleted = true;
         }
         out.push(Swept {
             id,
@@ -105,6 +159,7 @@ pub async fn sweep(
             why,
             deleted,
             due,
+            error,
         });
     }
     Ok(out)
@@ -117,19 +172,29 @@ pub fn render(swept: &[Swept], dry_run: bool) -> String {
         let what = match (d.due, d.deleted, dry_run) {
             (true, true, _) => "deleted",
             (true, false, true) => "would delete",
-            (true, false, false) => "not deleted",
+            (true, false, false) => "NOT DELETED",
             (false, _, _) => "kept",
         };
-        s.push_str(&format!("{what:<13} {}  {}  ({})\n", d.id, d.name, d.why));
+        let why = match &d.error {
+            Some(e) => format!("{}; the delete failed: {e}", d.why),
+            None => d.why.clone(),
+        };
+        s.push_str(&format!("{what:<13} {}  {}  ({why})\n", d.id, d.name));
     }
     let due = swept.iter().filter(|d| d.due).count();
+    let failed = swept.iter().filter(|d| d.error.is_some()).count();
     s.push_str(&format!(
-        "{} definition(s) of this tool found, {due} due{}\n",
+        "{} definition(s) of this tool found, {due} due{}{}\n",
         swept.len(),
         if dry_run {
             " (dry run: nothing deleted)"
         } else {
             ""
+        },
+        if failed > 0 {
+            format!("; {failed} could not be deleted (run --sweep again)")
+        } else {
+            String::new()
         }
     ));
     s
@@ -139,6 +204,46 @@ pub fn render(swept: &[Swept], dry_run: bool) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[rstest::rstest]
+    #[case::ours(
+        "accessreview-conformance 0123456789ab",
+        "Created by accessreview-conformance (conformance run 0123456789ab); delete after 2001-02-03T04:05:06Z.",
+        true
+    )]
+    #[case::no_delimiter(
+        "accessreview-conformance-prod 0123456789ab",
+        "Created by accessreview-conformance (conformance run 0123456789ab); delete after 2001-02-03T04:05:06Z.",
+        false
+    )]
+    #[case::longer_name(
+        "accessreview-conformance 0123456789ab (copy)",
+        "Created by accessreview-conformance (conformance run 0123456789ab); delete after 2001-02-03T04:05:06Z.",
+        false
+    )]
+    #[case::not_a_run_id(
+        "accessreview-conformance quarterly",
+        "Created by accessreview-conformance (conformance run quarterly); delete after 2001-02-03T04:05:06Z.",
+        false
+    )]
+    #[case::no_marker(
+        "accessreview-conformance 0123456789ab",
+        "Quarterly review of the building group",
+        false
+    )]
+    #[case::marker_of_another_run(
+        "accessreview-conformance 0123456789ab",
+        "Created by accessreview-conformance (conformance run ba9876543210); delete after 2001-02-03T04:05:06Z.",
+        false
+    )]
+    fn only_definitions_with_the_exact_name_and_the_runs_marker_are_this_tools(
+        #[case] name: &str,
+        #[case] description: &str,
+        #[case] ours: bool,
+    ) {
+        let d = json!({"displayName": name, "descriptionForAdmins": description});
+        assert_eq!(run_of(&d).is_some(), ours, "{name} / {description}");
+    }
 
     #[test]
     fn the_delete_after_time_is_read_from_the_description() {

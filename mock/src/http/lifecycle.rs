@@ -41,51 +41,138 @@ pub(crate) async fn create_definition(State(state): State<Shared>, req: Request)
     }
 }
 
-/// The display-name prefix of `$filter=startswith(displayName,'…')`, if the query has one.
-fn name_prefix(req: &Request) -> Result<Option<String>, Refusal> {
-    let Some(query) = req.uri().query() else {
-        return Ok(None);
-    };
-    let decoded = query
-        .replace("%24", "$")
-        .replace("%28", "(")
-        .replace("%29", ")")
-        .replace("%27", "'")
-        .replace("%2C", ",")
-        .replace("%20", " ");
-    let Some(filter) = decoded.split('&').find_map(|p| p.strip_prefix("$filter=")) else {
-        return Ok(None);
-    };
-    filter
-        .strip_prefix("startswith(displayName,'")
-        .and_then(|rest| rest.strip_suffix("')"))
-        .map(|p| Some(p.to_string()))
-        .ok_or_else(|| {
-            Refusal::new(
-                Why::InvalidBody,
-                "Only $filter=startswith(displayName,'…') is supported here.",
-            )
-        })
+/// Graph's page size for the definitions list.
+pub(crate) const PAGE_SIZE: usize = 100;
+
+/// The one `$filter` the list API documents: `contains(scope/microsoft.graph.accessReviewQueryScope/query, '…')`.
+const DOCUMENTED_FILTER: &str = "contains(scope/microsoft.graph.accessReviewQueryScope/query, '";
+
+/// What a list request asks for: a page (`$top` up to [`PAGE_SIZE`], `$skip`) and the
+/// documented filter on the scope's query. Any other `$filter` is refused, as the service
+/// refuses what it does not support: the mock is never kinder than the service.
+struct ListQuery {
+    top: usize,
+    skip: usize,
+    scope_contains: Option<String>,
 }
 
-/// `GET …/definitions`.
+fn percent_decoded(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                // Two hex digits: at most 255.
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn list_query(req: &Request) -> Result<ListQuery, Refusal> {
+    let invalid = |m: String| Refusal::new(Why::InvalidBody, m);
+    let mut q = ListQuery {
+        top: PAGE_SIZE,
+        skip: 0,
+        scope_contains: None,
+    };
+    for pair in req
+        .uri()
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (key, value) = (percent_decoded(key), percent_decoded(value));
+        let number = |v: &str| {
+            v.parse::<usize>()
+                .map_err(|_| invalid(format!("Invalid value '{v}' for {key}.")))
+        };
+        match key.as_str() {
+            "$top" => q.top = number(&value)?.clamp(1, PAGE_SIZE),
+            "$skip" => q.skip = number(&value)?,
+            "$filter" => {
+                let text = value
+                    .strip_prefix(DOCUMENTED_FILTER)
+                    .and_then(|rest| rest.strip_suffix("')"))
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "Invalid filter clause: '{value}' is not supported. Supported: {DOCUMENTED_FILTER}…')."
+                        ))
+                    })?;
+                q.scope_contains = Some(text.to_string());
+            }
+            _ => {}
+        }
+    }
+    Ok(q)
+}
+
+/// `GET …/definitions`: one page, with `@odata.nextLink` while more remain.
 pub(crate) async fn list_definitions(State(state): State<Shared>, req: Request) -> Response {
     let ids = ids_of(&req);
     let result = state.authenticate(req.headers()).and_then(|_| {
-        let prefix = name_prefix(&req)?;
-        Ok(lock(&state.store).list_definitions(prefix.as_deref()))
+        let q = list_query(&req)?;
+        let all = lock(&state.store).list_definitions(None);
+        let matching: Vec<_> = all
+            .into_iter()
+            .filter(|d| {
+                q.scope_contains.as_ref().is_none_or(|text| {
+                    d.get("scope")
+                        .and_then(|s| s.get("query"))
+                        .and_then(Value::as_str)
+                        .is_some_and(|query| query.contains(text.as_str()))
+                })
+            })
+            .collect();
+        let more = matching.len() > q.skip + q.top;
+        let page: Vec<Value> = matching
+            .into_iter()
+            .skip(q.skip)
+            .take(q.top)
+            .map(Value::Object)
+            .collect();
+        Ok((page, more.then(|| (q.skip + q.top, q))))
     });
     match result {
-        Ok(list) => {
+        Ok((value, next)) => {
             let ctx = context_url(
                 req.headers(),
                 "identityGovernance/accessReviews/definitions",
             );
-            let value: Vec<Value> = list.into_iter().map(Value::Object).collect();
-            json_response(
-                StatusCode::OK,
-                &json!({"@odata.context": ctx, "value": value}),
-            )
+            let mut body = json!({"@odata.context": ctx, "value": value});
+            if let Some((skip, q)) = next {
+                let host = req
+                    .headers()
+                    .get(axum::http::header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or("localhost");
+                let mut link = format!(
+                    "http://{host}{}?$top={}&$skip={skip}",
+                    req.uri().path(),
+                    q.top
+                );
+                if let Some(text) = &q.scope_contains {
+                    link.push_str(
+                        &format!("&$filter={DOCUMENTED_FILTER}{text}')").replace(' ', "%20"),
+                    );
+                }
+                body["@odata.nextLink"] = Value::String(link);
+            }
+            json_response(StatusCode::OK, &body)
         }
         Err(r) => graph_error(&r, ids.as_ref()),
     }

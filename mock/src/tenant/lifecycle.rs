@@ -199,15 +199,16 @@ impl Store {
                 })
             })
             .collect();
-        list.sort_by(|a, b| {
-            let created = |d: &DefinitionRecord| {
+        // Oldest first, ties by id: a stable order, so that pages do not overlap.
+        list.sort_by_cached_key(|d| {
+            let text = |k: &str| {
                 d.definition
-                    .get("createdDateTime")
+                    .get(k)
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string()
             };
-            created(a).cmp(&created(b))
+            (text("createdDateTime"), text("id"))
         });
         list.into_iter().map(|d| d.definition.clone()).collect()
     }

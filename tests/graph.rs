@@ -16,6 +16,9 @@ use accessreview_conformance::selfcheck::embedded::{Embedded, EmbeddedOptions};
 use accessreview_mock::{Deviation, Lifecycle, RequestKind, Variant};
 use common::{shipped, trials};
 
+/// The shipped principals file: on the mock's lifecycle its GUIDs stand for a tenant's users.
+const SHIPPED_PRINCIPALS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/cases/principals.yaml");
+
 async fn start(lifecycle: Lifecycle, deviation: Option<Deviation>) -> Embedded {
     start_variant(lifecycle, deviation, None).await
 }
@@ -258,6 +261,8 @@ async fn an_interrupted_run_deletes_what_it_created() {
             "sigint-token",
             "--fixtures",
             "graph",
+            "--principals",
+            SHIPPED_PRINCIPALS,
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -327,6 +332,8 @@ fn a_live_style_run_with_expiring_client_credentials_tokens_and_throttling_passe
                 "graph",
                 "--test-threads",
                 "8",
+                "--principals",
+                SHIPPED_PRINCIPALS,
             ])
             .env("AZURE_TENANT_ID", "tenant-1")
             .env("AZURE_CLIENT_ID", "app-1")
@@ -352,6 +359,7 @@ fn a_live_style_run_with_expiring_client_credentials_tokens_and_throttling_passe
     let out = common::run_with_deadline(
         Command::new(common::RUNNER)
             .args(["--base-url", &mock.base_url, "--fixtures", "graph"])
+            .args(["--principals", SHIPPED_PRINCIPALS])
             .env("AZURE_TENANT_ID", "tenant-1")
             .env("AZURE_CLIENT_ID", "app-1")
             .env("AZURE_CLIENT_SECRET", "Wrong-Secret-Value-123")
@@ -532,4 +540,71 @@ async fn sweep_deletes_this_tools_overdue_definitions_across_pages_and_nothing_e
         .collect();
     expected.sort();
     assert_eq!(left, expected, "{t}");
+}
+
+#[test]
+fn a_live_run_is_refused_before_any_request_unless_the_tenant_maps_every_principal() {
+    use std::process::Command;
+    // Nothing listens here: any request would end the run with exit 3, not 2.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/beta", closed.local_addr().unwrap());
+    drop(closed);
+    let dir = std::env::temp_dir().join(format!("principals-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let partial = dir.join("partial.yaml");
+    std::fs::write(
+        &partial,
+        "principals:\n  alice: 1ed8ac56-4827-4733-8f80-86adc2e67db5\n  bob: not-a-guid\n  building-group: 825f1b5e-6fb2-4d9a-b393-d491101acc0c\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = common::run_with_deadline(
+            Command::new(common::RUNNER)
+                .args(["--base-url", &base, "--token", "t", "--fixtures", "graph"])
+                .args(args),
+            Duration::from_secs(60),
+        );
+        (out.status.code(), common::text(&out))
+    };
+    // No mapping at all: every principal is named, none falls back to the page's ids.
+    let (code, t) = run(&[]);
+    assert_eq!(code, Some(2), "{t}");
+    for name in ["alice", "bob", "carol", "dave", "building-group"] {
+        assert!(
+            t.contains(&format!("  {name}: not mapped (used by ")),
+            "{name}: {t}"
+        );
+    }
+    // A partial mapping with a malformed id: the missing and the malformed, nothing else.
+    let partial = partial.to_str().unwrap();
+    let (code, t) = run(&["--principals", partial]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(
+        t.contains("  bob: \"not-a-guid\" is not an object id (a GUID)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("  carol: not mapped") && t.contains("  dave: not mapped"),
+        "{t}"
+    );
+    assert!(!t.contains("  alice:"), "{t}");
+    // Only what the selected trials use: one case that names alice, bob and the group only.
+    let (code, t) = run(&[
+        "--principals",
+        partial,
+        "--exact",
+        "scope/different-scope-ignored::put",
+    ]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(t.contains("  bob: \"not-a-guid\""), "{t}");
+    assert!(!t.contains("carol") && !t.contains("dave"), "{t}");
+    // The whole mapping: past the check, to the (closed) target.
+    let (code, t) = run(&[
+        "--principals",
+        SHIPPED_PRINCIPALS,
+        "--exact",
+        "scope/different-scope-ignored::put",
+    ]);
+    assert_ne!(code, Some(2), "{t}");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -3,6 +3,7 @@
 
 pub mod finding;
 pub mod matching;
+mod principals;
 pub mod query;
 pub mod rules;
 pub mod template;

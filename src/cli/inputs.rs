@@ -57,3 +57,76 @@ pub fn expectations(cli: &Cli) -> Result<Expectations, CommandError> {
         None => Ok(Expectations::default()),
     }
 }
+
+/// The tenant's own principal ids: the target file's, then the `--principals` file's (never
+/// the shipped defaults, which are the page example's ids).
+fn tenant_principals(cli: &Cli) -> Result<std::collections::HashMap<String, String>, CommandError> {
+    let mut all = cli.target_principals.clone();
+    if let Some(path) = &cli.principals {
+        all.extend(read_principals(path).map_err(CommandError::File)?);
+    }
+    Ok(all)
+}
+
+/// With `--fixtures graph`: every principal the selected cases name must be one of the
+/// tenant's users or groups, by object id (a GUID) — checked before any request, so that a
+/// run never falls back to the page example's ids, which are nobody on a real tenant.
+pub fn check_tenant_principals(
+    cli: &Cli,
+    suite: &Suite,
+    selected: &dyn Fn(&str) -> bool,
+) -> Result<(), CommandError> {
+    use std::collections::BTreeMap;
+    let tenant = tenant_principals(cli)?;
+    let mut missing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut malformed: BTreeMap<&str, &str> = BTreeMap::new();
+    for loaded in &suite.cases {
+        let crate::load::LoadedCase::Ok(case) = loaded else {
+            continue;
+        };
+        if case.skip.is_some()
+            || !case
+                .trials(cli.update_method)
+                .iter()
+                .any(|t| selected(&t.name))
+        {
+            continue;
+        }
+        for name in case.principals() {
+            match tenant.get(name) {
+                None => missing.entry(name).or_default().push(&case.id),
+                Some(id) if uuid::Uuid::parse_str(id).is_err() => {
+                    malformed.insert(name, id);
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    if missing.is_empty() && malformed.is_empty() {
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    for (name, cases) in &missing {
+        let shown: Vec<&str> = cases.iter().take(3).copied().collect();
+        let more = cases.len().saturating_sub(shown.len());
+        lines.push(format!(
+            "  {name}: not mapped (used by {}{})",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    for (name, id) in &malformed {
+        lines.push(format!("  {name}: {id:?} is not an object id (a GUID)"));
+    }
+    Err(CommandError::Usage(format!(
+        "--fixtures graph needs this tenant's object id for every principal the selected cases name; \
+         the page example's ids are nobody on a real tenant:\n{}\n\
+         map them in the target file (principals: {{name: object-id}}) or with --principals FILE, \
+         or select fewer cases",
+        lines.join("\n")
+    )))
+}

@@ -72,6 +72,25 @@ pub enum Matcher {
     },
 }
 
+impl Matcher {
+    /// Every template expression in this matcher tree.
+    pub fn exprs(&self) -> Vec<&crate::case::template::Expr> {
+        match self {
+            Matcher::Query(t) => t.exprs(),
+            Matcher::Template(t) => t.exprs().collect(),
+            Matcher::Object { fields, .. } => fields.iter().flat_map(|(_, m)| m.exprs()).collect(),
+            Matcher::Array { items, .. } => items.iter().flat_map(Matcher::exprs).collect(),
+            Matcher::Any
+            | Matcher::Absent
+            | Matcher::Uuid
+            | Matcher::DateTime
+            | Matcher::Unchanged
+            | Matcher::Regex(_)
+            | Matcher::Literal(_) => Vec::new(),
+        }
+    }
+}
+
 /// A problem in a matcher tree, at a JSON pointer relative to the tree's root.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MatcherError {

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::bindings::Bindings;
-use super::expr::{Template, TemplateError};
+use super::expr::{Expr, Template, TemplateError};
 
 /// A string that may hold templates, parsed once when the case is loaded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +16,14 @@ pub enum Text {
 }
 
 impl Text {
+    /// The expressions in this string.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        match self {
+            Text::Plain(_) => Vec::new(),
+            Text::Template(t) => t.exprs().collect(),
+        }
+    }
+
     /// Parses a string of a case file.
     pub fn parse(s: &str) -> Result<Text, TemplateError> {
         Ok(match Template::parse(s)? {
@@ -50,6 +58,16 @@ pub enum Tree {
 }
 
 impl Tree {
+    /// Every expression anywhere in this tree.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        match self {
+            Tree::Plain(_) => Vec::new(),
+            Tree::Template(t) => t.exprs().collect(),
+            Tree::Array(items) => items.iter().flat_map(Tree::exprs).collect(),
+            Tree::Object(fields) => fields.iter().flat_map(|(_, t)| t.exprs()).collect(),
+        }
+    }
+
     /// Parses every string of `value`; the first malformed template is the error.
     pub fn parse(value: &Value) -> Result<Tree, TemplateError> {
         Ok(match value {

@@ -381,3 +381,71 @@ fn the_shards_of_a_partition_run_every_trial_exactly_once() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+#[test]
+fn a_remote_target_without_any_credential_is_refused_before_any_request() {
+    let run = |extra_env: &[(&str, &str)]| {
+        let mut cmd = Command::new(RUNNER);
+        // `.invalid` never resolves: a request would end the run with exit 3, not 2.
+        cmd.args([
+            "--base-url",
+            "https://graph.example.invalid/beta",
+            "--allow-tenant-writes",
+        ]);
+        for k in [
+            "GRAPH_TOKEN",
+            "AZURE_TENANT_ID",
+            "AZURE_CLIENT_ID",
+            "AZURE_CLIENT_SECRET",
+        ] {
+            cmd.env_remove(k);
+        }
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let out = run_with_deadline(&mut cmd, DEADLINE);
+        (out.status.code(), text(&out))
+    };
+    let (code, t) = run(&[]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(
+        t.contains("no credentials for graph.example.invalid: set GRAPH_TOKEN"),
+        "{t}"
+    );
+    // A tenant and client id without a secret are not credentials: said, not run tokenless.
+    let (code, t) = run(&[("AZURE_TENANT_ID", "t-1"), ("AZURE_CLIENT_ID", "c-1")]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(
+        t.contains(
+            "AZURE_TENANT_ID and AZURE_CLIENT_ID set, but client credentials need all three"
+        ),
+        "{t}"
+    );
+}
+
+#[test]
+fn a_named_credential_whose_variable_is_unset_skips_its_cases_with_the_reason() {
+    let mock = spawn_mock(&["--token", "t"]);
+    let dir = std::env::temp_dir().join(format!("target-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("target.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "base_url: {}\ncredentials:\n  app: ACCESSREVIEW_TEST_UNSET_VARIABLE\n",
+            mock.base_url
+        ),
+    )
+    .unwrap();
+    let out = run_with_deadline(
+        Command::new(RUNNER)
+            .args(["--target", file.to_str().unwrap(), "--token", "t"])
+            .args(["--exact", "permissions/app-may-update::put"])
+            .env_remove("ACCESSREVIEW_TEST_UNSET_VARIABLE"),
+        DEADLINE,
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("needs --credential app=TOKEN"), "{t}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -82,7 +82,42 @@ pub fn connect(
     .map_err(|e| CommandError::Usage(e.to_string()))?
     .with_credentials(given);
     let target = with_client_credentials(cli, target, runtime, listing)?;
+    if !listing {
+        require_credentials(&target)?;
+    }
     Ok((target, None))
+}
+
+/// A target that is not this machine gets no tokenless request: without `--token` /
+/// `GRAPH_TOKEN` or complete client credentials, the run stops before any request and says
+/// what to set (a loopback mock may accept anything).
+fn require_credentials(target: &Target) -> Result<(), CommandError> {
+    let host = reqwest::Url::parse(&target.base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    if target.run_token().is_some()
+        || target.flow.is_some()
+        || crate::target::safety::is_loopback(&host)
+    {
+        return Ok(());
+    }
+    let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.is_empty());
+    let partial: Vec<&str> = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"]
+        .into_iter()
+        .filter(|k| set(k))
+        .collect();
+    let detail = if partial.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({} set, but client credentials need all three of AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET)",
+            partial.join(" and ")
+        )
+    };
+    Err(CommandError::Usage(format!(
+        "no credentials for {host}{detail}: set GRAPH_TOKEN (or --token), or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET; nothing was sent"
+    )))
 }
 
 /// Without `--token`, client credentials from `AZURE_TENANT_ID` / `AZURE_CLIENT_ID` /

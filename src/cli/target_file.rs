@@ -145,11 +145,15 @@ pub fn apply(cli: &mut Cli, file: &TargetFile, given: &dyn Fn(&str) -> bool) -> 
         cli.token = Some(env(name)?);
     }
     if !given("credentials") && !file.credentials.is_empty() {
+        // A named credential is optional: when its variable is not set, the cases that need
+        // it are skipped with the reason (`needs --credential NAME=TOKEN`).
         cli.credentials = file
             .credentials
             .iter()
-            .map(|(credential, name)| env(name).map(|token| format!("{credential}={token}")))
-            .collect::<Result<_, _>>()?;
+            .filter_map(|(credential, name)| {
+                env(name).ok().map(|token| format!("{credential}={token}"))
+            })
+            .collect();
     }
     if let (false, Some(t)) = (given("timeout"), file.timeout) {
         cli.timeout = t.0;

@@ -167,6 +167,18 @@ async fn run_phases(
         return Err((TrialError::Unreachable(e.clone()), Some(exchange)));
     }
 
+    // A request under test that ends throttled got no answer to the question asked.
+    if let Some(status) = responses.iter().find_map(|r| match r {
+        Ok(resp) if matches!(resp.status, 429 | 503 | 504) => Some(resp.status),
+        _ => None,
+    }) {
+        let exchange = Exchange {
+            request,
+            response: responses.swap_remove(0),
+        };
+        return Err((TrialError::Throttled(status), Some(exchange)));
+    }
+
     // The state afterwards.
     let addressed = objects
         .iter()

@@ -25,6 +25,12 @@ pub enum TrialError {
     /// The target could not be reached for the request itself.
     #[error("the target could not be reached: {0}")]
     Unreachable(TransportError),
+    /// The request under test ended throttled (429, 503 or 504 after every retry the
+    /// throttling rules allow): the service did not answer the question, so there is no verdict.
+    #[error(
+        "throttled: the target answered {0} to the request under test after every retry (see README, Throttling); not a verdict on the API"
+    )]
+    Throttled(u16),
     /// The trial panicked (a bug of the suite, not of the target).
     #[error("the trial panicked: {0}")]
     Panicked(String),

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::target::credential::Credential;
 pub use crate::target::exchange::{HttpRequest, HttpResponse, TransportError};
-use crate::target::gate::{Gate, MAX_RETRIES, backoff, retry_after};
+use crate::target::gate::{Gate, MAX_RETRIES, MAX_RETRY_AFTER, backoff, retry_after, retryable};
 use crate::target::oauth::TokenCache;
 use crate::target::recorder::{Recorded, Recorder, TRIAL};
 use crate::target::secret::{Secret, install_crypto};
@@ -151,8 +151,9 @@ impl Target {
     }
 
     /// Sends a request and reads the whole answer, within the timeout and the size cap. A
-    /// 429 or 503 is sent again (up to [`MAX_RETRIES`] times) after its `Retry-After` — which
-    /// holds every request of the run — or after a backoff with jitter.
+    /// 429, 503 or 504 is sent again (up to [`MAX_RETRIES`] times; a `POST` only after a 429)
+    /// after its `Retry-After` (up to [`MAX_RETRY_AFTER`]) or a backoff with jitter, either of
+    /// which holds every request of the run.
     pub async fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
         let Some(recorder) = &self.recorder else {
             return self.send_retrying(req).await;
@@ -195,14 +196,17 @@ impl Target {
                 Ok(r) => r?,
                 Err(_) => return Err(TransportError::Timeout(self.timeout)),
             };
-            let throttled = matches!(resp.status, 429 | 503);
-            if !throttled || attempt >= MAX_RETRIES {
+            if !retryable(&req.method, resp.status) || attempt >= MAX_RETRIES {
                 return Ok(resp);
             }
-            match retry_after(resp.header("retry-after")) {
-                Some(wait) => self.gate.hold(wait),
-                None => tokio::time::sleep(backoff(attempt)).await,
-            }
+            let wait = match retry_after(resp.header("retry-after")) {
+                // Longer than we honour: the throttled answer stands.
+                Some(wait) if wait > MAX_RETRY_AFTER => return Ok(resp),
+                Some(wait) => wait,
+                None => backoff(attempt),
+            };
+            // Every worker waits, not only this one: the service throttles the app.
+            self.gate.hold(wait);
             attempt += 1;
         }
     }

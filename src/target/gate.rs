@@ -1,6 +1,9 @@
-//! Throttling shared by every trial of a run: a 429 or 503 with `Retry-After` holds *all*
-//! requests to the target until then (Graph throttles per app, not per connection); without
-//! `Retry-After`, exponential backoff with jitter. Retries are bounded.
+//! Throttling shared by every trial of a run, as Graph's SDKs do it: a 429, 503 or 504 is sent
+//! again, after its `Retry-After` (honoured up to [`MAX_RETRY_AFTER`]) or, without one, after
+//! exponential backoff with jitter; either wait holds *all* requests to the target (Graph
+//! throttles per app, not per connection). Retries are bounded, and a create (`POST`) is sent
+//! again only after a 429, which says it was not processed: a 503 or 504 may come after the
+//! service acted.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -8,8 +11,22 @@ use std::time::{Duration, Instant};
 /// How many times a throttled request is sent again before its 429 or 503 is the answer.
 pub const MAX_RETRIES: u32 = 6;
 
-/// The longest wait honoured from one `Retry-After` (longer ones are capped).
+/// The longest backoff between two retries when the answer names no `Retry-After`.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// The longest `Retry-After` honoured: a longer one ends the retries, and the throttled answer
+/// stands (a trial whose request under test ends throttled is an error, never a verdict).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+
+/// Whether an answer to `method` is sent again: 429 always; 503 and 504 unless the request
+/// created something (`POST`), which the service may have done before failing.
+pub fn retryable(method: &str, status: u16) -> bool {
+    match status {
+        429 => true,
+        503 | 504 => !method.eq_ignore_ascii_case("POST"),
+        _ => false,
+    }
+}
 
 /// The time before which no request may be sent.
 #[derive(Debug, Default)]
@@ -34,7 +51,7 @@ impl Gate {
 
     /// Closes the gate for `wait` (never shortening an earlier hold).
     pub fn hold(&self, wait: Duration) {
-        let until = Instant::now() + wait.min(MAX_WAIT);
+        let until = Instant::now() + wait.min(MAX_RETRY_AFTER);
         let mut slot = self
             .not_before
             .lock()
@@ -48,8 +65,8 @@ impl Gate {
 /// A `Retry-After` in seconds (Graph sends fractions, e.g. `2.128`); dates are not used.
 pub fn retry_after(value: Option<&str>) -> Option<Duration> {
     let secs: f64 = value?.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0)
-        .then(|| Duration::from_secs_f64(secs.min(MAX_WAIT.as_secs_f64())))
+    // Anything past a day is as good as a day (and keeps the conversion from overflowing).
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
 }
 
 /// The wait before retry `attempt` (from 0) when the answer says nothing: 200 ms doubling,
@@ -68,7 +85,8 @@ mod tests {
     #[rstest]
     #[case(Some("2.128"), Some(Duration::from_millis(2128)))]
     #[case(Some(" 0 "), Some(Duration::ZERO))]
-    #[case(Some("3600"), Some(MAX_WAIT))]
+    #[case(Some("3600"), Some(Duration::from_secs(3600)))]
+    #[case(Some("1e300"), Some(Duration::from_secs(86_400)))]
     #[case(Some("-1"), None)]
     #[case(Some("Wed, 21 Oct 2015 07:28:00 GMT"), None)]
     #[case(Some("NaN"), None)]
@@ -82,6 +100,20 @@ mod tests {
         assert!(backoff(0) < Duration::from_millis(300));
         assert!(backoff(3) >= Duration::from_millis(1600));
         assert!(backoff(30) <= MAX_WAIT && backoff(30) >= Duration::from_millis(51_200));
+    }
+
+    #[rstest]
+    #[case("GET", 429, true)]
+    #[case("POST", 429, true)]
+    #[case("PUT", 503, true)]
+    #[case("PATCH", 504, true)]
+    #[case("DELETE", 504, true)]
+    #[case("POST", 503, false)]
+    #[case("POST", 504, false)]
+    #[case("GET", 500, false)]
+    #[case("GET", 502, false)]
+    fn what_is_sent_again(#[case] method: &str, #[case] status: u16, #[case] again: bool) {
+        assert_eq!(retryable(method, status), again);
     }
 
     #[tokio::test]

@@ -133,3 +133,55 @@ fn ids_cannot_change_the_path() {
         "http://x/beta/identityGovernance/accessReviews/definitions/a%2Fb/instances/c%3Fd"
     );
 }
+
+/// A server that answers its n-th connection with `answers[n]` (the last one from then on),
+/// and counts the connections.
+async fn sequence_server(
+    answers: Vec<&'static str>,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = std::sync::Arc::clone(&count);
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            let answer = answers[n.min(answers.len() - 1)];
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            let _ = sock.write_all(answer.as_bytes()).await;
+        }
+    });
+    (format!("http://{addr}/beta"), count)
+}
+
+const OK: &str = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+const GATEWAY_TIMEOUT: &str =
+    "HTTP/1.1 504 Gateway Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+const UNAVAILABLE: &str = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+const THROTTLED_LONG: &str = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 301\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+#[rstest]
+#[case::gateway_timeout_is_retried("GET", vec![GATEWAY_TIMEOUT, OK], 200, 2)]
+#[case::unavailable_is_retried("PUT", vec![UNAVAILABLE, OK], 200, 2)]
+#[case::a_create_is_not_sent_again_after_503("POST", vec![UNAVAILABLE, OK], 503, 1)]
+#[case::a_create_is_not_sent_again_after_504("POST", vec![GATEWAY_TIMEOUT, OK], 504, 1)]
+#[case::a_retry_after_past_the_maximum_stands("GET", vec![THROTTLED_LONG, OK], 429, 1)]
+#[tokio::test]
+async fn throttling_is_retried_as_the_sdks_do_it(
+    #[case] method: &str,
+    #[case] answers: Vec<&'static str>,
+    #[case] status: u16,
+    #[case] connections: usize,
+) {
+    install_crypto();
+    let (base, count) = sequence_server(answers).await;
+    let t = Target::new(&base, None, None, Duration::from_secs(5), 1 << 20).unwrap();
+    let mut req = get(&t);
+    req.method = method.into();
+    let resp = t.send(&req).await.unwrap();
+    assert_eq!(resp.status, status);
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), connections);
+}

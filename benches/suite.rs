@@ -179,6 +179,8 @@ async fn slow() {
         let ctx = if graph {
             let mut g = GraphProvisioner::new(target.clone(), "bench");
             g.groups = vec!["g1".into(), "g2".into()];
+            // The mock activates in milliseconds: poll as the earlier releases did.
+            g.first_poll = std::time::Duration::from_millis(50);
             Arc::new(RunContext::with_provisioner(
                 target,
                 Arc::new(g),

@@ -51,6 +51,7 @@ async fn run_graph_with_progress(
     let (schemas, suite) = shipped();
     let mut graph = GraphProvisioner::new(embedded.target.clone(), "test-run");
     graph.activation_timeout = activation_timeout;
+    graph.first_poll = Duration::from_millis(50);
     graph.groups = vec!["group-one".into(), "group-two".into()];
     let ctx = Arc::new(RunContext::with_provisioner(
         embedded.target.clone(),
@@ -83,6 +84,8 @@ async fn the_suite_passes_live_style_throttled_with_overlapping_waits_and_leaves
             // Throttled now and then, as a live tenant is: every request waits its turn.
             throttle_every: Some(9),
             throttle_retry_after: Some(Duration::from_millis(50)),
+            // Eventually consistent: a created definition's instances answer 404 at first.
+            unlisted_after_create: Duration::from_millis(300),
             ..Lifecycle::default()
         },
         None,
@@ -607,4 +610,63 @@ fn a_live_run_is_refused_before_any_request_unless_the_tenant_maps_every_princip
     ]);
     assert_ne!(code, Some(2), "{t}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_carrying_errors_ends_the_wait_at_once() {
+    use accessreview_conformance::provision::Provisioner;
+    use accessreview_conformance::target::{Secret, Target};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                let (status, body) = if head.starts_with("POST ") {
+                    ("201 Created", r#"{"id":"d1"}"#)
+                } else if head.starts_with("GET ") {
+                    (
+                        "200 OK",
+                        r#"{"value":[{"id":"d1","status":"NotStarted","errors":[{"code":"GroupNotFound","message":"The group does not exist."}]}]}"#,
+                    )
+                } else {
+                    ("204 No Content", "")
+                };
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    accessreview_conformance::target::install_crypto();
+    let target = Target::new(
+        &format!("http://{addr}/beta"),
+        None,
+        Some(Secret::new("t")),
+        Duration::from_secs(5),
+        1 << 20,
+    )
+    .unwrap();
+    let mut graph = GraphProvisioner::new(target, "0123456789ab");
+    graph.first_poll = Duration::from_millis(20);
+    let definition = serde_json::json!({"scope": {"query": "/groups/g/transitiveMembers", "queryType": "MicrosoftGraph"}});
+    let instance = serde_json::json!({"status": "InProgress"});
+    let started = std::time::Instant::now();
+    let err = graph
+        .create(&definition, std::slice::from_ref(&instance))
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "waited {:?} for an instance that said it would not start",
+        started.elapsed()
+    );
+    assert!(err.to_string().contains("GroupNotFound"), "{err}");
+    // What it created is deleted at once, and nothing is left for the run's cleanup.
+    assert!(graph.live_definitions().is_empty());
 }

@@ -77,6 +77,10 @@ struct Cli {
     /// Wait this long before every answer, in milliseconds (a slow, far-away target).
     #[arg(long, default_value_t = 0, value_name = "MS")]
     latency: u64,
+    /// How long a definition created through the API answers 404 for its instances, in
+    /// milliseconds (as an eventually consistent service does right after a create).
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    unlisted_after_create: u64,
     /// The Retry-After of those 429s, in milliseconds.
     #[arg(long, default_value_t = 100, value_name = "MS")]
     throttle_retry_after: u64,
@@ -152,6 +156,7 @@ fn builder(cli: &Cli, credentials: Vec<(Restricted, String)>) -> MockServerBuild
         throttle_every: cli.throttle_every,
         throttle_retry_after: Some(Duration::from_millis(cli.throttle_retry_after)),
         latency: Some(Duration::from_millis(cli.latency)),
+        unlisted_after_create: Duration::from_millis(cli.unlisted_after_create),
     };
     let mut builder = MockServer::builder()
         .listen(&cli.listen)

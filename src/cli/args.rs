@@ -170,8 +170,10 @@ pub struct Cli {
     #[arg(long = "group", value_name = "ID")]
     pub groups: Vec<String>,
     /// With --fixtures graph: how long to wait for a created review's instance to become
-    /// active, in seconds.
-    #[arg(long, default_value_t = 600, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    /// active, in seconds. The documentation says a review's start "could vary a few hours
+    /// based on system processing": the default is an hour; the progress line says what is
+    /// still waiting.
+    #[arg(long, default_value_t = 3600, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub activation_timeout: u64,
     /// Run one shard of the trials: hash:I/N (by a stable hash of each trial's name) or
     /// count:I/N (dealt out in suite order). The N shards together run every trial once.

@@ -25,6 +25,9 @@ pub const NAME_PREFIX: &str = "accessreview-conformance";
 /// How long a created definition is meant to live at most (said in its description).
 pub const DELETE_AFTER: Duration = Duration::from_secs(2 * 3600);
 
+/// The longest pause between two reads of a definition's instances.
+pub const MAX_POLL: Duration = Duration::from_secs(30);
+
 /// Statuses a live tenant can be brought to on purpose.
 const PRODUCIBLE: [&str; 2] = ["InProgress", "Completed"];
 
@@ -38,6 +41,12 @@ pub struct GraphProvisioner {
     run_id: String,
     /// How long to wait for an instance to become active.
     pub activation_timeout: Duration,
+    /// The first pause between two reads of a definition's instances (it grows by half each
+    /// time, up to [`MAX_POLL`]).
+    pub first_poll: Duration,
+    /// How long a created definition may answer 404 for its instances before that is an
+    /// error (the service is eventually consistent right after a create).
+    pub not_found_grace: Duration,
     /// Groups to scope reviews over several groups to (one instance per group).
     pub groups: Vec<String>,
     /// The definitions this run created and has not deleted yet (for cleanup on a signal).
@@ -54,7 +63,9 @@ impl GraphProvisioner {
         GraphProvisioner {
             target,
             run_id: run_id.into(),
-            activation_timeout: Duration::from_secs(600),
+            activation_timeout: Duration::from_secs(3600),
+            first_poll: Duration::from_secs(2),
+            not_found_grace: Duration::from_secs(120),
             groups: Vec::new(),
             live: Arc::default(),
             in_flight: Arc::default(),
@@ -128,7 +139,10 @@ impl GraphProvisioner {
 
     /// The one-time review body for a fixture's definition properties.
     pub fn definition_body(&self, definition: &Value) -> Value {
-        let today = humantime::format_rfc3339(SystemTime::now()).to_string();
+        // Yesterday (UTC): the documentation says the start "could vary a few hours based on
+        // system processing", and its tutorial shows a past startDate starting the review at once.
+        let today =
+            humantime::format_rfc3339(SystemTime::now() - Duration::from_secs(86_400)).to_string();
         let end = humantime::format_rfc3339(SystemTime::now() + Duration::from_secs(7 * 86_400))
             .to_string();
         let delete_after =
@@ -192,8 +206,10 @@ impl GraphProvisioner {
     }
 
     /// Polls the definition's instances until there are `count` and the k-th (in the order
-    /// [`GraphProvisioner::order`] gives) has `statuses[k]` (with a deadline and a growing pause
-    /// between reads); returns their ids in that order.
+    /// [`GraphProvisioner::order`] gives) has `statuses[k]` (with a deadline and a pause from
+    /// [`GraphProvisioner::first_poll`] growing to [`MAX_POLL`]); returns their ids in that
+    /// order. A 404 within [`GraphProvisioner::not_found_grace`] of the first read is waited
+    /// out; an instance carrying `errors` ends the wait at once.
     async fn wait_for(
         &self,
         definition_id: &str,
@@ -201,16 +217,40 @@ impl GraphProvisioner {
     ) -> Result<Vec<String>, ProvisionError> {
         let status = statuses.join(", ");
         let url = format!("{}/{definition_id}/instances", self.definitions_url());
-        let deadline = Instant::now() + self.activation_timeout;
-        let mut pause = Duration::from_millis(50);
+        let started = Instant::now();
+        let deadline = started + self.activation_timeout;
+        let mut pause = self.first_poll;
         loop {
             let resp = self.send("GET", url.clone(), None).await?;
-            if resp.status != 200 {
+            let settling = resp.status == 404 && started.elapsed() < self.not_found_grace;
+            if resp.status != 200 && !settling {
                 return Err(Self::protocol(format!("GET {url}"), &resp));
+            }
+            if settling {
+                if Instant::now() + pause > deadline {
+                    return Err(Self::protocol(format!("GET {url}"), &resp));
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 3 / 2).min(MAX_POLL);
+                continue;
             }
             let list: Value = serde_json::from_slice(&resp.body)
                 .map_err(|_| Self::protocol(format!("GET {url}"), &resp))?;
             let instances = self.order(list["value"].as_array().cloned().unwrap_or_default());
+            // The service says why it will not get there: no point waiting.
+            if let Some(failed) = instances
+                .iter()
+                .find(|i| i["errors"].as_array().is_some_and(|e| !e.is_empty()))
+            {
+                return Err(ProvisionError::Protocol {
+                    what: format!("waiting for the instances of {definition_id} to be {status}"),
+                    status: resp.status,
+                    body: format!(
+                        "an instance carries errors: {}",
+                        clip(&failed["errors"].to_string(), 300)
+                    ),
+                });
+            }
             let ready = instances.len() == statuses.len()
                 && instances
                     .iter()
@@ -230,7 +270,7 @@ impl GraphProvisioner {
                 });
             }
             tokio::time::sleep(pause).await;
-            pause = (pause * 3 / 2).min(Duration::from_secs(10));
+            pause = (pause * 3 / 2).min(MAX_POLL);
         }
     }
 }

@@ -18,6 +18,9 @@ pub(crate) struct DefinitionRecord {
     /// For a definition created through the API: when its NotStarted instances turn
     /// InProgress.
     pub(crate) activates_at: Option<Instant>,
+    /// For a definition created through the API: until when its instances answer 404 (the
+    /// service is eventually consistent right after a create).
+    pub(crate) listed_from: Option<Instant>,
 }
 
 /// Every definition the mock holds.
@@ -176,6 +179,7 @@ impl Store {
                 definition,
                 instances: records,
                 activates_at: None,
+                listed_from: None,
             },
         );
         Ok(Seeded {

@@ -32,7 +32,8 @@ pub(crate) async fn create_definition(State(state): State<Shared>, req: Request)
             )
         })?;
         let delay = state.lifecycle.activation_delay;
-        lock(&state.store).create_definition(&parsed, delay, Instant::now())
+        let unlisted = state.lifecycle.unlisted_after_create;
+        lock(&state.store).create_definition(&parsed, delay, unlisted, Instant::now())
     }
     .await;
     match result {

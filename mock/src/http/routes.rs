@@ -237,6 +237,14 @@ async fn list_instances(
     };
     let result = state.authenticate(req.headers()).and_then(|_| {
         let store = lock(&state.store);
+        let unlisted = store
+            .definitions
+            .get(&definition)
+            .and_then(|d| d.listed_from)
+            .is_some_and(|t| t > std::time::Instant::now());
+        if unlisted {
+            return Err(definition_not_found(&definition));
+        }
         let list = store
             .instances(&definition)
             .map(|list| list.iter().cloned().map(Value::Object).collect::<Vec<_>>());

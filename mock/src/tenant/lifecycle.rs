@@ -31,6 +31,9 @@ pub struct Lifecycle {
     pub throttle_retry_after: Option<Duration>,
     /// Added before every answer (a slow, far-away target).
     pub latency: Option<Duration>,
+    /// How long a created definition's instances answer 404 (as a service that is eventually
+    /// consistent does right after a create).
+    pub unlisted_after_create: Duration,
 }
 
 /// The observed refusal of an invalid definition: 400, an empty code, field errors in
@@ -141,6 +144,7 @@ impl Store {
         &mut self,
         body: &Value,
         activation_delay: Duration,
+        unlisted_for: Duration,
         now: Instant,
     ) -> Result<Object, Refusal> {
         let body = validated(body)?;
@@ -163,6 +167,7 @@ impl Store {
                 definition: definition.clone(),
                 instances,
                 activates_at: Some(now + activation_delay),
+                listed_from: (!unlisted_for.is_zero()).then(|| now + unlisted_for),
             },
         );
         let pending = self.pending_activations();
@@ -227,7 +232,7 @@ mod tests {
         let mut store = Store::default();
         let t0 = Instant::now();
         let d = store
-            .create_definition(&body(), Duration::from_secs(5), t0)
+            .create_definition(&body(), Duration::from_secs(5), Duration::ZERO, t0)
             .unwrap();
         let id = d["id"].as_str().unwrap().to_string();
         assert_eq!(store.instance(&id, &id).unwrap()["status"], "NotStarted");
@@ -251,7 +256,7 @@ mod tests {
         let mut b = body();
         b["instanceEnumerationScope"] = json!({"query": "/groups?$filter=(id eq 'a' or id eq 'b')", "queryType": "MicrosoftGraph"});
         let d = store
-            .create_definition(&b, Duration::ZERO, Instant::now())
+            .create_definition(&b, Duration::ZERO, Duration::ZERO, Instant::now())
             .unwrap();
         let id = d["id"].as_str().unwrap();
         let instances = store.instances(id).unwrap();
@@ -263,6 +268,7 @@ mod tests {
         let err = store
             .create_definition(
                 &json!({"displayName": "d", "scope": {"Query": "/x"}}),
+                Duration::ZERO,
                 Duration::ZERO,
                 Instant::now(),
             )

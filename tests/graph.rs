@@ -285,6 +285,7 @@ async fn an_interrupted_run_deletes_what_it_created() {
         .status()
         .unwrap();
     assert!(status.success());
+    let signalled = std::time::Instant::now();
     let (tx, rx) = std::sync::mpsc::channel();
     let stderr = runner.stderr.take();
     std::thread::spawn(move || {
@@ -298,7 +299,19 @@ async fn an_interrupted_run_deletes_what_it_created() {
         .recv_timeout(Duration::from_secs(60))
         .expect("the run ends");
     assert_eq!(exit.unwrap().code(), Some(130), "{text}");
-    assert!(text.contains("interrupted: deleting"), "{text}");
+    // Within a CI cancel: GitHub sends SIGTERM 7.5 s after SIGINT.
+    assert!(
+        signalled.elapsed() < Duration::from_millis(7500),
+        "the cleanup took {:?}",
+        signalled.elapsed()
+    );
+    // The ids were printed before deleting, so that even a kill leaves a list.
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("interrupted: deleting the "))
+        .unwrap_or_else(|| panic!("{text}"));
+    let (_, ids) = line.split_once("): ").unwrap();
+    assert!(ids.split(", ").count() >= 4, "{line}");
     assert_eq!(
         prefixed_definitions(&mock.base_url).await,
         0,
@@ -669,4 +682,44 @@ async fn an_instance_carrying_errors_ends_the_wait_at_once() {
     assert!(err.to_string().contains("GroupNotFound"), "{err}");
     // What it created is deleted at once, and nothing is left for the run's cleanup.
     assert!(graph.live_definitions().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_whose_answer_is_lost_leaves_nothing_behind() {
+    let mock = start(
+        Lifecycle {
+            // Every 4th create is carried out, and its answer cut off: the run never learns
+            // the id.
+            lose_create_answer_every: Some(4),
+            ..Lifecycle::default()
+        },
+        None,
+    )
+    .await;
+    let (schemas, suite) = shipped();
+    let mut graph = GraphProvisioner::new(mock.target.clone(), "0123456789ab");
+    graph.first_poll = Duration::from_millis(50);
+    graph.groups = vec!["group-one".into(), "group-two".into()];
+    let ctx = Arc::new(RunContext::with_provisioner(
+        mock.target.clone(),
+        Arc::new(graph.clone()),
+        schemas,
+        suite.principals.clone(),
+    ));
+    let results = run::run_all(ctx, &trials(&suite, UpdateMethod::Put)).await;
+    let lost = results
+        .iter()
+        .filter(|(_, o)| matches!(o.verdict, Verdict::Error(_)))
+        .count();
+    assert!(lost >= 5, "only {lost} creates lost their answer");
+    // Trials deleted what they knew of; the lost ones are still on the tenant.
+    assert_eq!(
+        mock.mock.fixture_count(),
+        lost,
+        "one orphan per lost answer"
+    );
+    // The end of the run reconciles by run id.
+    let failed = graph.delete_all(Duration::from_secs(30)).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(mock.mock.fixture_count(), 0, "definitions left behind");
 }

@@ -81,6 +81,10 @@ struct Cli {
     /// milliseconds (as an eventually consistent service does right after a create).
     #[arg(long, default_value_t = 0, value_name = "MS")]
     unlisted_after_create: u64,
+    /// Carry out every Nth create of a definition but cut its answer off (the connection
+    /// drops), so that the client never learns the id.
+    #[arg(long, value_name = "N")]
+    lose_create_answer_every: Option<u64>,
     /// The Retry-After of those 429s, in milliseconds.
     #[arg(long, default_value_t = 100, value_name = "MS")]
     throttle_retry_after: u64,
@@ -157,6 +161,7 @@ fn builder(cli: &Cli, credentials: Vec<(Restricted, String)>) -> MockServerBuild
         throttle_retry_after: Some(Duration::from_millis(cli.throttle_retry_after)),
         latency: Some(Duration::from_millis(cli.latency)),
         unlisted_after_create: Duration::from_millis(cli.unlisted_after_create),
+        lose_create_answer_every: cli.lose_create_answer_every,
     };
     let mut builder = MockServer::builder()
         .listen(&cli.listen)

@@ -142,6 +142,7 @@ fn state(options: MockOptions, recording: bool) -> Arc<AppState> {
             .iter()
             .map(|u| u.to_ascii_lowercase())
             .collect(),
+        creates: std::sync::atomic::AtomicU64::new(0),
         lifecycle: options.lifecycle,
         issued: Issued::default(),
         journal: Journal::new(recording),

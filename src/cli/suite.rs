@@ -129,7 +129,14 @@ pub fn run(
     }
     // Whatever a trial left (a panicking trial skips its own cleanup) is deleted now.
     if let Some(graph) = &live_run {
-        for (id, e) in runtime.block_on(graph.delete_all()) {
+        // At the end of a run there is time: whatever is left, and anything of this run the
+        // tenant holds that the run never heard of (a lost create answer), is deleted.
+        let within = ctx
+            .target
+            .timeout
+            .saturating_mul(10)
+            .max(std::time::Duration::from_secs(60));
+        for (id, e) in runtime.block_on(graph.delete_all(within)) {
             eprintln!(
                 "could not delete definition {id}: {} (run --sweep later)",
                 ctx.target.redact(&e.to_string())

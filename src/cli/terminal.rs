@@ -44,34 +44,69 @@ pub async fn show_progress(progress: Arc<crate::provision::progress::Progress>) 
     }
 }
 
-/// On Ctrl-C or SIGTERM: delete what the run created on the tenant, then exit 130.
-pub async fn clean_up_on_signal(graph: GraphProvisioner) {
+/// How long the cleanup after a signal may take: GitHub Actions sends SIGINT, then SIGTERM
+/// 7.5 s later, then kills 2.5 s after that (actions/runner#1309).
+pub const SIGNAL_CLEANUP: Duration = Duration::from_secs(6);
+
+/// The next SIGINT, SIGTERM or SIGHUP, with the exit code a shell gives for it (128 + signal).
+async fn next_signal() -> Option<u8> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            return;
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return None;
         };
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+            r = tokio::signal::ctrl_c() => r.ok().map(|()| 130),
+            _ = term.recv() => Some(143),
+            _ = hup.recv() => Some(129),
         }
     }
     #[cfg(not(unix))]
     {
-        if tokio::signal::ctrl_c().await.is_err() {
-            return;
-        }
+        tokio::signal::ctrl_c().await.ok().map(|()| 130)
     }
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: stop creating, print every definition id the run holds (so
+/// that even a kill leaves a list), delete them all at once and reconcile by run id within
+/// [`SIGNAL_CLEANUP`], then exit 128 + the signal. A second signal prints what remains and
+/// exits at once.
+pub async fn clean_up_on_signal(graph: GraphProvisioner) {
+    let Some(code) = next_signal().await else {
+        return;
+    };
     let live = graph.live_definitions();
     eprintln!(
-        "\ninterrupted: deleting the {} access review definition(s) this run created",
-        live.len()
+        "\ninterrupted: deleting the {} access review definition(s) this run created (run {}): {}",
+        live.len(),
+        graph.run_id(),
+        if live.is_empty() {
+            "none known".to_string()
+        } else {
+            live.join(", ")
+        }
     );
-    for (id, e) in graph.delete_all().await {
-        eprintln!("could not delete definition {id}: {e} (run --sweep later)");
+    let cleanup = graph.delete_all(SIGNAL_CLEANUP);
+    tokio::select! {
+        failed = cleanup => {
+            for (id, e) in failed {
+                eprintln!("could not delete definition {id}: {e} (run --sweep later)");
+            }
+        }
+        second = next_signal() => {
+            let left = graph.live_definitions();
+            eprintln!(
+                "interrupted again: not deleted: {} (run --sweep later)",
+                if left.is_empty() { "none known".to_string() } else { left.join(", ") }
+            );
+            std::process::exit(i32::from(second.unwrap_or(code)));
+        }
     }
-    std::process::exit(130);
+    std::process::exit(i32::from(code));
 }
 
 #[cfg(test)]

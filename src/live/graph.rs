@@ -19,8 +19,7 @@ use crate::case::matching::clip;
 use crate::provision::{ProvisionError, Provisioner};
 use crate::target::{HttpRequest, HttpResponse, Target};
 
-/// The display-name prefix of every definition a run creates (`--sweep` looks for it).
-pub const NAME_PREFIX: &str = "accessreview-conformance";
+pub use crate::live::marker::NAME_PREFIX;
 
 /// How long a created definition is meant to live at most (said in its description).
 pub const DELETE_AFTER: Duration = Duration::from_secs(2 * 3600);
@@ -83,23 +82,66 @@ impl GraphProvisioner {
             .collect()
     }
 
-    /// Deletes every definition this run created and has not deleted yet (on Ctrl-C, SIGTERM);
-    /// returns those that could not be deleted, with why.
-    pub async fn delete_all(&self) -> Vec<(String, ProvisionError)> {
+    /// Deletes every definition this run created and has not deleted yet, all at once, within
+    /// `within` (on a signal, a CI cancel leaves seconds): no new definition is created from
+    /// now on, creations in flight are waited for (up to half the time) so that what they
+    /// create is deleted too, and then the tenant's list is reconciled by run id, so that a
+    /// definition whose create answer was lost is found and deleted as well. Returns what could
+    /// not be deleted, with why (a definition still in the list at the deadline included).
+    pub async fn delete_all(&self, within: Duration) -> Vec<(String, ProvisionError)> {
         self.closing.store(true, Ordering::SeqCst);
-        // Creations already sent are waited for (within the request timeout), so that what
-        // they create is deleted too.
-        let deadline = Instant::now() + self.target.timeout;
-        while self.in_flight.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        let deadline = Instant::now() + within;
+        let half = Instant::now() + within / 2;
+        while self.in_flight.load(Ordering::SeqCst) > 0 && Instant::now() < half {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let mut failed = Vec::new();
-        for id in self.live_definitions() {
-            if let Err(e) = self.delete(&id).await {
-                failed.push((id, e));
+        let work = async {
+            let mut failed = self.delete_each(self.live_definitions()).await;
+            // Reconcile by run id: what the tenant holds of this run, known or not.
+            match crate::live::marker::list_all(&self.target).await {
+                Ok(all) => {
+                    let ours: Vec<String> = all
+                        .iter()
+                        .filter(|d| crate::live::marker::run_of(d) == Some(self.run_id.as_str()))
+                        .filter_map(|d| d["id"].as_str().map(str::to_string))
+                        .filter(|id| !failed.iter().any(|(f, _)| f == id))
+                        .collect();
+                    failed.extend(self.delete_each(ours).await);
+                }
+                Err(e) => failed.push(("(the tenant's list)".to_string(), e)),
             }
+            failed
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, work).await {
+            Ok(failed) => failed,
+            Err(_) => self
+                .live_definitions()
+                .into_iter()
+                .map(|id| {
+                    let e = ProvisionError::Timeout {
+                        what: format!("deleting definition {id}"),
+                        after: within,
+                        last_seen: String::new(),
+                    };
+                    (id, e)
+                })
+                .collect(),
         }
-        failed
+    }
+
+    /// Deletes `ids` at once; returns those that could not be deleted.
+    async fn delete_each(&self, ids: Vec<String>) -> Vec<(String, ProvisionError)> {
+        let results = futures_util::future::join_all(ids.iter().map(|id| self.delete(id))).await;
+        ids.into_iter()
+            .zip(results)
+            .filter_map(|(id, r)| r.err().map(|e| (id, e)))
+            .collect()
+    }
+
+    /// This run's id (in every display name and marker).
+    pub fn run_id(&self) -> &str {
+        &self.run_id
     }
 
     fn track(&self, id: &str, live: bool) {
@@ -147,10 +189,7 @@ impl GraphProvisioner {
             .to_string();
         let delete_after =
             humantime::format_rfc3339_seconds(SystemTime::now() + DELETE_AFTER).to_string();
-        let description = format!(
-            "Created by accessreview-conformance (conformance run {}); delete after {delete_after}.",
-            self.run_id
-        );
+        let description = crate::live::marker::marker(&self.run_id, &delete_after);
         let mut body = Map::new();
         body.insert("displayName".into(), json!(self.display_name()));
         body.insert("descriptionForAdmins".into(), json!(description));

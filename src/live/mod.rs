@@ -3,6 +3,7 @@
 //! tool's leftovers on a tenant).
 
 pub mod graph;
+pub mod marker;
 pub mod sweep;
 
 pub use graph::GraphProvisioner;

@@ -14,13 +14,10 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use crate::live::graph::NAME_PREFIX;
+use crate::live::marker::list_all;
+pub use crate::live::marker::run_of;
 use crate::provision::ProvisionError;
 use crate::target::{HttpRequest, Target};
-
-/// The most pages a sweep reads (100 definitions each): a bound against a service that
-/// never stops sending `@odata.nextLink`.
-const MAX_PAGES: usize = 1000;
 
 /// One definition the sweep found, and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,18 +36,6 @@ pub struct Swept {
     pub error: Option<String>,
 }
 
-/// The run id of a definition this tool created, when it is one: the display name is exactly
-/// `accessreview-conformance <run id>` and the admin description carries the marker with the
-/// same run id.
-pub fn run_of(definition: &Value) -> Option<&str> {
-    let name = definition["displayName"].as_str()?;
-    let run = name.strip_prefix(NAME_PREFIX)?.strip_prefix(' ')?;
-    let well_formed = run.len() == 12 && run.bytes().all(|b| b.is_ascii_hexdigit());
-    let marker = format!("Created by {NAME_PREFIX} (conformance run {run}); delete after ");
-    let description = definition["descriptionForAdmins"].as_str()?;
-    (well_formed && description.starts_with(&marker)).then_some(run)
-}
-
 /// The delete-after time a run wrote into a definition's description.
 pub fn delete_after(definition: &Value) -> Option<SystemTime> {
     let text = definition["descriptionForAdmins"].as_str()?;
@@ -63,48 +48,6 @@ pub fn delete_after(definition: &Value) -> Option<SystemTime> {
 fn created(definition: &Value) -> Option<SystemTime> {
     let text = definition["createdDateTime"].as_str()?;
     humantime::parse_rfc3339_weak(text.trim_end_matches('Z').split('.').next()?).ok()
-}
-
-/// Every definition on the target, page by page.
-async fn list_all(target: &Target) -> Result<Vec<Value>, ProvisionError> {
-    let mut url = format!("{}?$top=100", target.definitions_url());
-    let origin = crate::target::url::origin(&url).to_string();
-    let mut all = Vec::new();
-    for _ in 0..MAX_PAGES {
-        let req = HttpRequest {
-            method: "GET".into(),
-            url: url.clone(),
-            headers: target.default_headers(false),
-            body: None,
-        };
-        let resp = target.send(&req).await?;
-        let page: Value = serde_json::from_slice(&resp.body)
-            .ok()
-            .filter(|_| resp.status == 200)
-            .ok_or_else(|| {
-                ProvisionError::answered(format!("GET {url}"), resp.status, &resp.body)
-            })?;
-        all.extend(page["value"].as_array().into_iter().flatten().cloned());
-        match page["@odata.nextLink"].as_str() {
-            // The token goes only where the list came from.
-            Some(next) if crate::target::url::origin(next) == origin => url = next.to_string(),
-            Some(next) => {
-                return Err(ProvisionError::Protocol {
-                    what: format!("GET {url}"),
-                    status: resp.status,
-                    body: format!(
-                        "@odata.nextLink {next:?} leaves the target's origin; not followed"
-                    ),
-                });
-            }
-            None => return Ok(all),
-        }
-    }
-    Err(ProvisionError::Protocol {
-        what: format!("GET {url}"),
-        status: 200,
-        body: format!("still more pages after {MAX_PAGES}; stopped"),
-    })
 }
 
 /// Finds this tool's definitions on the target and deletes the due ones (unless `dry_run`).

@@ -37,9 +37,40 @@ pub(crate) async fn create_definition(State(state): State<Shared>, req: Request)
     }
     .await;
     match result {
-        Ok(d) => json_response(StatusCode::CREATED, &Value::Object(d)),
+        Ok(d) => {
+            let n = state
+                .creates
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                + 1;
+            let lost = state
+                .lifecycle
+                .lose_create_answer_every
+                .is_some_and(|every| every > 0 && n % every == 0);
+            if lost {
+                return cut_off(&Value::Object(d));
+            }
+            json_response(StatusCode::CREATED, &Value::Object(d))
+        }
         Err(r) => graph_error(&r, ids.as_ref()),
     }
+}
+
+/// A 201 whose body stops half-way (the connection drops): the definition exists, and the
+/// client cannot tell its id.
+fn cut_off(created: &Value) -> Response {
+    use axum::body::{Body, Bytes};
+    let text = created.to_string();
+    // A byte slice within the length: cannot panic.
+    let half = Bytes::from(text.as_bytes()[..text.len() / 2].to_vec());
+    let chunks: Vec<Result<Bytes, std::io::Error>> =
+        vec![Ok(half), Err(std::io::Error::other("connection dropped"))];
+    let mut resp = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+    *resp.status_mut() = StatusCode::CREATED;
+    if let Ok(len) = HeaderValue::from_str(&text.len().to_string()) {
+        resp.headers_mut()
+            .insert(axum::http::header::CONTENT_LENGTH, len);
+    }
+    resp
 }
 
 /// Graph's page size for the definitions list.

@@ -30,6 +30,8 @@ pub(crate) struct AppState {
     pub(crate) journal: Journal,
     /// The tenant's user ids (lower case), for the `unknown-users-400` variant.
     pub(crate) users: std::collections::HashSet<String>,
+    /// Creates answered so far (for `Lifecycle::lose_create_answer_every`).
+    pub(crate) creates: std::sync::atomic::AtomicU64,
 }
 
 pub(crate) type Shared = Arc<AppState>;

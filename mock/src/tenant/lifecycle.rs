@@ -34,6 +34,9 @@ pub struct Lifecycle {
     /// How long a created definition's instances answer 404 (as a service that is eventually
     /// consistent does right after a create).
     pub unlisted_after_create: Duration,
+    /// Every Nth create is carried out, but its answer is cut off mid-body (the connection
+    /// drops): the client never learns the new definition's id.
+    pub lose_create_answer_every: Option<u64>,
 }
 
 /// The observed refusal of an invalid definition: 400, an empty code, field errors in

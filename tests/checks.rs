@@ -146,53 +146,35 @@ async fn fixtures_are_deleted_after_every_trial() {
 
 /// A target whose update answers 429 with a `Retry-After` beyond what the suite honours; it
 /// seeds, reads and deletes like any target.
-async fn throttling_target() -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 65536];
-                let n = sock.read(&mut buf).await.unwrap_or(0);
-                let head = String::from_utf8_lossy(&buf[..n]).to_string();
-                let (status, extra, body) = if head.starts_with("POST /_conformance/fixtures") {
-                    (
-                        "201 Created",
-                        "",
-                        r#"{"definitionId":"d1","instanceIds":["i1"]}"#,
-                    )
-                } else if head.starts_with("GET ") {
-                    (
-                        "200 OK",
-                        "",
-                        r#"{"id":"i1","status":"InProgress","scope":{"query":"/groups/g"},"reviewers":[],"fallbackReviewers":[]}"#,
-                    )
-                } else if head.starts_with("PUT ") || head.starts_with("PATCH ") {
-                    (
-                        "429 Too Many Requests",
-                        "Retry-After: 3600\r\n",
-                        r#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#,
-                    )
-                } else {
-                    ("204 No Content", "", "")
-                };
-                let answer = format!(
-                    "HTTP/1.1 {status}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(answer.as_bytes()).await;
-            });
-        }
-    });
-    format!("http://{addr}/beta")
+fn throttling(head: &str) -> common::Scripted {
+    if head.starts_with("POST /_conformance/fixtures") {
+        (
+            "201 Created",
+            "",
+            r#"{"definitionId":"d1","instanceIds":["i1"]}"#,
+        )
+    } else if head.starts_with("GET ") {
+        (
+            "200 OK",
+            "",
+            r#"{"id":"i1","status":"InProgress","scope":{"query":"/groups/g"},"reviewers":[],"fallbackReviewers":[]}"#,
+        )
+    } else if head.starts_with("PUT ") || head.starts_with("PATCH ") {
+        (
+            "429 Too Many Requests",
+            "Retry-After: 3600\r\n",
+            r#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#,
+        )
+    } else {
+        ("204 No Content", "", "")
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_under_test_that_ends_throttled_is_an_error_not_a_verdict() {
     install_crypto();
     let (schemas, suite) = shipped();
-    let base = throttling_target().await;
+    let base = common::scripted_target(throttling).await;
     let target = Target::new(
         &base,
         None,

@@ -629,36 +629,23 @@ fn a_live_run_is_refused_before_any_request_unless_the_tenant_maps_every_princip
 async fn an_instance_carrying_errors_ends_the_wait_at_once() {
     use accessreview_conformance::provision::Provisioner;
     use accessreview_conformance::target::{Secret, Target};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 65536];
-                let n = sock.read(&mut buf).await.unwrap_or(0);
-                let head = String::from_utf8_lossy(&buf[..n]).to_string();
-                let (status, body) = if head.starts_with("POST ") {
-                    ("201 Created", r#"{"id":"d1"}"#)
-                } else if head.starts_with("GET ") {
-                    (
-                        "200 OK",
-                        r#"{"value":[{"id":"d1","status":"NotStarted","errors":[{"code":"GroupNotFound","message":"The group does not exist."}]}]}"#,
-                    )
-                } else {
-                    ("204 No Content", "")
-                };
-                let answer = format!(
-                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(answer.as_bytes()).await;
-            });
+    fn failing_review(head: &str) -> common::Scripted {
+        if head.starts_with("POST ") {
+            ("201 Created", "", r#"{"id":"d1"}"#)
+        } else if head.starts_with("GET ") {
+            (
+                "200 OK",
+                "",
+                r#"{"value":[{"id":"d1","status":"NotStarted","errors":[{"code":"GroupNotFound","message":"The group does not exist."}]}]}"#,
+            )
+        } else {
+            ("204 No Content", "", "")
         }
-    });
+    }
+    let base = common::scripted_target(failing_review).await;
     accessreview_conformance::target::install_crypto();
     let target = Target::new(
-        &format!("http://{addr}/beta"),
+        &base,
         None,
         Some(Secret::new("t")),
         Duration::from_secs(5),

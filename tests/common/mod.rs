@@ -267,3 +267,31 @@ pub fn readme_sample_differs(sample: &str, output: &str) -> Option<String> {
     }
     None
 }
+
+/// One answer of a [`scripted_target`]: status line (`"200 OK"`), extra header lines (each
+/// ending in `\r\n`), body.
+pub type Scripted = (&'static str, &'static str, &'static str);
+
+/// A target on 127.0.0.1 that answers every request with what `answer` gives for the request's
+/// head (request line and headers), one connection per request. Returns its base URL (`/beta`).
+pub async fn scripted_target(answer: fn(&str) -> Scripted) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                let (status, extra, body) = answer(&head);
+                let text = format!(
+                    "HTTP/1.1 {status}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(text.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}/beta")
+}

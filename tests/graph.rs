@@ -255,7 +255,8 @@ async fn prefixed_definitions(base_url: &str) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_run_deletes_what_it_created() {
     use std::process::{Command, Stdio};
-    let mock = common::spawn_mock(&["--activation-delay", "60000"]);
+    // Long enough that many reviews wait at once, short enough for the canary to pass first.
+    let mock = common::spawn_mock(&["--activation-delay", "5000"]);
     let mut runner = Command::new(common::RUNNER)
         .args([
             "--base-url",
@@ -709,4 +710,35 @@ async fn a_create_whose_answer_is_lost_leaves_nothing_behind() {
     let failed = graph.delete_all(Duration::from_secs(30)).await;
     assert!(failed.is_empty(), "{failed:?}");
     assert_eq!(mock.mock.fixture_count(), 0, "definitions left behind");
+}
+
+#[test]
+fn a_failing_canary_stops_the_run_with_one_error_before_any_trial() {
+    use std::process::Command;
+    // This token may read but not create: the canary's create is refused.
+    let mock = common::spawn_mock(&[
+        "--token",
+        "t",
+        "--credential",
+        "app-without-permission=low-token",
+    ]);
+    let out = common::run_with_deadline(
+        Command::new(common::RUNNER)
+            .args(["--base-url", &mock.base_url, "--token", "low-token"])
+            .args(["--fixtures", "graph", "--principals", SHIPPED_PRINCIPALS]),
+        Duration::from_secs(60),
+    );
+    let t = common::text(&out);
+    assert_eq!(out.status.code(), Some(3), "{t}");
+    assert_eq!(
+        t.matches("canary: the tenant could not produce").count(),
+        1,
+        "{t}"
+    );
+    assert!(
+        t.contains("no trial ran and nothing else was created"),
+        "{t}"
+    );
+    // No trial started: libtest never printed its first line.
+    assert!(!t.contains("running "), "{t}");
 }

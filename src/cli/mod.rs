@@ -4,6 +4,7 @@
 //! line, signals) lives here too; nothing below this module prints.
 
 mod args;
+mod canary;
 mod connect;
 mod error;
 mod inputs;

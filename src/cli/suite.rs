@@ -67,31 +67,42 @@ pub fn run(
         enforce: enforcement(cli),
         allow_unexpected_pass: cli.allow_unexpected_pass,
     };
-    if cli.fixtures == FixtureStrategy::Graph && !listing {
-        let harness = &cli.harness;
-        let selected = |name: &str| {
-            let wanted = harness.filter.as_deref().is_none_or(|f| {
-                if harness.exact {
-                    name == f
-                } else {
-                    name.contains(f)
-                }
-            });
-            let skipped = harness.skip.iter().any(|s| {
-                if harness.exact {
-                    name == s
-                } else {
-                    name.contains(s.as_str())
-                }
-            });
-            wanted && !skipped
-        };
+    let harness = &cli.harness;
+    // What libtest will run of the trials (its filter, --exact and --skip).
+    let selected = |name: &str| {
+        let wanted = harness.filter.as_deref().is_none_or(|f| {
+            if harness.exact {
+                name == f
+            } else {
+                name.contains(f)
+            }
+        });
+        let skipped = harness.skip.iter().any(|s| {
+            if harness.exact {
+                name == s
+            } else {
+                name.contains(s.as_str())
+            }
+        });
+        wanted && !skipped
+    };
+    let live = cli.fixtures == FixtureStrategy::Graph && !listing;
+    if live {
         inputs::check_tenant_principals(cli, suite, &selected)?;
     }
     let (target, _mock) = connect::connect(cli, runtime, listing)?;
     let (provisioner, live_run) = connect::provisioner(cli, &target);
     if let (Some(graph), false) = (&live_run, listing) {
         runtime.spawn(terminal::clean_up_on_signal(graph.clone()));
+    }
+    if live {
+        super::canary::run(
+            runtime,
+            provisioner.as_ref(),
+            suite,
+            cli.update_method,
+            &selected,
+        )?;
     }
     let ctx = Arc::new(RunContext::with_provisioner(
         target,

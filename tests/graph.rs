@@ -742,3 +742,49 @@ fn a_failing_canary_stops_the_run_with_one_error_before_any_trial() {
     // No trial started: libtest never printed its first line.
     assert!(!t.contains("running "), "{t}");
 }
+
+#[test]
+fn plan_prints_the_bodies_and_counts_and_sends_nothing() {
+    use std::process::Command;
+    // Nothing listens here: a request would fail the command.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/beta", closed.local_addr().unwrap());
+    drop(closed);
+    let out = common::run_with_deadline(
+        Command::new(common::RUNNER)
+            .args(["--base-url", &base, "--token", "plan-token-5c1e"])
+            .args([
+                "--fixtures",
+                "graph",
+                "--plan",
+                "--principals",
+                SHIPPED_PRINCIPALS,
+            ]),
+        Duration::from_secs(60),
+    );
+    let t = common::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("(nothing is sent)"), "{t}");
+    assert!(
+        t.contains("run   success/add-fallback-reviewer::put (1 definition(s))"),
+        "{t}"
+    );
+    assert!(
+        t.contains("skip  status/not-in-progress[status=NotStarted]::put: an instance cannot be brought to `NotStarted`"),
+        "{t}"
+    );
+    // The bodies it would send, with the run's name and notifications off.
+    assert!(
+        t.contains("\"displayName\": \"accessreview-conformance "),
+        "{t}"
+    );
+    assert!(t.contains("\"mailNotificationsEnabled\": false"), "{t}");
+    assert!(t.contains("definition(s) plus one canary;"), "{t}");
+    assert!(!t.contains("plan-token-5c1e"), "{t}");
+    // A plan is for a live run.
+    let out = common::run_with_deadline(
+        Command::new(common::RUNNER).args(["--base-url", &base, "--token", "t", "--plan"]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", common::text(&out));
+}

@@ -162,6 +162,11 @@ pub struct Cli {
     /// With --sweep: also delete this tool's definitions older than this (e.g. 2h, 1day).
     #[arg(long, value_name = "AGE", requires = "sweep", value_parser = humantime::parse_duration)]
     pub older_than: Option<std::time::Duration>,
+    /// With --fixtures graph: print what the run would do — every trial that would run or be
+    /// skipped and why, every review definition it would create (redacted), how many, the
+    /// time budget — and send nothing but the token request client credentials need.
+    #[arg(long)]
+    pub plan: bool,
     /// With --sweep: list what would be deleted, delete nothing.
     #[arg(long, requires = "sweep")]
     pub dry_run: bool,

@@ -9,6 +9,7 @@ mod connect;
 mod error;
 mod inputs;
 pub mod partition;
+mod plan;
 mod suite;
 mod target_file;
 mod terminal;
@@ -87,6 +88,10 @@ fn run_inner(cli: Cli) -> Result<u8, CommandError> {
     }
     if cli.sweep {
         return run_sweep(&cli, &runtime);
+    }
+    if cli.plan {
+        let selected = suite::selector(&cli.harness);
+        return plan::run(&cli, &runtime, &suite, &selected);
     }
     suite::run(&cli, &runtime, schemas, &suite)
 }

@@ -47,6 +47,20 @@ fn keep(record: &Record, at: usize, report: TrialReport, divergence: Option<Stri
     r.reports.insert(at, report);
 }
 
+/// What libtest will run of the trials: its filter, `--exact` and `--skip`.
+pub fn selector(harness: &libtest_mimic::Arguments) -> impl Fn(&str) -> bool + '_ {
+    move |name: &str| {
+        let matches = |pattern: &str| {
+            if harness.exact {
+                name == pattern
+            } else {
+                name.contains(pattern)
+            }
+        };
+        harness.filter.as_deref().is_none_or(matches) && !harness.skip.iter().any(|s| matches(s))
+    }
+}
+
 /// `--enforce`, or its default: everything against mocks, the page against a real tenant.
 fn enforcement(cli: &Cli) -> Enforce {
     cli.enforce.unwrap_or(match cli.fixtures {
@@ -67,25 +81,7 @@ pub fn run(
         enforce: enforcement(cli),
         allow_unexpected_pass: cli.allow_unexpected_pass,
     };
-    let harness = &cli.harness;
-    // What libtest will run of the trials (its filter, --exact and --skip).
-    let selected = |name: &str| {
-        let wanted = harness.filter.as_deref().is_none_or(|f| {
-            if harness.exact {
-                name == f
-            } else {
-                name.contains(f)
-            }
-        });
-        let skipped = harness.skip.iter().any(|s| {
-            if harness.exact {
-                name == s
-            } else {
-                name.contains(s.as_str())
-            }
-        });
-        wanted && !skipped
-    };
+    let selected = selector(&cli.harness);
     let live = cli.fixtures == FixtureStrategy::Graph && !listing;
     if live {
         inputs::check_tenant_principals(cli, suite, &selected)?;

@@ -169,7 +169,7 @@ async fn run_phases(
 
     // A request under test that ends throttled got no answer to the question asked.
     if let Some(status) = responses.iter().find_map(|r| match r {
-        Ok(resp) if matches!(resp.status, 429 | 503 | 504) => Some(resp.status),
+        Ok(resp) if crate::target::gate::throttled(resp.status) => Some(resp.status),
         _ => None,
     }) {
         let exchange = Exchange {

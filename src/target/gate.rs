@@ -18,14 +18,16 @@ pub const MAX_WAIT: Duration = Duration::from_secs(60);
 /// stands (a trial whose request under test ends throttled is an error, never a verdict).
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 
-/// Whether an answer to `method` is sent again: 429 always; 503 and 504 unless the request
-/// created something (`POST`), which the service may have done before failing.
+/// Whether a status says the service is throttling or briefly unavailable (429, 503, 504):
+/// an answer that says nothing about the request itself.
+pub fn throttled(status: u16) -> bool {
+    matches!(status, 429 | 503 | 504)
+}
+
+/// Whether an answer to `method` is sent again: a 429 always; a 503 or 504 unless the
+/// request created something (`POST`), which the service may have done before failing.
 pub fn retryable(method: &str, status: u16) -> bool {
-    match status {
-        429 => true,
-        503 | 504 => !method.eq_ignore_ascii_case("POST"),
-        _ => false,
-    }
+    throttled(status) && (status == 429 || !method.eq_ignore_ascii_case("POST"))
 }
 
 /// The time before which no request may be sent.

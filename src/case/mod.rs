@@ -74,6 +74,22 @@ pub struct Fixture {
     pub instances: Vec<(String, Arc<Tree>)>,
 }
 
+impl Fixture {
+    /// The definition and its instances with every expression resolved, as they are sent.
+    pub fn render(
+        &self,
+        bindings: &template::Bindings,
+    ) -> Result<(Value, Vec<Value>), template::TemplateError> {
+        let definition = self.definition.render(bindings)?;
+        let instances = self
+            .instances
+            .iter()
+            .map(|(_, props)| props.render(bindings))
+            .collect::<Result<_, _>>()?;
+        Ok((definition, instances))
+    }
+}
+
 impl Given {
     /// The symbol of the instance a request targets by default.
     pub fn first_instance(&self) -> Option<&str> {

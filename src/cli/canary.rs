@@ -30,9 +30,7 @@ fn first_state(
         if !runs || fixture.instances.len() != 1 {
             return None;
         }
-        let definition = fixture.definition.render(&bindings).ok()?;
-        let instance = fixture.instances[0].1.render(&bindings).ok()?;
-        let instances = vec![instance];
+        let (definition, instances) = fixture.render(&bindings).ok()?;
         let in_progress = instances[0]["status"] == "InProgress";
         (in_progress && provisioner.unsupported(&definition, &instances).is_none())
             .then(|| (case.id.clone(), definition, instances))

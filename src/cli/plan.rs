@@ -52,18 +52,12 @@ pub fn run(
                 if reason.is_some() {
                     break;
                 }
-                let definition = fixture.definition.render(&row);
-                let instances: Result<Vec<_>, _> = fixture
-                    .instances
-                    .iter()
-                    .map(|(_, t)| t.render(&row))
-                    .collect();
-                match (definition, instances) {
-                    (Ok(d), Ok(i)) => match graph.unsupported(&d, &i) {
+                match fixture.render(&row) {
+                    Ok((d, i)) => match graph.unsupported(&d, &i) {
                         Some(why) => reason = Some(why),
                         None => planned.push((graph.definition_body(&d), i.len())),
                     },
-                    (Err(e), _) | (_, Err(e)) => reason = Some(format!("case error: {e}")),
+                    Err(e) => reason = Some(format!("case error: {e}")),
                 }
             }
             match reason {

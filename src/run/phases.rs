@@ -62,11 +62,7 @@ pub(super) async fn provision(
 ) -> Result<Vec<Provisioned>, TrialError> {
     let mut objects = Vec::new();
     for fixture in &spec.case.given.fixtures {
-        let definition = fixture.definition.render(bindings)?;
-        let mut instances = Vec::new();
-        for (_, props) in &fixture.instances {
-            instances.push(props.render(bindings)?);
-        }
+        let (definition, instances) = fixture.render(bindings)?;
         if let Some(reason) = ctx.provisioner.unsupported(&definition, &instances) {
             return Err(TrialError::NotProducible(reason));
         }

@@ -169,6 +169,7 @@ async fn slow() {
         options.lifecycle = Lifecycle {
             activation_delay: activation,
             latency: Some(latency),
+            accept_group_filter: true,
             ..Lifecycle::default()
         };
         let embedded = Embedded::start(options).await.unwrap();
@@ -179,6 +180,7 @@ async fn slow() {
         let ctx = if graph {
             let mut g = GraphProvisioner::new(target.clone(), "bench");
             g.groups = vec!["g1".into(), "g2".into()];
+            g.group_filter = true;
             // The mock activates in milliseconds: poll as the earlier releases did.
             g.first_poll = std::time::Duration::from_millis(50);
             Arc::new(RunContext::with_provisioner(

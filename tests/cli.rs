@@ -397,6 +397,10 @@ fn a_remote_target_without_any_credential_is_refused_before_any_request() {
             "AZURE_TENANT_ID",
             "AZURE_CLIENT_ID",
             "AZURE_CLIENT_SECRET",
+            "AZURE_CLIENT_CERTIFICATE_PATH",
+            "AZURE_FEDERATED_TOKEN_FILE",
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
         ] {
             cmd.env_remove(k);
         }
@@ -412,13 +416,18 @@ fn a_remote_target_without_any_credential_is_refused_before_any_request() {
         t.contains("no credentials for graph.example.invalid: set GRAPH_TOKEN"),
         "{t}"
     );
-    // A tenant and client id without a secret are not credentials: said, not run tokenless.
+    // A tenant and client id without a credential are not credentials: said, not run
+    // tokenless; so is one without the other.
     let (code, t) = run(&[("AZURE_TENANT_ID", "t-1"), ("AZURE_CLIENT_ID", "c-1")]);
     assert_eq!(code, Some(2), "{t}");
     assert!(
-        t.contains(
-            "AZURE_TENANT_ID and AZURE_CLIENT_ID set, but client credentials need all three"
-        ),
+        t.contains("AZURE_TENANT_ID and AZURE_CLIENT_ID are set, but no credential: set AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE"),
+        "{t}"
+    );
+    let (code, t) = run(&[("AZURE_CLIENT_ID", "c-1"), ("AZURE_CLIENT_SECRET", "s-1")]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(
+        t.contains("AZURE_CLIENT_ID is set but AZURE_TENANT_ID is not"),
         "{t}"
     );
 }

@@ -31,6 +31,10 @@ async fn start_variant(
     let mut options = EmbeddedOptions::fresh();
     options.variant = variant;
     options.lifecycle = lifecycle;
+    // These tenants take a review over chosen groups (the undocumented filter), so that the
+    // sibling cases run; `sibling_states_need_the_undocumented_filter_allowed` shows the
+    // strict default.
+    options.lifecycle.accept_group_filter = true;
     options.deviation = deviation;
     options.timeout = Duration::from_secs(10);
     // The tests ask the mock what it received (no control-protocol request on a live run).
@@ -53,6 +57,7 @@ async fn run_graph_with_progress(
     graph.activation_timeout = activation_timeout;
     graph.first_poll = Duration::from_millis(50);
     graph.groups = vec!["group-one".into(), "group-two".into()];
+    graph.group_filter = true;
     let ctx = Arc::new(RunContext::with_provisioner(
         embedded.target.clone(),
         Arc::new(graph),
@@ -688,6 +693,7 @@ async fn a_create_whose_answer_is_lost_leaves_nothing_behind() {
     let mut graph = GraphProvisioner::new(mock.target.clone(), "0123456789ab");
     graph.first_poll = Duration::from_millis(50);
     graph.groups = vec!["group-one".into(), "group-two".into()];
+    graph.group_filter = true;
     let ctx = Arc::new(RunContext::with_provisioner(
         mock.target.clone(),
         Arc::new(graph.clone()),
@@ -741,6 +747,89 @@ fn a_failing_canary_stops_the_run_with_one_error_before_any_trial() {
     );
     // No trial started: libtest never printed its first line.
     assert!(!t.contains("running "), "{t}");
+}
+
+/// The definitions a spawned mock holds (read through the API with its token).
+fn definitions_on(mock: &common::MockProcess) -> usize {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let url = format!(
+        "{}/identityGovernance/accessReviews/definitions",
+        mock.base_url
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let body: serde_json::Value = runtime.block_on(async {
+        let resp = reqwest::Client::new()
+            .get(url)
+            .bearer_auth("t")
+            .send()
+            .await
+            .unwrap();
+        resp.json().await.unwrap()
+    });
+    body["value"].as_array().map_or(0, Vec::len)
+}
+
+#[test]
+fn sibling_states_need_the_undocumented_filter_allowed() {
+    use std::process::Command;
+    // The mock takes only documented queries, as the service does.
+    let strict = common::spawn_mock(&["--token", "t"]);
+    let run = |mock: &common::MockProcess, extra: &[&str]| {
+        let out = common::run_with_deadline(
+            Command::new(common::RUNNER)
+                .args(["--base-url", &mock.base_url, "--token", "t"])
+                .args(["--fixtures", "graph", "--principals", SHIPPED_PRINCIPALS])
+                .args(["--group", "group-one", "--group", "group-two"])
+                .args(extra),
+            Duration::from_secs(120),
+        );
+        (out.status.code(), common::text(&out))
+    };
+    // Without the opt-in, a state with sibling instances is skipped with the reason, and
+    // nothing undocumented is sent.
+    let (code, t) = run(&strict, &["--exact", "success/persisted-and-isolated::put"]);
+    assert_eq!(code, Some(0), "{t}");
+    assert!(
+        t.contains("ignored (needs 2 instances of one definition, and no documented scope gives a chosen number"),
+        "{t}"
+    );
+    assert!(t.contains("--allow-undocumented-group-filter"), "{t}");
+    // With it, the canary tries the filter first: the strict tenant refuses it, the run stops
+    // with one error and nothing is left.
+    let (code, t) = run(
+        &strict,
+        &[
+            "--allow-undocumented-group-filter",
+            "--exact",
+            "success/persisted-and-isolated::put",
+        ],
+    );
+    assert_eq!(code, Some(3), "{t}");
+    assert!(
+        t.contains("canary: the tenant could not produce the starting state of success/persisted-and-isolated"),
+        "{t}"
+    );
+    assert!(
+        t.contains(
+            "Query /groups?$filter=(id eq 'group-one' or id eq 'group-two') is not supported"
+        ),
+        "{t}"
+    );
+    assert!(!t.contains("running "), "a trial ran: {t}");
+    assert_eq!(definitions_on(&strict), 0, "the canary left a definition");
+    // A tenant that takes the filter runs the state: siblings from one review over two groups.
+    let lenient = common::spawn_mock(&["--token", "t", "--accept-group-filter"]);
+    let (code, t) = run(
+        &lenient,
+        &[
+            "--allow-undocumented-group-filter",
+            "--exact",
+            "success/persisted-and-isolated::put",
+        ],
+    );
+    assert_eq!(code, Some(0), "{t}");
+    assert!(t.contains("1 passed"), "{t}");
+    assert_eq!(definitions_on(&lenient), 0, "definitions left behind");
 }
 
 #[test]

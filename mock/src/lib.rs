@@ -53,5 +53,5 @@ pub use crate::faults::deviation::{Deviation, UnknownDeviation};
 pub use crate::faults::variant::{UnknownVariant, Variant};
 pub use crate::http::journal::{ReceivedRequest, RequestKind};
 pub use crate::tenant::lifecycle::Lifecycle;
-pub use crate::tenant::token::ClientApp;
+pub use crate::tenant::token::{AppCredential, ClientApp};
 pub use server::{MockOptions, MockServer, MockServerBuilder, router};

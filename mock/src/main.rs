@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use accessreview_mock::{
-    ClientApp, Deviation, Lifecycle, MockServer, MockServerBuilder, Restricted, Variant,
+    AppCredential, ClientApp, Deviation, Lifecycle, MockServer, MockServerBuilder, Restricted,
+    Variant,
 };
 use clap::Parser;
 
@@ -16,6 +17,7 @@ use clap::Parser;
 // No `Debug`: the token, the credentials and the client secret are secrets.
 #[derive(Parser)]
 #[command(name = "accessreview-mock", version)]
+#[command(group(clap::ArgGroup::new("client_credential").args(["client_secret", "client_assertion"])))]
 struct Cli {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
@@ -57,17 +59,30 @@ struct Cli {
     /// they turn InProgress, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     activation_delay: u64,
-    /// The client id the token endpoint (POST /{tenant}/oauth2/v2.0/token) accepts.
-    #[arg(long, value_name = "ID", requires = "client_secret")]
+    /// The client id the token endpoint (POST /{tenant}/oauth2/v2.0/token) accepts, with
+    /// --client-secret or --client-assertion.
+    #[arg(long, value_name = "ID", requires = "client_credential")]
     client_id: Option<String>,
     /// The client secret the token endpoint accepts. Never printed.
     #[arg(
         long,
         env = "MOCK_CLIENT_SECRET",
         hide_env_values = true,
-        value_name = "SECRET"
+        value_name = "SECRET",
+        requires = "client_id"
     )]
     client_secret: Option<String>,
+    /// Instead of a secret: the federated token (`client_assertion`) the token endpoint
+    /// accepts for --client-id, as from workload identity or GitHub's OIDC. Never printed.
+    #[arg(
+        long,
+        env = "MOCK_CLIENT_ASSERTION",
+        hide_env_values = true,
+        value_name = "TOKEN",
+        conflicts_with = "client_secret",
+        requires = "client_id"
+    )]
+    client_assertion: Option<String>,
     /// How long tokens from the token endpoint live, in seconds.
     #[arg(long, default_value_t = 3600, value_name = "S")]
     token_lifetime: u64,
@@ -81,6 +96,12 @@ struct Cli {
     /// milliseconds (as an eventually consistent service does right after a create).
     #[arg(long, default_value_t = 0, value_name = "MS")]
     unlisted_after_create: u64,
+    /// Take a review over chosen groups listed by id (`instanceEnumerationScope`
+    /// `/groups?$filter=(id eq 'a' or id eq 'b')`), a form the documentation does not show;
+    /// without this flag it is refused ("Query … is not supported."), as every undocumented
+    /// query is.
+    #[arg(long)]
+    accept_group_filter: bool,
     /// Carry out every Nth create of a definition but cut its answer off (the connection
     /// drops), so that the client never learns the id.
     #[arg(long, value_name = "N")]
@@ -151,17 +172,21 @@ fn list(variants: bool) {
 fn builder(cli: &Cli, credentials: Vec<(Restricted, String)>) -> MockServerBuilder {
     let lifecycle = Lifecycle {
         activation_delay: Duration::from_millis(cli.activation_delay),
-        client: cli
-            .client_id
-            .clone()
-            .zip(cli.client_secret.clone())
-            .map(|(id, secret)| ClientApp { id, secret }),
+        client: cli.client_id.clone().and_then(|id| {
+            let credential = match (&cli.client_secret, &cli.client_assertion) {
+                (Some(secret), _) => AppCredential::Secret(secret.clone()),
+                (None, Some(token)) => AppCredential::FederatedToken(token.clone()),
+                (None, None) => return None,
+            };
+            Some(ClientApp { id, credential })
+        }),
         token_lifetime: Some(Duration::from_secs(cli.token_lifetime)),
         throttle_every: cli.throttle_every,
         throttle_retry_after: Some(Duration::from_millis(cli.throttle_retry_after)),
         latency: Some(Duration::from_millis(cli.latency)),
         unlisted_after_create: Duration::from_millis(cli.unlisted_after_create),
         lose_create_answer_every: cli.lose_create_answer_every,
+        accept_group_filter: cli.accept_group_filter,
     };
     let mut builder = MockServer::builder()
         .listen(&cli.listen)

@@ -300,10 +300,7 @@ mod tests {
             token: Some("full-token-1".into()),
             credentials: vec![(Restricted::Roleless, "restricted-token-2".into())],
             lifecycle: Lifecycle {
-                client: Some(ClientApp {
-                    id: "app".into(),
-                    secret: "client-secret-3".into(),
-                }),
+                client: Some(ClientApp::with_secret("app", "client-secret-3")),
                 ..Lifecycle::default()
             },
             ..MockOptions::default()

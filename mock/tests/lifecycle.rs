@@ -170,10 +170,7 @@ async fn waits_for_activation_can_overlap() {
 #[tokio::test]
 async fn client_credentials_tokens_are_issued_and_expire() {
     let mock = start(Lifecycle {
-        client: Some(ClientApp {
-            id: "app-id".into(),
-            secret: "app-secret".into(),
-        }),
+        client: Some(ClientApp::with_secret("app-id", "app-secret")),
         token_lifetime: Some(Duration::from_secs(1)),
         ..Lifecycle::default()
     })

@@ -174,6 +174,13 @@ pub struct Cli {
     /// a starting state with N instances of one definition needs N groups).
     #[arg(long = "group", value_name = "ID")]
     pub groups: Vec<String>,
+    /// With --fixtures graph: create a review over several chosen groups (for starting states
+    /// with sibling instances) with `instanceEnumerationScope`
+    /// `/groups?$filter=(id eq 'a' or id eq 'b')`, a filter the documentation does not show.
+    /// Without it those states are skipped; with it the canary tries the filter before
+    /// anything else is created.
+    #[arg(long)]
+    pub allow_undocumented_group_filter: bool,
     /// With --fixtures graph: how long to wait for a created review's instance to become
     /// active, in seconds. The documentation says a review's start "could vary a few hours
     /// based on system processing": the default is an hour; the progress line says what is

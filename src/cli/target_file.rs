@@ -49,6 +49,10 @@ pub struct TargetFile {
     /// With `fixtures: graph`: groups to scope reviews over several groups to.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// With `fixtures: graph`: create reviews over several chosen groups with a filter the
+    /// documentation does not show (`--allow-undocumented-group-filter`).
+    #[serde(default)]
+    pub allow_undocumented_group_filter: Option<bool>,
     /// Per-request timeout, seconds (at least 1, as `--timeout`).
     #[serde(default)]
     pub timeout: Option<PositiveSeconds>,
@@ -107,7 +111,8 @@ pub fn load(path: &Path) -> Result<TargetFile, Box<Diagnostic>> {
         path,
         Some(
             "keys: base_url, control_url, fixtures, enforce, update_method, allow_tenant_writes, \
-             token_env, credentials, principals, groups, timeout, activation_timeout (see \
+             token_env, credentials, principals, groups, allow_undocumented_group_filter, \
+             timeout, activation_timeout (see \
              schemas/target.schema.json)",
         ),
     )
@@ -163,6 +168,11 @@ pub fn apply(cli: &mut Cli, file: &TargetFile, given: &dyn Fn(&str) -> bool) -> 
     }
     if !given("groups") && !file.groups.is_empty() {
         cli.groups.clone_from(&file.groups);
+    }
+    if !given("allow_undocumented_group_filter")
+        && file.allow_undocumented_group_filter == Some(true)
+    {
+        cli.allow_undocumented_group_filter = true;
     }
     cli.target_principals.clone_from(&file.principals);
     Ok(())

@@ -48,6 +48,10 @@ pub struct GraphProvisioner {
     pub not_found_grace: Duration,
     /// Groups to scope reviews over several groups to (one instance per group).
     pub groups: Vec<String>,
+    /// Whether a review over several chosen groups may be created with a filter listing
+    /// them by id (`/groups?$filter=(id eq 'a' or …)`), which the documentation does not show;
+    /// without it, a starting state with several instances is skipped.
+    pub group_filter: bool,
     /// The definitions this run created and has not deleted yet (for cleanup on a signal).
     live: Arc<Mutex<BTreeSet<String>>>,
     /// Creations sent and not answered yet.
@@ -66,6 +70,7 @@ impl GraphProvisioner {
             first_poll: Duration::from_secs(2),
             not_found_grace: Duration::from_secs(120),
             groups: Vec::new(),
+            group_filter: false,
             live: Arc::default(),
             in_flight: Arc::default(),
             closing: Arc::default(),

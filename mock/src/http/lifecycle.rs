@@ -33,7 +33,13 @@ pub(crate) async fn create_definition(State(state): State<Shared>, req: Request)
         })?;
         let delay = state.lifecycle.activation_delay;
         let unlisted = state.lifecycle.unlisted_after_create;
-        lock(&state.store).create_definition(&parsed, delay, unlisted, Instant::now())
+        lock(&state.store).create_definition(
+            &parsed,
+            delay,
+            unlisted,
+            Instant::now(),
+            state.lifecycle.accept_group_filter,
+        )
     }
     .await;
     match result {
@@ -252,14 +258,16 @@ pub(crate) async fn stop_instance(
 
 /// `POST /{tenant}/oauth2/v2.0/token` (client credentials).
 pub(crate) async fn token(State(state): State<Shared>, req: Request) -> Response {
+    let path = req.uri().path().to_string();
     let body = read_body(req).await.unwrap_or_default();
     let lifetime = state
         .lifecycle
         .token_lifetime
         .unwrap_or(Duration::from_secs(3600));
-    let (status, answer) = state
-        .issued
-        .answer(state.lifecycle.client.as_ref(), &body, lifetime);
+    let (status, answer) =
+        state
+            .issued
+            .answer(state.lifecycle.client.as_ref(), &path, &body, lifetime);
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     json_response(status, &answer)
 }

@@ -4,8 +4,9 @@
 //! instance can be stopped (`Completed`), and the definition deleted.
 //!
 //! Instances: a review whose `instanceEnumerationScope` lists several groups
-//! (`/groups?$filter=(id eq 'a' or id eq 'b')`) gets one instance per group; any other review
-//! one instance whose id is the definition's (as the tutorial shows).
+//! (`/groups?$filter=(id eq 'a' or id eq 'b')`, taken only with
+//! [`Lifecycle::accept_group_filter`]) gets one instance per group; any other review one
+//! instance whose id is the definition's (as the tutorial shows).
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -14,6 +15,7 @@ use serde_json::{Value, json};
 use crate::core::refusal::{Refusal, Why};
 use crate::core::spec::{Object, stored_reviewers};
 use crate::core::store::{DefinitionRecord, Store, graph_time};
+use crate::tenant::queries;
 use crate::tenant::token::ClientApp;
 
 /// How the lifecycle behaves.
@@ -37,6 +39,10 @@ pub struct Lifecycle {
     /// Every Nth create is carried out, but its answer is cut off mid-body (the connection
     /// drops): the client never learns the new definition's id.
     pub lose_create_answer_every: Option<u64>,
+    /// Take an `instanceEnumerationScope` listing chosen groups by id
+    /// (`/groups?$filter=(id eq 'a' or id eq 'b')`), which the documentation does not show;
+    /// refused with "Query … is not supported." otherwise, as any undocumented query is.
+    pub accept_group_filter: bool,
 }
 
 /// The observed refusal of an invalid definition: 400, an empty code, field errors in
@@ -48,14 +54,14 @@ fn invalid(fields: &[String]) -> Refusal {
     r
 }
 
-/// The groups an `instanceEnumerationScope` query lists, if it lists several.
+/// The groups an `instanceEnumerationScope` query lists by id, if it does.
 fn enumerated_groups(definition: &Object) -> Vec<String> {
     let query = definition
         .get("instanceEnumerationScope")
         .and_then(|s| s.get("query"))
         .and_then(Value::as_str)
         .unwrap_or("");
-    if !query.starts_with("/groups?") {
+    if !queries::is_group_id_filter(query) {
         return Vec::new();
     }
     query
@@ -65,9 +71,11 @@ fn enumerated_groups(definition: &Object) -> Vec<String> {
         .collect()
 }
 
-/// A `POST …/definitions` body the service accepts: an object with a `displayName`, and a
-/// query scope's `query` and `queryType` (refused as observed otherwise).
-fn validated(body: &Value) -> Result<&Object, Refusal> {
+/// A `POST …/definitions` body the service accepts: an object with the documented required
+/// `displayName`, `descriptionForAdmins`, `descriptionForReviewers` (at most 256 characters:
+/// it goes into e-mails) and a query scope's `query` and `queryType` (refused as observed
+/// otherwise), whose queries are documented forms ([`queries::check`]).
+fn validated(body: &Value, accept_group_filter: bool) -> Result<&Object, Refusal> {
     let Some(body) = body.as_object() else {
         return Err(invalid(&[
             "accessReviewScheduleDefinition : The body must be an object.".into(),
@@ -75,9 +83,25 @@ fn validated(body: &Value) -> Result<&Object, Refusal> {
     };
     let mut missing = Vec::new();
     let text = |o: Option<&Value>, k: &str| o.and_then(|o| o.get(k)).is_some_and(Value::is_string);
-    if !text(Some(&Value::Object(body.clone())), "displayName") {
+    let whole = Value::Object(body.clone());
+    for k in [
+        "displayName",
+        "descriptionForAdmins",
+        "descriptionForReviewers",
+    ] {
+        if !text(Some(&whole), k) {
+            missing.push(format!(
+                "accessReviewScheduleDefinition.{k} : The {k} field is required."
+            ));
+        }
+    }
+    if body
+        .get("descriptionForReviewers")
+        .and_then(Value::as_str)
+        .is_some_and(|d| d.chars().count() > 256)
+    {
         missing.push(
-            "accessReviewScheduleDefinition.displayName : The displayName field is required."
+            "accessReviewScheduleDefinition.descriptionForReviewers : The field descriptionForReviewers must be a string with a maximum length of 256."
                 .to_string(),
         );
     }
@@ -98,6 +122,7 @@ fn validated(body: &Value) -> Result<&Object, Refusal> {
     if !missing.is_empty() {
         return Err(invalid(&missing));
     }
+    queries::check(body, accept_group_filter)?;
     Ok(body)
 }
 
@@ -149,8 +174,9 @@ impl Store {
         activation_delay: Duration,
         unlisted_for: Duration,
         now: Instant,
+        accept_group_filter: bool,
     ) -> Result<Object, Refusal> {
-        let body = validated(body)?;
+        let body = validated(body, accept_group_filter)?;
         let id = uuid::Uuid::new_v4().to_string();
         let created = SystemTime::now();
         let mut definition = body.clone();
@@ -227,7 +253,7 @@ mod tests {
     use super::*;
 
     fn body() -> Value {
-        json!({"displayName": "d", "scope": {"query": "/groups/g/transitiveMembers", "queryType": "MicrosoftGraph"}, "fallbackReviewers": [{"query": "/users/f"}]})
+        json!({"displayName": "d", "descriptionForAdmins": "a", "descriptionForReviewers": "r", "scope": {"query": "/groups/g/transitiveMembers", "queryType": "MicrosoftGraph"}, "fallbackReviewers": [{"query": "/users/f"}]})
     }
 
     #[test]
@@ -235,7 +261,7 @@ mod tests {
         let mut store = Store::default();
         let t0 = Instant::now();
         let d = store
-            .create_definition(&body(), Duration::from_secs(5), Duration::ZERO, t0)
+            .create_definition(&body(), Duration::from_secs(5), Duration::ZERO, t0, false)
             .unwrap();
         let id = d["id"].as_str().unwrap().to_string();
         assert_eq!(store.instance(&id, &id).unwrap()["status"], "NotStarted");
@@ -258,8 +284,17 @@ mod tests {
         let mut store = Store::default();
         let mut b = body();
         b["instanceEnumerationScope"] = json!({"query": "/groups?$filter=(id eq 'a' or id eq 'b')", "queryType": "MicrosoftGraph"});
+        // Chosen groups by id: undocumented, refused unless the tenant takes them.
+        let refused = store
+            .create_definition(&b, Duration::ZERO, Duration::ZERO, Instant::now(), false)
+            .unwrap_err();
+        assert!(
+            refused.message.contains("is not supported"),
+            "{}",
+            refused.message
+        );
         let d = store
-            .create_definition(&b, Duration::ZERO, Duration::ZERO, Instant::now())
+            .create_definition(&b, Duration::ZERO, Duration::ZERO, Instant::now(), true)
             .unwrap();
         let id = d["id"].as_str().unwrap();
         let instances = store.instances(id).unwrap();
@@ -274,14 +309,24 @@ mod tests {
                 Duration::ZERO,
                 Duration::ZERO,
                 Instant::now(),
+                false,
             )
             .unwrap_err();
         assert_eq!((err.status, err.code), (400, ""));
-        assert!(
-            err.details
-                .unwrap()
-                .contains("scope.queryType : The queryType field is required.")
-        );
+        let details = err.details.unwrap();
+        for field in [
+            "scope.queryType : The queryType field is required.",
+            "descriptionForAdmins : The descriptionForAdmins field is required.",
+            "descriptionForReviewers : The descriptionForReviewers field is required.",
+        ] {
+            assert!(details.contains(field), "{field}: {details}");
+        }
+        let mut long = body();
+        long["descriptionForReviewers"] = json!("x".repeat(257));
+        let err = store
+            .create_definition(&long, Duration::ZERO, Duration::ZERO, Instant::now(), false)
+            .unwrap_err();
+        assert!(err.details.unwrap().contains("maximum length of 256"));
         assert_eq!(store.list_definitions(Some("d")).len(), 1);
         assert_eq!(store.list_definitions(Some("x")).len(), 0);
     }

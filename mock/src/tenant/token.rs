@@ -14,16 +14,49 @@ use serde_json::{Value, json};
 pub struct ClientApp {
     /// `client_id`.
     pub id: String,
-    /// `client_secret`. Never printed.
-    pub secret: String,
+    /// How the application proves who it is. Never printed.
+    pub credential: AppCredential,
 }
 
-/// The secret is never printed: `Debug` shows the client id only.
+/// How an application proves who it is at the token endpoint, as Microsoft Entra ID accepts
+/// it: a client secret, a federated token (workload identity, GitHub's OIDC token) or a JWT
+/// signed with the application's certificate, each as `client_assertion`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum AppCredential {
+    /// `client_secret`.
+    Secret(String),
+    /// A `client_assertion` from a trusted issuer: accepted when it is exactly this token.
+    FederatedToken(String),
+    /// A `client_assertion` signed (RS256) with the certificate whose RSA public key this is
+    /// (PKCS#1 `RSAPublicKey`, DER), naming the application as issuer and subject, for this
+    /// token endpoint, not expired.
+    Certificate {
+        /// The public key, DER.
+        public_key: Vec<u8>,
+    },
+}
+
+impl ClientApp {
+    /// An application with a client secret.
+    pub fn with_secret(id: impl Into<String>, secret: impl Into<String>) -> ClientApp {
+        ClientApp {
+            id: id.into(),
+            credential: AppCredential::Secret(secret.into()),
+        }
+    }
+}
+
+/// The secret is never printed: `Debug` shows the client id and the credential's kind only.
 impl fmt::Debug for ClientApp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.credential {
+            AppCredential::Secret(_) => "secret <redacted>",
+            AppCredential::FederatedToken(_) => "federated token <redacted>",
+            AppCredential::Certificate { .. } => "certificate",
+        };
         f.debug_struct("ClientApp")
             .field("id", &self.id)
-            .field("secret", &"<redacted>")
+            .field("credential", &kind)
             .finish()
     }
 }
@@ -72,11 +105,58 @@ pub(crate) fn form(body: &[u8]) -> HashMap<String, String> {
         .collect()
 }
 
+/// The form type of a JWT `client_assertion`.
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// Whether the form proves it comes from `app` (the request's `path` is the audience a signed
+/// assertion must name); else the error code and description Entra ID answers.
+fn proves(
+    app: &ClientApp,
+    f: &HashMap<String, String>,
+    path: &str,
+) -> Result<(), (&'static str, &'static str)> {
+    let assertion = || {
+        if f.get("client_assertion_type").map(String::as_str) != Some(ASSERTION_TYPE) {
+            return Err((
+                "invalid_request",
+                "AADSTS50027: client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.",
+            ));
+        }
+        f.get("client_assertion").map(String::as_str).ok_or((
+            "invalid_request",
+            "AADSTS900144: client_assertion is missing.",
+        ))
+    };
+    match &app.credential {
+        AppCredential::Secret(secret) if f.get("client_secret") == Some(secret) => Ok(()),
+        AppCredential::Secret(_) => Err((
+            "invalid_client",
+            "AADSTS7000215: Invalid client secret provided.",
+        )),
+        AppCredential::FederatedToken(token) if assertion()? == token => Ok(()),
+        AppCredential::FederatedToken(_) => Err((
+            "invalid_client",
+            "AADSTS700213: No matching federated identity record found for presented assertion.",
+        )),
+        AppCredential::Certificate { public_key } => {
+            crate::tenant::assertion::verify(assertion()?, public_key, &app.id, path).map_err(
+                |_| {
+                    (
+                        "invalid_client",
+                        "AADSTS700027: Client assertion failed signature validation.",
+                    )
+                },
+            )
+        }
+    }
+}
+
 impl Issued {
     /// Answers a token request for `app` with tokens living `lifetime`.
     pub(crate) fn answer(
         &self,
         app: Option<&ClientApp>,
+        path: &str,
         body: &[u8],
         lifetime: Duration,
     ) -> TokenAnswer {
@@ -108,12 +188,8 @@ impl Issued {
                 "AADSTS700016: Application not found in the directory.",
             );
         }
-        if f.get("client_secret") != Some(&app.secret) {
-            return error(
-                401,
-                "invalid_client",
-                "AADSTS7000215: Invalid client secret provided.",
-            );
+        if let Err((code, description)) = proves(app, &f, path) {
+            return error(401, code, description);
         }
         let token = format!("mock-access-token-{}", uuid::Uuid::new_v4());
         self.tokens
@@ -141,13 +217,12 @@ impl Issued {
 mod tests {
     use super::*;
 
+    const PATH: &str = "/t/oauth2/v2.0/token";
+
     #[test]
     fn debug_never_shows_the_secret() {
         let secret = "s3cr3t-value";
-        let app = ClientApp {
-            id: "app".into(),
-            secret: secret.into(),
-        };
+        let app = ClientApp::with_secret("app", secret);
         let shown = format!("{app:?} {app:#?}");
         assert!(!shown.contains(secret), "{shown}");
         assert!(
@@ -167,20 +242,18 @@ mod tests {
 
     #[test]
     fn issues_tokens_for_the_right_secret_only() {
-        let app = ClientApp {
-            id: "app".into(),
-            secret: "s3cr&t=+".into(),
-        };
+        let app = ClientApp::with_secret("app", "s3cr&t=+");
         let issued = Issued::default();
         let body =
             b"grant_type=client_credentials&client_id=app&client_secret=s3cr%26t%3D%2B&scope=x";
-        let (status, answer) = issued.answer(Some(&app), body, Duration::from_secs(60));
+        let (status, answer) = issued.answer(Some(&app), PATH, body, Duration::from_secs(60));
         assert_eq!(status, 200, "{answer}");
         let token = answer["access_token"].as_str().unwrap();
         assert_eq!(issued.valid(token), Some(true));
         assert_eq!(issued.valid("other"), None);
         let (status, answer) = issued.answer(
             Some(&app),
+            PATH,
             b"grant_type=client_credentials&client_id=app&client_secret=no",
             Duration::from_secs(60),
         );
@@ -188,10 +261,41 @@ mod tests {
             (status, answer["error"].as_str()),
             (401, Some("invalid_client"))
         );
-        let (_, answer) = issued.answer(Some(&app), body, Duration::ZERO);
+        let (_, answer) = issued.answer(Some(&app), PATH, body, Duration::ZERO);
         assert_eq!(
             issued.valid(answer["access_token"].as_str().unwrap()),
             Some(false)
         );
+    }
+
+    #[test]
+    fn a_federated_token_is_accepted_as_the_client_assertion_only_when_it_matches() {
+        let app = ClientApp {
+            id: "app".into(),
+            credential: AppCredential::FederatedToken("fed.token.1".into()),
+        };
+        let issued = Issued::default();
+        let ask = |form: &str| {
+            let (status, answer) =
+                issued.answer(Some(&app), PATH, form.as_bytes(), Duration::from_secs(60));
+            (status, answer["error"].as_str().unwrap_or("").to_string())
+        };
+        let kind = "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer";
+        let base = "grant_type=client_credentials&client_id=app";
+        assert_eq!(
+            ask(&format!("{base}&{kind}&client_assertion=fed.token.1")).0,
+            200
+        );
+        assert_eq!(
+            ask(&format!("{base}&{kind}&client_assertion=fed.token.2")),
+            (401, "invalid_client".into())
+        );
+        assert_eq!(
+            ask(&format!("{base}&client_assertion=fed.token.1")),
+            (401, "invalid_request".into())
+        );
+        // A secret is not what this application proves itself with.
+        assert_eq!(ask(&format!("{base}&client_secret=fed.token.1")).0, 401);
+        assert!(!format!("{app:?}").contains("fed.token.1"));
     }
 }

@@ -15,6 +15,15 @@ impl Provisioner for GraphProvisioner {
         if n == 0 {
             return Some("a review on a live tenant always has an instance".into());
         }
+        if n > 1 && !self.group_filter {
+            return Some(format!(
+                "needs {n} instances of one definition, and no documented scope gives a chosen \
+                 number: one group gives one instance, all Microsoft 365 groups one per group of \
+                 the tenant (a review over chosen groups needs a filter the documentation does \
+                 not show: allow it with allow_undocumented_group_filter: true in the target \
+                 file, or --allow-undocumented-group-filter; the canary tries it first)"
+            ));
+        }
         if n > 1 && self.groups.len() < n {
             return Some(format!(
                 "needs {n} instances of one definition: a review over {n} groups, and the target \

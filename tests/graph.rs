@@ -141,6 +141,21 @@ async fn the_suite_passes_live_style_throttled_with_overlapping_waits_and_leaves
     assert_eq!(isolated.verdict, Verdict::Pass, "{isolated:?}");
     let received = mock.mock.received_requests();
     assert!(received.iter().any(|r| r.kind == RequestKind::Lifecycle));
+    // Setup and cleanup go through v1.0 (every cloud has it); the update under test and the
+    // reads around it through the base URL (beta).
+    for r in &received {
+        let v1 = r.path.starts_with("/v1.0/");
+        match (r.method.as_str(), r.kind) {
+            (_, RequestKind::Lifecycle) => assert!(v1, "{} {}", r.method, r.path),
+            ("PUT" | "PATCH", _) => assert!(r.path.starts_with("/beta/"), "{}", r.path),
+            _ => {}
+        }
+    }
+    assert!(
+        received
+            .iter()
+            .any(|r| r.method == "PUT" && r.path.starts_with("/beta/"))
+    );
     let control: Vec<_> = received
         .iter()
         .filter(|r| r.kind == RequestKind::Control)
@@ -173,6 +188,53 @@ async fn a_service_refusing_any_scope_but_the_instances_own_passes_every_success
             Verdict::Skip(reason) => assert!(!reason.is_empty(), "{}", spec.name),
             other => panic!("{}: {other:?}", spec.name),
         }
+    }
+    assert_eq!(mock.mock.fixture_count(), 0, "definitions left behind");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_starting_state_the_tenant_did_not_keep_is_skipped_with_the_difference() {
+    // This tenant drops the fallback reviewers of reviews by specific users.
+    let mock = start(
+        Lifecycle {
+            drop_user_review_fallbacks: true,
+            ..Lifecycle::default()
+        },
+        None,
+    )
+    .await;
+    let results = run_graph(&mock, Duration::from_secs(20)).await;
+    let not_kept: Vec<_> = results
+        .iter()
+        .filter(|(_, o)| {
+            matches!(&o.verdict, Verdict::Skip(r) if r.starts_with("the tenant did not keep the starting state: "))
+        })
+        .collect();
+    assert!(
+        not_kept.len() >= 5,
+        "{} skipped as not kept",
+        not_kept.len()
+    );
+    let (_, outcome) = results
+        .iter()
+        .find(|(s, _)| s.name == "success/add-fallback-reviewer::put")
+        .unwrap();
+    let Verdict::Skip(reason) = &outcome.verdict else {
+        panic!("{outcome:?}");
+    };
+    assert!(
+        reason.contains("instance's fallbackReviewers were created as [\"/users/"),
+        "{reason}"
+    );
+    assert!(reason.contains("and read back as []"), "{reason}");
+    // None of them is blamed on the API.
+    for (spec, outcome) in &results {
+        assert!(
+            !matches!(outcome.verdict, Verdict::Fail(_) | Verdict::Error(_)),
+            "{}: {:?}",
+            spec.name,
+            outcome.verdict
+        );
     }
     assert_eq!(mock.mock.fixture_count(), 0, "definitions left behind");
 }
@@ -747,6 +809,41 @@ fn a_failing_canary_stops_the_run_with_one_error_before_any_trial() {
     );
     // No trial started: libtest never printed its first line.
     assert!(!t.contains("running "), "{t}");
+}
+
+#[test]
+fn the_setup_base_url_is_used_for_the_lifecycle_and_must_share_the_origin() {
+    use std::process::Command;
+    let mock = common::spawn_mock(&["--token", "t"]);
+    let origin = mock.base_url.trim_end_matches("/beta").to_string();
+    let run = |setup: &str| {
+        let out = common::run_with_deadline(
+            Command::new(common::RUNNER)
+                .args(["--base-url", &mock.base_url, "--token", "t"])
+                .args(["--fixtures", "graph", "--principals", SHIPPED_PRINCIPALS])
+                .args(["--setup-base-url", setup])
+                .args(["--exact", "success/add-fallback-reviewer::put"]),
+            Duration::from_secs(60),
+        );
+        (out.status.code(), common::text(&out))
+    };
+    // The lifecycle goes where it is told: nothing serves reviews under /elsewhere.
+    let (code, t) = run(&format!("{origin}/elsewhere"));
+    assert_eq!(code, Some(3), "{t}");
+    assert!(
+        t.contains(&format!(
+            "POST {origin}/elsewhere/identityGovernance/accessReviews/definitions answered 404"
+        )),
+        "{t}"
+    );
+    // The beta endpoint serves it as well.
+    let (code, t) = run(&mock.base_url);
+    assert_eq!(code, Some(0), "{t}");
+    assert!(t.contains("1 passed"), "{t}");
+    // Another origin would receive the token: refused before any request.
+    let (code, t) = run("http://127.0.0.2:1/v1.0");
+    assert_eq!(code, Some(2), "{t}");
+    assert!(t.contains("is not on the base URL's origin"), "{t}");
 }
 
 /// The definitions a spawned mock holds (read through the API with its token).

@@ -102,6 +102,10 @@ struct Cli {
     /// query is.
     #[arg(long)]
     accept_group_filter: bool,
+    /// Drop the fallback reviewers of a review whose reviewers are all specific users, as a
+    /// tenant may (the portal offers fallback reviewers only for manager or owner reviews).
+    #[arg(long)]
+    drop_user_review_fallbacks: bool,
     /// Carry out every Nth create of a definition but cut its answer off (the connection
     /// drops), so that the client never learns the id.
     #[arg(long, value_name = "N")]
@@ -187,6 +191,7 @@ fn builder(cli: &Cli, credentials: Vec<(Restricted, String)>) -> MockServerBuild
         unlisted_after_create: Duration::from_millis(cli.unlisted_after_create),
         lose_create_answer_every: cli.lose_create_answer_every,
         accept_group_filter: cli.accept_group_filter,
+        drop_user_review_fallbacks: cli.drop_user_review_fallbacks,
     };
     let mut builder = MockServer::builder()
         .listen(&cli.listen)

@@ -181,6 +181,12 @@ pub struct Cli {
     /// anything else is created.
     #[arg(long)]
     pub allow_undocumented_group_filter: bool,
+    /// With --fixtures graph or --sweep: the base URL of the lifecycle around the update
+    /// (create, wait, stop, list, delete reviews). Default: --base-url with /v1.0 in place of
+    /// a final /beta (the definitions API exists in v1.0 in every cloud). Must be on the base
+    /// URL's origin: the token goes nowhere else.
+    #[arg(long, value_name = "URL")]
+    pub setup_base_url: Option<String>,
     /// With --fixtures graph: how long to wait for a created review's instance to become
     /// active, in seconds. The documentation says a review's start "could vary a few hours
     /// based on system processing": the default is an hour; the progress line says what is

@@ -83,6 +83,7 @@ pub fn connect(
     )
     .map_err(|e| CommandError::Usage(e.to_string()))?
     .with_credentials(given);
+    let target = with_setup_base(target, cli.setup_base_url.as_deref())?;
     let target = with_client_credentials(cli, target, runtime, listing)?;
     if !listing {
         require_credentials(&target)?;
@@ -104,6 +105,25 @@ fn require_credentials(target: &Target) -> Result<(), CommandError> {
     Err(CommandError::Usage(format!(
         "no credentials for {host}: set GRAPH_TOKEN (or --token), or AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE; nothing was sent"
     )))
+}
+
+/// The target with `--setup-base-url`, which must be on the base URL's origin (the token
+/// goes nowhere else).
+fn with_setup_base(mut target: Target, setup: Option<&str>) -> Result<Target, CommandError> {
+    let Some(setup) = setup else {
+        return Ok(target);
+    };
+    let setup = setup.trim_end_matches('/');
+    let origin = crate::target::url::origin;
+    if !origin(setup).eq_ignore_ascii_case(origin(&target.base_url)) || !setup.contains("://") {
+        return Err(CommandError::Usage(format!(
+            "--setup-base-url {setup} is not on the base URL's origin ({}): give a URL there, such as {}/v1.0",
+            origin(&target.base_url),
+            origin(&target.base_url)
+        )));
+    }
+    target.setup_base_url = setup.to_string();
+    Ok(target)
 }
 
 /// The host of a URL, or nothing.

@@ -49,6 +49,10 @@ pub struct TargetFile {
     /// With `fixtures: graph`: groups to scope reviews over several groups to.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// With `fixtures: graph`: the base URL of the lifecycle around the update
+    /// (`--setup-base-url`).
+    #[serde(default)]
+    pub setup_base_url: Option<String>,
     /// With `fixtures: graph`: create reviews over several chosen groups with a filter the
     /// documentation does not show (`--allow-undocumented-group-filter`).
     #[serde(default)]
@@ -112,7 +116,7 @@ pub fn load(path: &Path) -> Result<TargetFile, Box<Diagnostic>> {
         Some(
             "keys: base_url, control_url, fixtures, enforce, update_method, allow_tenant_writes, \
              token_env, credentials, principals, groups, allow_undocumented_group_filter, \
-             timeout, activation_timeout (see \
+             setup_base_url, timeout, activation_timeout (see \
              schemas/target.schema.json)",
         ),
     )
@@ -168,6 +172,9 @@ pub fn apply(cli: &mut Cli, file: &TargetFile, given: &dyn Fn(&str) -> bool) -> 
     }
     if !given("groups") && !file.groups.is_empty() {
         cli.groups.clone_from(&file.groups);
+    }
+    if !given("setup_base_url") && file.setup_base_url.is_some() {
+        cli.setup_base_url.clone_from(&file.setup_base_url);
     }
     if !given("allow_undocumented_group_filter")
         && file.allow_undocumented_group_filter == Some(true)

@@ -180,8 +180,9 @@ impl GraphProvisioner {
         instances
     }
 
+    /// Where definitions are created, listed, stopped and deleted (v1.0 by default).
     fn definitions_url(&self) -> String {
-        self.target.definitions_url()
+        self.target.setup_definitions_url()
     }
 
     /// The one-time review body for a fixture's definition properties.
@@ -260,7 +261,10 @@ impl GraphProvisioner {
         statuses: &[&str],
     ) -> Result<Vec<String>, ProvisionError> {
         let status = statuses.join(", ");
-        let url = format!("{}/{definition_id}/instances", self.definitions_url());
+        let url = format!(
+            "{}/instances",
+            self.target.setup_definition_url(definition_id)
+        );
         let started = Instant::now();
         let deadline = started + self.activation_timeout;
         let mut pause = self.first_poll;

@@ -34,7 +34,7 @@ pub fn run_of(definition: &Value) -> Option<&str> {
 
 /// Every definition on the target, page by page.
 pub async fn list_all(target: &Target) -> Result<Vec<Value>, ProvisionError> {
-    let mut url = format!("{}?$top=100", target.definitions_url());
+    let mut url = format!("{}?$top=100", target.setup_definitions_url());
     let origin = crate::target::url::origin(&url).to_string();
     let mut all = Vec::new();
     for _ in 0..MAX_PAGES {

@@ -79,7 +79,7 @@ pub async fn sweep(
         if due && !dry_run && !id.is_empty() {
             let del = HttpRequest {
                 method: "DELETE".into(),
-                url: target.definition_url(&id),
+                url: target.setup_definition_url(&id),
                 headers: target.default_headers(false),
                 body: None,
             };

@@ -89,6 +89,14 @@ pub trait Provisioner: Send + Sync + std::fmt::Debug {
     fn unsupported(&self, _definition: &Value, _instances: &[Value]) -> Option<String> {
         None
     }
+
+    /// Whether what was asked for may come out otherwise (a live tenant may drop fallback
+    /// reviewers it does not offer for specific-user reviewers): then a starting state whose
+    /// reviewers read back differ from what was asked is skipped with the difference, not
+    /// tested. The control protocol seeds exactly what it is given.
+    fn may_differ(&self) -> bool {
+        false
+    }
 }
 
 /// The fixture control protocol, at the target's control URL.

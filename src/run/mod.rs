@@ -105,6 +105,11 @@ async fn run_phases(
     ctx.progress.provisioned(started.elapsed());
     let objects = provisioned.map_err(no_exchange)?;
     let before = snapshot(&ctx.target, &objects).await.map_err(no_exchange)?;
+    if ctx.provisioner.may_differ()
+        && let Some(reason) = phases::not_kept(&objects, bindings, &before)
+    {
+        return Err(no_exchange(TrialError::NotProducible(reason)));
+    }
     // `${before.NAME.PROP}`: the state as the target holds it (shared, not copied).
     bindings.before = before.clone();
 

@@ -95,6 +95,44 @@ pub(super) async fn provision(
     Ok(objects)
 }
 
+/// Why the state read before the request is not the starting state asked for, if it is not:
+/// an instance whose reviewers or fallback reviewers (compared by what their queries name, in
+/// any order) differ from the ones it was created with.
+pub(super) fn not_kept(
+    objects: &[Provisioned],
+    bindings: &Bindings,
+    before: &HashMap<String, Arc<Value>>,
+) -> Option<String> {
+    let names = |v: Option<&Value>| -> Vec<String> {
+        let mut names: Vec<String> = v
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                r.get("query")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| r.to_string(), crate::case::query::normalize_query)
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    objects.iter().filter(|o| o.is_instance).find_map(|o| {
+        let (asked, held) = (bindings.given.get(&o.symbol)?, before.get(&o.symbol)?);
+        crate::case::matching::REVIEWER_KEYS.iter().find_map(|key| {
+            // A target that does not show a list says nothing about whether it kept it.
+            let (wanted, shown) = (asked.get(*key)?, held.get(*key)?);
+            let (a, h) = (names(Some(wanted)), names(Some(shown)));
+            (a != h).then(|| {
+                format!(
+                    "the tenant did not keep the starting state: {}'s {key} were created as {a:?} and read back as {h:?}",
+                    o.symbol
+                )
+            })
+        })
+    })
+}
+
 /// The state before the request: every provisioned object, read through the API.
 pub(super) async fn snapshot(
     target: &Target,

@@ -9,7 +9,7 @@ use crate::target::gate::{Gate, MAX_RETRIES, MAX_RETRY_AFTER, backoff, retry_aft
 use crate::target::oauth::TokenCache;
 use crate::target::recorder::{Recorded, Recorder, TRIAL};
 use crate::target::secret::{Secret, install_crypto};
-use crate::target::url::{default_control_url, definitions_url};
+use crate::target::url::{default_control_url, default_setup_base, definitions_url};
 
 /// Where and how requests go.
 #[derive(Debug, Clone)]
@@ -26,6 +26,10 @@ pub struct Target {
     pub base_url: String,
     /// The fixture control URL, without a trailing slash.
     pub control_url: String,
+    /// The base URL of the lifecycle around the update on a live tenant (create, wait, stop,
+    /// list, delete), without a trailing slash: by default the base URL with `/v1.0` for
+    /// `/beta` ([`default_setup_base`]); always on the base URL's origin.
+    pub setup_base_url: String,
     /// The bearer token, if any.
     pub token: Option<Secret>,
     /// Restricted credentials the target has (`--credential NAME=TOKEN`).
@@ -63,6 +67,7 @@ impl Target {
             recorder: None,
             flow: None,
             gate: std::sync::Arc::default(),
+            setup_base_url: default_setup_base(&base_url),
             base_url,
             control_url,
             token,
@@ -87,6 +92,17 @@ impl Target {
     /// `{base}/identityGovernance/accessReviews/definitions`.
     pub fn definitions_url(&self) -> String {
         definitions_url(&self.base_url)
+    }
+
+    /// `{setup base}/identityGovernance/accessReviews/definitions`: where a live run creates,
+    /// lists and deletes the definitions around the update.
+    pub fn setup_definitions_url(&self) -> String {
+        definitions_url(&self.setup_base_url)
+    }
+
+    /// `{setup base}/identityGovernance/accessReviews/definitions/{d}`.
+    pub fn setup_definition_url(&self, definition: &str) -> String {
+        format!("{}/{}", self.setup_definitions_url(), segment(definition))
     }
 
     /// `{base}/identityGovernance/accessReviews/definitions/{d}`.

@@ -37,6 +37,9 @@ pub struct ReceivedRequest {
 /// The path of the definitions collection.
 pub(crate) const API: &str = "/beta/identityGovernance/accessReviews/definitions";
 
+/// The same collection in v1.0, where only the lifecycle is served.
+pub(crate) const V1_API: &str = "/v1.0/identityGovernance/accessReviews/definitions";
+
 impl RequestKind {
     /// What a request with this method and path (without its query) is for.
     pub(crate) fn of(method: &Method, path: &str) -> RequestKind {
@@ -46,6 +49,9 @@ impl RequestKind {
         let parts: Vec<&str> = path.split('/').collect();
         if method == Method::POST && matches!(parts[..], ["", _, "oauth2", "v2.0", "token"]) {
             return RequestKind::Token;
+        }
+        if path.starts_with(V1_API) {
+            return RequestKind::Lifecycle;
         }
         let Some(rest) = path.strip_prefix(API) else {
             return RequestKind::Api;
@@ -120,6 +126,12 @@ mod tests {
             (Method::GET, "/t/oauth2/v2.0/token", RequestKind::Api),
             (Method::GET, API, RequestKind::Lifecycle),
             (Method::POST, API, RequestKind::Lifecycle),
+            (Method::POST, V1_API, RequestKind::Lifecycle),
+            (
+                Method::GET,
+                &format!("{V1_API}/d/instances"),
+                RequestKind::Lifecycle,
+            ),
             (Method::DELETE, &d, RequestKind::Lifecycle),
             (Method::GET, &d, RequestKind::Api),
             (Method::POST, &format!("{i}/stop"), RequestKind::Lifecycle),

@@ -31,15 +31,7 @@ pub(crate) async fn create_definition(State(state): State<Shared>, req: Request)
                 format!("Unable to read JSON request payload: {e}"),
             )
         })?;
-        let delay = state.lifecycle.activation_delay;
-        let unlisted = state.lifecycle.unlisted_after_create;
-        lock(&state.store).create_definition(
-            &parsed,
-            delay,
-            unlisted,
-            Instant::now(),
-            state.lifecycle.accept_group_filter,
-        )
+        lock(&state.store).create_definition(&parsed, &state.lifecycle, Instant::now())
     }
     .await;
     match result {
@@ -278,7 +270,8 @@ pub(crate) async fn throttle(State(state): State<Shared>, req: Request, next: Ne
     if let Some(latency) = state.lifecycle.latency.filter(|l| !l.is_zero()) {
         tokio::time::sleep(latency).await;
     }
-    let api = req.uri().path().starts_with("/beta/");
+    let path = req.uri().path();
+    let api = path.starts_with("/beta/") || path.starts_with("/v1.0/");
     if let Some(wait) = api.then(|| state.throttle.next()).flatten() {
         let mut r = Refusal::new(Why::Throttled, "Please retry again later.");
         r.details = Some("Please retry after".into());

@@ -17,7 +17,7 @@ use crate::core::answer::{RequestIds, json_response, success, with_context};
 use crate::core::refusal::{Refusal, Why};
 use crate::core::store::lock;
 use crate::core::transaction;
-use crate::http::journal::{API, ReceivedRequest, RequestKind};
+use crate::http::journal::{API, ReceivedRequest, RequestKind, V1_API};
 use crate::http::lifecycle::{
     create_definition, delete_definition, list_definitions, stop_instance, throttle, token,
 };
@@ -42,6 +42,21 @@ pub(crate) fn routes(state: Shared) -> Router {
             post(stop_instance),
         )
         .route("/{tenant}/oauth2/v2.0/token", post(token))
+        // The lifecycle in v1.0 too (where a live run creates, waits, stops and deletes):
+        // the same store, as one tenant serves both versions.
+        .route(V1_API, get(list_definitions).post(create_definition))
+        .route(
+            &format!("{V1_API}/{{definition}}"),
+            get(get_definition).delete(delete_definition),
+        )
+        .route(
+            &format!("{V1_API}/{{definition}}/instances"),
+            get(list_instances),
+        )
+        .route(
+            &format!("{V1_API}/{{definition}}/instances/{{instance}}/stop"),
+            post(stop_instance),
+        )
         .route(
             &format!("{API}/{{definition}}/instances"),
             get(list_instances),

@@ -43,6 +43,10 @@ pub struct Lifecycle {
     /// (`/groups?$filter=(id eq 'a' or id eq 'b')`), which the documentation does not show;
     /// refused with "Query … is not supported." otherwise, as any undocumented query is.
     pub accept_group_filter: bool,
+    /// Drop the fallback reviewers of a definition whose reviewers are all specific users
+    /// (`/users/{id}`), as a tenant may: the portal offers fallback reviewers only for
+    /// manager or group-owner reviews.
+    pub drop_user_review_fallbacks: bool,
 }
 
 /// The observed refusal of an invalid definition: 400, an empty code, field errors in
@@ -52,6 +56,21 @@ fn invalid(fields: &[String]) -> Refusal {
     r.code = "";
     r.details = Some(fields.join("\r\n") + "\r\n");
     r
+}
+
+/// Whether a definition's reviewers are all specific users (`/users/{id}`).
+fn users_only(definition: &Object) -> bool {
+    definition
+        .get("reviewers")
+        .and_then(Value::as_array)
+        .is_some_and(|rs| {
+            !rs.is_empty()
+                && rs.iter().all(|r| {
+                    r["query"]
+                        .as_str()
+                        .is_some_and(|q| q.trim_start_matches("/v1.0").starts_with("/users/"))
+                })
+        })
 }
 
 /// The groups an `instanceEnumerationScope` query lists by id, if it does.
@@ -171,12 +190,12 @@ impl Store {
     pub(crate) fn create_definition(
         &mut self,
         body: &Value,
-        activation_delay: Duration,
-        unlisted_for: Duration,
+        lifecycle: &Lifecycle,
         now: Instant,
-        accept_group_filter: bool,
     ) -> Result<Object, Refusal> {
-        let body = validated(body, accept_group_filter)?;
+        let body = validated(body, lifecycle.accept_group_filter)?;
+        let (activation_delay, unlisted_for) =
+            (lifecycle.activation_delay, lifecycle.unlisted_after_create);
         let id = uuid::Uuid::new_v4().to_string();
         let created = SystemTime::now();
         let mut definition = body.clone();
@@ -188,6 +207,9 @@ impl Store {
         for k in ["reviewers", "fallbackReviewers"] {
             let v = definition.get(k).map(stored_reviewers).unwrap_or(json!([]));
             definition.insert(k.into(), v);
+        }
+        if lifecycle.drop_user_review_fallbacks && users_only(&definition) {
+            definition.insert("fallbackReviewers".into(), json!([]));
         }
         let instances = created_instances(&definition, &id, created);
         self.definitions.insert(
@@ -253,7 +275,7 @@ mod tests {
     use super::*;
 
     fn body() -> Value {
-        json!({"displayName": "d", "descriptionForAdmins": "a", "descriptionForReviewers": "r", "scope": {"query": "/groups/g/transitiveMembers", "queryType": "MicrosoftGraph"}, "fallbackReviewers": [{"query": "/users/f"}]})
+        json!({"displayName": "d", "descriptionForAdmins": "a", "descriptionForReviewers": "r", "scope": {"query": "/groups/g/transitiveMembers", "queryType": "MicrosoftGraph"}, "reviewers": [{"query": "/users/r", "queryType": "MicrosoftGraph"}], "fallbackReviewers": [{"query": "/users/f"}]})
     }
 
     #[test]
@@ -261,7 +283,14 @@ mod tests {
         let mut store = Store::default();
         let t0 = Instant::now();
         let d = store
-            .create_definition(&body(), Duration::from_secs(5), Duration::ZERO, t0, false)
+            .create_definition(
+                &body(),
+                &Lifecycle {
+                    activation_delay: Duration::from_secs(5),
+                    ..Lifecycle::default()
+                },
+                t0,
+            )
             .unwrap();
         let id = d["id"].as_str().unwrap().to_string();
         assert_eq!(store.instance(&id, &id).unwrap()["status"], "NotStarted");
@@ -286,7 +315,7 @@ mod tests {
         b["instanceEnumerationScope"] = json!({"query": "/groups?$filter=(id eq 'a' or id eq 'b')", "queryType": "MicrosoftGraph"});
         // Chosen groups by id: undocumented, refused unless the tenant takes them.
         let refused = store
-            .create_definition(&b, Duration::ZERO, Duration::ZERO, Instant::now(), false)
+            .create_definition(&b, &Lifecycle::default(), Instant::now())
             .unwrap_err();
         assert!(
             refused.message.contains("is not supported"),
@@ -294,7 +323,14 @@ mod tests {
             refused.message
         );
         let d = store
-            .create_definition(&b, Duration::ZERO, Duration::ZERO, Instant::now(), true)
+            .create_definition(
+                &b,
+                &Lifecycle {
+                    accept_group_filter: true,
+                    ..Lifecycle::default()
+                },
+                Instant::now(),
+            )
             .unwrap();
         let id = d["id"].as_str().unwrap();
         let instances = store.instances(id).unwrap();
@@ -306,10 +342,8 @@ mod tests {
         let err = store
             .create_definition(
                 &json!({"displayName": "d", "scope": {"Query": "/x"}}),
-                Duration::ZERO,
-                Duration::ZERO,
+                &Lifecycle::default(),
                 Instant::now(),
-                false,
             )
             .unwrap_err();
         assert_eq!((err.status, err.code), (400, ""));
@@ -324,10 +358,33 @@ mod tests {
         let mut long = body();
         long["descriptionForReviewers"] = json!("x".repeat(257));
         let err = store
-            .create_definition(&long, Duration::ZERO, Duration::ZERO, Instant::now(), false)
+            .create_definition(&long, &Lifecycle::default(), Instant::now())
             .unwrap_err();
         assert!(err.details.unwrap().contains("maximum length of 256"));
         assert_eq!(store.list_definitions(Some("d")).len(), 1);
         assert_eq!(store.list_definitions(Some("x")).len(), 0);
+    }
+
+    #[test]
+    fn a_tenant_may_drop_the_fallbacks_of_a_review_by_specific_users() {
+        let mut store = Store::default();
+        let dropping = Lifecycle {
+            drop_user_review_fallbacks: true,
+            ..Lifecycle::default()
+        };
+        let d = store
+            .create_definition(&body(), &dropping, Instant::now())
+            .unwrap();
+        assert_eq!(d["fallbackReviewers"], json!([]));
+        let mut by_owners = body();
+        by_owners["reviewers"] = json!([{"query": "./owners", "queryType": "MicrosoftGraph"}]);
+        let d = store
+            .create_definition(&by_owners, &dropping, Instant::now())
+            .unwrap();
+        assert_eq!(d["fallbackReviewers"].as_array().map(Vec::len), Some(1));
+        let d = store
+            .create_definition(&body(), &Lifecycle::default(), Instant::now())
+            .unwrap();
+        assert_eq!(d["fallbackReviewers"].as_array().map(Vec::len), Some(1));
     }
 }

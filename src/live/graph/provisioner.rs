@@ -10,6 +10,10 @@ use crate::provision::{BoxFuture, ProvisionError, Provisioner, Seeded};
 use super::*;
 
 impl Provisioner for GraphProvisioner {
+    fn may_differ(&self) -> bool {
+        true
+    }
+
     fn unsupported(&self, definition: &Value, instances: &[Value]) -> Option<String> {
         let n = instances.len();
         if n == 0 {
@@ -145,7 +149,10 @@ impl Provisioner for GraphProvisioner {
                 let mut ids = self.wait_for(&definition_id, &active).await?;
                 if wanted.contains(&"Completed") {
                     for (id, _) in ids.iter().zip(&wanted).filter(|(_, w)| **w == "Completed") {
-                        let stop = format!("{url}/{definition_id}/instances/{id}/stop");
+                        let stop = format!(
+                            "{}/instances/{id}/stop",
+                            self.target.setup_definition_url(&definition_id)
+                        );
                         let resp = self.send("POST", stop.clone(), None).await?;
                         if resp.status != 204 && resp.status != 200 {
                             return Err(Self::protocol(format!("POST {stop}"), &resp));
@@ -172,7 +179,7 @@ impl Provisioner for GraphProvisioner {
 
     fn delete<'a>(&'a self, definition_id: &'a str) -> BoxFuture<'a, Result<(), ProvisionError>> {
         Box::pin(async move {
-            let url = format!("{}/{definition_id}", self.definitions_url());
+            let url = self.target.setup_definition_url(definition_id);
             let resp = self.send("DELETE", url.clone(), None).await?;
             match resp.status {
                 200 | 204 | 404 => {

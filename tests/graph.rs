@@ -89,6 +89,9 @@ async fn the_suite_passes_live_style_throttled_with_overlapping_waits_and_leaves
             // Throttled now and then, as a live tenant is: every request waits its turn.
             throttle_every: Some(9),
             throttle_retry_after: Some(Duration::from_millis(50)),
+            // And a gateway that times out now and then, without Retry-After, after carrying
+            // out a create: the create is looked for, not sent blindly again.
+            gateway_timeout_every: Some(11),
             // Eventually consistent: a created definition's instances answer 404 at first.
             unlisted_after_create: Duration::from_millis(300),
             ..Lifecycle::default()
@@ -155,6 +158,14 @@ async fn the_suite_passes_live_style_throttled_with_overlapping_waits_and_leaves
         received
             .iter()
             .any(|r| r.method == "PUT" && r.path.starts_with("/beta/"))
+    );
+    // A create was answered 504 after it was carried out, and was found rather than repeated
+    // (a repeat would have left a definition behind, checked below).
+    assert!(
+        received
+            .iter()
+            .any(|r| r.method == "POST" && r.status == 504 && r.path.ends_with("/definitions")),
+        "no create met a gateway timeout"
     );
     let control: Vec<_> = received
         .iter()
@@ -973,4 +984,34 @@ fn plan_prints_the_bodies_and_counts_and_sends_nothing() {
         Duration::from_secs(60),
     );
     assert_eq!(out.status.code(), Some(2), "{}", common::text(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_of_several_seconds_is_waited_for_in_full() {
+    // Every second API request is throttled for 2.5 s.
+    let mock = start(
+        Lifecycle {
+            throttle_every: Some(2),
+            throttle_retry_after: Some(Duration::from_millis(2500)),
+            ..Lifecycle::default()
+        },
+        None,
+    )
+    .await;
+    let target = &mock.target;
+    let list = accessreview_conformance::target::HttpRequest {
+        method: "GET".into(),
+        url: target.setup_definitions_url(),
+        headers: target.default_headers(false),
+        body: None,
+    };
+    assert_eq!(target.send(&list).await.unwrap().status, 200);
+    let started = std::time::Instant::now();
+    let resp = target.send(&list).await.unwrap();
+    assert_eq!(resp.status, 200, "the retry after the 429 was answered");
+    assert!(
+        started.elapsed() >= Duration::from_millis(2500),
+        "retried after {:?}, before the Retry-After",
+        started.elapsed()
+    );
 }

@@ -108,3 +108,28 @@ async fn the_control_protocol_sample_is_what_the_mock_answers() {
     let again = client.delete(&url).send().await.unwrap();
     assert_eq!(again.status().as_u16(), unknown);
 }
+
+#[test]
+fn the_example_workflows_are_yaml_and_the_nightly_one_stores_no_secret() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/workflows");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc: serde_yaml::Value =
+            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(doc.get("jobs").is_some(), "{}: no jobs", path.display());
+        seen += 1;
+    }
+    assert!(seen >= 2);
+    let nightly = std::fs::read_to_string(format!("{dir}/nightly-tenant.yml")).unwrap();
+    let doc: serde_yaml::Value = serde_yaml::from_str(&nightly).unwrap();
+    assert_eq!(doc["permissions"]["id-token"].as_str(), Some("write"));
+    assert!(
+        !nightly.contains("${{ secrets"),
+        "the nightly workflow reads a secret"
+    );
+    assert!(!nightly.contains("AZURE_CLIENT_SECRET"));
+    // The suite is exec'd, so that a cancel's signal reaches it.
+    assert!(nightly.contains("exec accessreview-conformance --target"));
+}

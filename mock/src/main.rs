@@ -110,6 +110,10 @@ struct Cli {
     /// drops), so that the client never learns the id.
     #[arg(long, value_name = "N")]
     lose_create_answer_every: Option<u64>,
+    /// Answer every Nth API request with 504 Gateway Timeout and no Retry-After, as Graph's
+    /// gateway does now and then; a POST is carried out first.
+    #[arg(long, value_name = "N")]
+    gateway_timeout_every: Option<u64>,
     /// The Retry-After of those 429s, in milliseconds.
     #[arg(long, default_value_t = 100, value_name = "MS")]
     throttle_retry_after: u64,
@@ -192,6 +196,7 @@ fn builder(cli: &Cli, credentials: Vec<(Restricted, String)>) -> MockServerBuild
         lose_create_answer_every: cli.lose_create_answer_every,
         accept_group_filter: cli.accept_group_filter,
         drop_user_review_fallbacks: cli.drop_user_review_fallbacks,
+        gateway_timeout_every: cli.gateway_timeout_every,
     };
     let mut builder = MockServer::builder()
         .listen(&cli.listen)

@@ -264,8 +264,9 @@ pub(crate) async fn token(State(state): State<Shared>, req: Request) -> Response
     json_response(status, &answer)
 }
 
-/// Every Nth request under `/beta` is answered 429 with `Retry-After` (seconds, fractional as
-/// Graph sends them) and the throttling error body.
+/// Every Nth API request is answered 429 with `Retry-After` (seconds, fractional as Graph
+/// sends them) and the throttling error body; every Mth 504 without one (a `POST` carried
+/// out first).
 pub(crate) async fn throttle(State(state): State<Shared>, req: Request, next: Next) -> Response {
     if let Some(latency) = state.lifecycle.latency.filter(|l| !l.is_zero()) {
         tokio::time::sleep(latency).await;
@@ -280,6 +281,14 @@ pub(crate) async fn throttle(State(state): State<Shared>, req: Request, next: Ne
             resp.headers_mut().insert("retry-after", v);
         }
         return resp;
+    }
+    if api && state.throttle.gateway_timeout() {
+        let ids = ids_of(&req);
+        if req.method() == axum::http::Method::POST {
+            let _ = next.run(req).await;
+        }
+        let r = Refusal::new(Why::Throttled, "").with_status(504, Some("UnknownError"));
+        return graph_error(&r, ids.as_ref());
     }
     next.run(req).await
 }

@@ -47,6 +47,11 @@ pub struct Lifecycle {
     /// (`/users/{id}`), as a tenant may: the portal offers fallback reviewers only for
     /// manager or group-owner reviews.
     pub drop_user_review_fallbacks: bool,
+    /// Answer every Nth API request 504 Gateway Timeout, without `Retry-After`, with the
+    /// body Graph sends (`UnknownError`, empty message; microsoft-graph-docs#2505, #5288). A
+    /// `POST` is carried out first, as a create answered 504 had been (microsoft-graph-docs
+    /// #133): the client cannot tell whether it acted.
+    pub gateway_timeout_every: Option<u64>,
 }
 
 /// The observed refusal of an invalid definition: 400, an empty code, field errors in

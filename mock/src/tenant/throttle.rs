@@ -1,4 +1,5 @@
-//! Throttling: every Nth API request is refused with 429 and a `Retry-After`.
+//! Throttling: every Nth API request is refused with 429 and a `Retry-After`; and a gateway
+//! that times out: every Mth API request answered 504 without one.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -14,6 +15,10 @@ pub(crate) struct Throttle {
     retry_after: Duration,
     /// API requests counted so far.
     seen: AtomicU64,
+    /// Every Mth request times out at the gateway (`None`: none does).
+    gateway_every: Option<u64>,
+    /// API requests counted for the gateway.
+    gateway_seen: AtomicU64,
 }
 
 impl Throttle {
@@ -25,7 +30,17 @@ impl Throttle {
                 .throttle_retry_after
                 .unwrap_or(Duration::from_millis(100)),
             seen: AtomicU64::new(0),
+            gateway_every: lifecycle.gateway_timeout_every.filter(|n| *n > 0),
+            gateway_seen: AtomicU64::new(0),
         }
+    }
+
+    /// Counts one API request for the gateway: whether it times out.
+    pub(crate) fn gateway_timeout(&self) -> bool {
+        let Some(every) = self.gateway_every else {
+            return false;
+        };
+        (self.gateway_seen.fetch_add(1, Ordering::SeqCst) + 1) % every == 0
     }
 
     /// Counts one API request: how long to wait before retrying, when it is throttled.
@@ -51,5 +66,16 @@ mod tests {
         let w = Some(Duration::from_millis(7));
         assert_eq!(waits, [None, None, w, None, None, w]);
         assert_eq!(Throttle::of(&Lifecycle::default()).next(), None);
+    }
+
+    #[test]
+    fn every_second_request_times_out_at_the_gateway() {
+        let t = Throttle::of(&Lifecycle {
+            gateway_timeout_every: Some(2),
+            ..Lifecycle::default()
+        });
+        let timeouts: Vec<_> = (0..4).map(|_| t.gateway_timeout()).collect();
+        assert_eq!(timeouts, [false, true, false, true]);
+        assert!(!Throttle::of(&Lifecycle::default()).gateway_timeout());
     }
 }

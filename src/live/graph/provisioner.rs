@@ -114,28 +114,18 @@ impl Provisioner for GraphProvisioner {
                     what: "creating a definition".into(),
                 });
             }
+            // A nonce names this create, so that after a 503 or 504 (the service may have
+            // acted) the definition is looked for before the create is sent again.
+            let nonce = uuid::Uuid::new_v4().simple().to_string();
+            let reviewers_text = body["descriptionForReviewers"].as_str().unwrap_or_default();
+            body["descriptionForReviewers"] = json!(format!("{reviewers_text} Create {nonce}."));
             self.in_flight.fetch_add(1, Ordering::SeqCst);
-            let sent = self.send("POST", url.clone(), Some(&body)).await;
-            let resp = match sent {
-                Ok(resp) => resp,
-                Err(e) => {
-                    self.in_flight.fetch_sub(1, Ordering::SeqCst);
-                    return Err(e);
-                }
-            };
-            let created_id = (resp.status == 201)
-                .then(|| serde_json::from_slice::<Value>(&resp.body).ok())
-                .flatten()
-                .and_then(|v| v["id"].as_str().map(str::to_string));
-            if let Some(id) = &created_id {
+            let created = self.post_once(&url, &body, &nonce).await;
+            if let Ok(id) = &created {
                 self.track(id, true);
             }
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
-            if resp.status != 201 {
-                return Err(Self::protocol(format!("POST {url}"), &resp));
-            }
-            let definition_id =
-                created_id.ok_or_else(|| Self::protocol(format!("POST {url}"), &resp))?;
+            let definition_id = created?;
             let seeded = async {
                 let wanted: Vec<&str> = instances
                     .iter()
@@ -149,14 +139,7 @@ impl Provisioner for GraphProvisioner {
                 let mut ids = self.wait_for(&definition_id, &active).await?;
                 if wanted.contains(&"Completed") {
                     for (id, _) in ids.iter().zip(&wanted).filter(|(_, w)| **w == "Completed") {
-                        let stop = format!(
-                            "{}/instances/{id}/stop",
-                            self.target.setup_definition_url(&definition_id)
-                        );
-                        let resp = self.send("POST", stop.clone(), None).await?;
-                        if resp.status != 204 && resp.status != 200 {
-                            return Err(Self::protocol(format!("POST {stop}"), &resp));
-                        }
+                        self.stop(&definition_id, id).await?;
                     }
                     ids = self.wait_for(&definition_id, &wanted).await?;
                 }
@@ -189,5 +172,65 @@ impl Provisioner for GraphProvisioner {
                 _ => Err(Self::protocol(format!("DELETE {url}"), &resp)),
             }
         })
+    }
+}
+
+/// How often a create or a stop is sent in all, when the service answers 503 or 504.
+const ATTEMPTS: u32 = 3;
+
+impl GraphProvisioner {
+    /// Creates a definition, once: after a 503 or 504 (which may come after the service
+    /// created it) the definition carrying `nonce` is looked for before the create is sent
+    /// again. Returns the definition's id.
+    async fn post_once(
+        &self,
+        url: &str,
+        body: &Value,
+        nonce: &str,
+    ) -> Result<String, ProvisionError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let resp = self.send("POST", url.to_string(), Some(body)).await?;
+            if resp.status == 201 {
+                return serde_json::from_slice::<Value>(&resp.body)
+                    .ok()
+                    .and_then(|v| v["id"].as_str().map(str::to_string))
+                    .ok_or_else(|| Self::protocol(format!("POST {url}"), &resp));
+            }
+            if !crate::target::gate::throttled(resp.status) || attempt >= ATTEMPTS {
+                return Err(Self::protocol(format!("POST {url}"), &resp));
+            }
+            let listed = crate::live::marker::list_all(&self.target).await?;
+            let mine = listed.iter().find(|d| {
+                d["descriptionForReviewers"]
+                    .as_str()
+                    .is_some_and(|t| t.contains(nonce))
+            });
+            if let Some(id) = mine.and_then(|d| d["id"].as_str()) {
+                return Ok(id.to_string());
+            }
+        }
+    }
+
+    /// Stops an instance; after a 503 or 504 the stop is sent again, and an answer to that
+    /// repeat other than success is left to the wait for `Completed` to judge (the first stop
+    /// may have been carried out).
+    async fn stop(&self, definition_id: &str, instance_id: &str) -> Result<(), ProvisionError> {
+        let stop = format!(
+            "{}/instances/{instance_id}/stop",
+            self.target.setup_definition_url(definition_id)
+        );
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let resp = self.send("POST", stop.clone(), None).await?;
+            match resp.status {
+                200 | 204 => return Ok(()),
+                s if crate::target::gate::throttled(s) && attempt < ATTEMPTS => continue,
+                _ if attempt > 1 => return Ok(()),
+                _ => return Err(Self::protocol(format!("POST {stop}"), &resp)),
+            }
+        }
     }
 }

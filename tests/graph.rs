@@ -1015,3 +1015,70 @@ async fn a_retry_after_of_several_seconds_is_waited_for_in_full() {
         started.elapsed()
     );
 }
+
+#[test]
+fn a_federated_token_file_runs_live_and_no_assertion_or_token_is_written_anywhere() {
+    use std::process::Command;
+    let assertion = "eyJhbGciOiJSUzI1NiJ9.federated-assertion-7f3c.sig";
+    let mock = common::spawn_mock(&["--client-id", "app-1", "--client-assertion", assertion]);
+    let dir = std::env::temp_dir().join(format!("federated-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, format!("{assertion}\n")).unwrap();
+    let authority = mock.base_url.trim_end_matches("/beta").to_string();
+    let (json, junit) = (dir.join("report.json"), dir.join("junit.xml"));
+    let out = common::run_with_deadline(
+        Command::new(common::RUNNER)
+            .args(["--base-url", &mock.base_url, "--fixtures", "graph"])
+            .args(["--principals", SHIPPED_PRINCIPALS])
+            .args(["--exact", "success/add-fallback-reviewer::put"])
+            .arg("--report-json")
+            .arg(&json)
+            .arg("--report-junit")
+            .arg(&junit)
+            .env_remove("GRAPH_TOKEN")
+            .env_remove("AZURE_CLIENT_SECRET")
+            .env_remove("AZURE_CLIENT_CERTIFICATE_PATH")
+            .env("AZURE_TENANT_ID", "tenant-1")
+            .env("AZURE_CLIENT_ID", "app-1")
+            .env("AZURE_FEDERATED_TOKEN_FILE", &token_file)
+            // A bare host is taken as https; the mock is plain http, so the URL is given.
+            .env("AZURE_AUTHORITY_HOST", &authority),
+        Duration::from_secs(60),
+    );
+    let t = common::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("1 passed"), "{t}");
+    for (what, text) in [
+        ("output", t),
+        ("JSON report", std::fs::read_to_string(&json).unwrap()),
+        ("JUnit report", std::fs::read_to_string(&junit).unwrap()),
+    ] {
+        assert!(
+            !text.contains("federated-assertion-7f3c"),
+            "the assertion is in the {what}"
+        );
+        assert!(
+            !text.contains("mock-access-token-"),
+            "a token is in the {what}"
+        );
+    }
+    // A rotated file the tenant does not trust stops the run before any trial, unshown.
+    std::fs::write(&token_file, "eyJ.other-assertion-91ab.sig").unwrap();
+    let out = common::run_with_deadline(
+        Command::new(common::RUNNER)
+            .args(["--base-url", &mock.base_url, "--fixtures", "graph"])
+            .args(["--principals", SHIPPED_PRINCIPALS])
+            .env_remove("GRAPH_TOKEN")
+            .env_remove("AZURE_CLIENT_SECRET")
+            .env("AZURE_TENANT_ID", "tenant-1")
+            .env("AZURE_CLIENT_ID", "app-1")
+            .env("AZURE_FEDERATED_TOKEN_FILE", &token_file)
+            .env("AZURE_AUTHORITY_HOST", &authority),
+        Duration::from_secs(60),
+    );
+    let t = common::text(&out);
+    assert_eq!(out.status.code(), Some(3), "{t}");
+    assert!(t.contains("AADSTS700213"), "{t}");
+    assert!(!t.contains("other-assertion-91ab"), "{t}");
+}

@@ -105,6 +105,28 @@ pub(crate) fn form(body: &[u8]) -> HashMap<String, String> {
         .collect()
 }
 
+/// An app-only access token shaped as Entra ID issues them: a JWT whose claims name the
+/// tenant (`tid`), the application (`appid`), its service principal (`oid`, the same for every
+/// token of the app) and the audience; the signature part is random (`mock-access-token-…`),
+/// so the mock alone can tell its tokens apart.
+fn access_token(app: &ClientApp, path: &str, scope: &str) -> String {
+    use base64::Engine;
+    let b64 = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let tenant = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let oid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, app.id.as_bytes());
+    let audience = scope.trim_end_matches("/.default");
+    format!(
+        "{}.{}.mock-access-token-{}",
+        b64(json!({"typ": "JWT", "alg": "RS256"})),
+        b64(
+            json!({"aud": audience, "tid": tenant, "appid": app.id, "oid": oid.to_string(), "idtyp": "app", "roles": ["AccessReview.ReadWrite.All"]})
+        ),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
 /// The form type of a JWT `client_assertion`.
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -191,7 +213,7 @@ impl Issued {
         if let Err((code, description)) = proves(app, &f, path) {
             return error(401, code, description);
         }
-        let token = format!("mock-access-token-{}", uuid::Uuid::new_v4());
+        let token = access_token(app, path, f.get("scope").map_or("", String::as_str));
         self.tokens
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -250,6 +272,24 @@ mod tests {
         assert_eq!(status, 200, "{answer}");
         let token = answer["access_token"].as_str().unwrap();
         assert_eq!(issued.valid(token), Some(true));
+        // Shaped as Entra ID's: a JWT naming the app's service principal, the same each time.
+        use base64::Engine;
+        let claims = |t: &str| -> serde_json::Value {
+            let part = t.split('.').nth(1).unwrap();
+            serde_json::from_slice(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(part)
+                    .unwrap(),
+            )
+            .unwrap()
+        };
+        let (_, again) = issued.answer(Some(&app), PATH, body, Duration::from_secs(60));
+        let again = again["access_token"].as_str().unwrap();
+        assert_ne!(token, again);
+        assert_eq!(claims(token)["oid"], claims(again)["oid"]);
+        assert!(claims(token)["oid"].as_str().is_some_and(|o| o.len() == 36));
+        assert_eq!(claims(token)["tid"], "t");
+        assert_eq!(claims(token)["appid"], "app");
         assert_eq!(issued.valid("other"), None);
         let (status, answer) = issued.answer(
             Some(&app),

@@ -229,3 +229,40 @@ async fn a_failed_refresh_keeps_the_cached_token_until_it_expires() {
     }
     assert_eq!(tokens.fresh().await.unwrap().expose(), "tok-first");
 }
+
+/// A token endpoint that echoes the client secret it was sent, JSON-escaped.
+fn echoing(_head: &str) -> common::Scripted {
+    (
+        "401 Unauthorized",
+        "",
+        r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided: s3cret\/with-slash-1234"}"#,
+    )
+}
+
+#[tokio::test]
+async fn a_secret_the_token_endpoint_echoes_is_not_shown() {
+    let endpoint = common::scripted_target(echoing).await;
+    let c = credentials(
+        &endpoint,
+        &[("AZURE_CLIENT_SECRET", "s3cret/with-slash-1234".into())],
+    );
+    let err = cache(c).fresh().await.unwrap_err().to_string();
+    assert!(err.contains("AADSTS7000215"), "{err}");
+    assert!(err.contains("(redacted)"), "{err}");
+    assert!(!err.contains("with-slash-1234"), "{err}");
+}
+
+/// A token endpoint whose answer never ends.
+fn endless(_head: &str) -> common::Scripted {
+    static BIG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let body = BIG.get_or_init(|| format!("{{\"access_token\":\"{}\"}}", "x".repeat(3 << 20)));
+    ("200 OK", "", body.as_str())
+}
+
+#[tokio::test]
+async fn a_token_endpoint_answer_is_read_up_to_a_cap() {
+    let endpoint = common::scripted_target(endless).await;
+    let c = credentials(&endpoint, &[("AZURE_CLIENT_SECRET", "s".into())]);
+    let err = cache(c).fresh().await.unwrap_err().to_string();
+    assert!(err.contains("larger than"), "{err}");
+}

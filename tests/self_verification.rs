@@ -97,7 +97,7 @@ async fn a_failure_message_names_the_broken_rule_with_its_text() {
     assert!(text.contains("status: expected 409, got 200"), "{text}");
     // The exchange: the request sent (method, URL, body) and the status and body received.
     assert!(text.contains("request:\n  PUT http://127.0.0.1:"), "{text}");
-    assert!(text.contains("Authorization: Bearer <redacted>"), "{text}");
+    assert!(text.contains("Authorization: Bearer (redacted)"), "{text}");
     assert!(
         text.contains("\"fallbackReviewers\":[{\"query\":\"/users/"),
         "{text}"

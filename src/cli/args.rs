@@ -141,6 +141,10 @@ pub struct Cli {
     /// Fixture control URL. Default: the base URL's origin + /_conformance.
     #[arg(long, value_name = "URL")]
     pub control_url: Option<String>,
+    /// Send the bearer token to a --control-url on another origin than --base-url (by default
+    /// a control URL elsewhere gets no Authorization header).
+    #[arg(long)]
+    pub send_token_to_control_url: bool,
     /// Case folder to use instead of the shipped cases.
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
@@ -243,7 +247,7 @@ impl std::fmt::Debug for Cli {
         f.debug_struct("Cli")
             .field("target", &self.target)
             .field("base_url", &self.base_url)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("token", &self.token.as_ref().map(|_| "(redacted)"))
             .field("credentials", &format!("{} given", self.credentials.len()))
             .field("update_method", &self.update_method)
             .field("fixtures", &self.fixtures)
@@ -271,6 +275,6 @@ mod tests {
             !shown.contains("tok-secret-1234") && !shown.contains("low-secret-5678"),
             "{shown}"
         );
-        assert!(shown.contains("<redacted>"), "{shown}");
+        assert!(shown.contains("(redacted)"), "{shown}");
     }
 }

@@ -83,7 +83,8 @@ pub fn connect(
     )
     .map_err(|e| CommandError::Usage(e.to_string()))?
     .with_credentials(given);
-    let target = with_setup_base(target, cli.setup_base_url.as_deref())?;
+    let mut target = with_setup_base(target, cli.setup_base_url.as_deref())?;
+    target.control_authorized |= cli.send_token_to_control_url;
     let target = with_client_credentials(cli, target, runtime, listing)?;
     if !listing {
         require_credentials(&target)?;

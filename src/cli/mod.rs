@@ -45,7 +45,7 @@ pub fn run_from_args() -> ExitCode {
                 target_file::apply(&mut cli, &file, &given).map_err(CommandError::Usage)
             });
         if let Err(e) = applied {
-            eprintln!("{e}");
+            eprintln!("{}", crate::report::sanitize::terminal(&e.to_string()));
             return ExitCode::from(e.exit_code());
         }
     }
@@ -57,7 +57,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match run_inner(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("{e}");
+            eprintln!("{}", crate::report::sanitize::terminal(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }
@@ -109,7 +109,9 @@ fn run_sweep(cli: &Cli, runtime: &tokio::runtime::Runtime) -> Result<u8, Command
         .map_err(|e| CommandError::Setup(format!("sweep: {}", target.redact(&e.to_string()))))?;
     print!(
         "{}",
-        target.redact(&crate::live::sweep::render(&swept, cli.dry_run))
+        crate::report::sanitize::terminal(
+            &target.redact(&crate::live::sweep::render(&swept, cli.dry_run))
+        )
     );
     // A definition that could not be deleted is still there: say so in the exit code too.
     if swept.iter().any(|d| d.error.is_some()) {

@@ -108,6 +108,9 @@ pub fn run(
          at most 64 at once; every definition is deleted after its trial.",
         cli.activation_timeout
     );
-    print!("{}", target.redact(&out));
+    print!(
+        "{}",
+        crate::report::sanitize::terminal(&target.redact(&out))
+    );
     Ok(EXIT_OK)
 }

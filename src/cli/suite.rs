@@ -98,7 +98,8 @@ pub fn run(
             suite,
             cli.update_method,
             &selected,
-        )?;
+        )
+        .map_err(|e| CommandError::Setup(target.redact(&e.to_string())))?;
     }
     let ctx = Arc::new(RunContext::with_provisioner(
         target,
@@ -145,8 +146,10 @@ pub fn run(
             .max(std::time::Duration::from_secs(60));
         for (id, e) in runtime.block_on(graph.delete_all(within)) {
             eprintln!(
-                "could not delete definition {id}: {} (run --sweep later)",
-                ctx.target.redact(&e.to_string())
+                "{}",
+                crate::report::sanitize::terminal(&ctx.target.redact(&format!(
+                    "could not delete definition {id}: {e} (run --sweep later)"
+                )))
             );
         }
     }
@@ -172,8 +175,7 @@ pub fn run(
         record: cli.record.clone(),
         expectations: cli.write_expectations.clone(),
     };
-    let redact = |s: &str| ctx.target.redact(s);
-    let warnings = crate::report::files::write_all(&report, &paths, &redact)?;
+    let warnings = crate::report::files::write_all(&report, &paths, &ctx.target.redactor())?;
     for w in warnings {
         eprintln!("{w}");
     }
@@ -294,7 +296,8 @@ impl Trials<'_> {
             let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             let status = policy.status(&outcome, expected.as_ref());
             let report = trial_report(&spec, &outcome, took, &rules, status, expected.as_ref());
-            let redact = |s: &str| ctx.target.redact(s);
+            // What libtest prints: secrets out, then safe for a terminal and a CI log.
+            let redact = |s: &str| crate::report::sanitize::terminal(&ctx.target.redact(s));
             let text = || render_outcome(&spec, &outcome, &rules, &redact);
             let divergence = (status == TrialStatus::Diverge).then(text);
             keep(&record, at, report, divergence);
@@ -335,7 +338,7 @@ fn answer(
     match (policy.libtest(status), status, &outcome.verdict) {
         (Libtest::Passed, ..) => Ok(Completion::Completed),
         (Libtest::Ignored, TrialStatus::Skip, Verdict::Skip(why)) => {
-            Ok(Completion::ignored_with(why.clone()))
+            Ok(Completion::ignored_with(redact(why)))
         }
         (Libtest::Ignored, TrialStatus::Diverge, Verdict::Diverge(findings)) => {
             let first = findings

@@ -79,29 +79,37 @@ pub async fn clean_up_on_signal(graph: GraphProvisioner) {
     let Some(code) = next_signal().await else {
         return;
     };
+    // Ids and errors come from the tenant: redacted and made safe for a terminal.
+    let safe = |text: String| crate::report::sanitize::terminal(&graph.target().redact(&text));
     let live = graph.live_definitions();
     eprintln!(
-        "\ninterrupted: deleting the {} access review definition(s) this run created (run {}): {}",
-        live.len(),
-        graph.run_id(),
-        if live.is_empty() {
-            "none known".to_string()
-        } else {
-            live.join(", ")
-        }
+        "{}",
+        safe(format!(
+            "\ninterrupted: deleting the {} access review definition(s) this run created (run {}): {}",
+            live.len(),
+            graph.run_id(),
+            if live.is_empty() {
+                "none known".to_string()
+            } else {
+                live.join(", ")
+            }
+        ))
     );
     let cleanup = graph.delete_all(SIGNAL_CLEANUP);
     tokio::select! {
         failed = cleanup => {
             for (id, e) in failed {
-                eprintln!("could not delete definition {id}: {e} (run --sweep later)");
+                eprintln!("{}", safe(format!("could not delete definition {id}: {e} (run --sweep later)")));
             }
         }
         second = next_signal() => {
             let left = graph.live_definitions();
             eprintln!(
-                "interrupted again: not deleted: {} (run --sweep later)",
-                if left.is_empty() { "none known".to_string() } else { left.join(", ") }
+                "{}",
+                safe(format!(
+                    "interrupted again: not deleted: {} (run --sweep later)",
+                    if left.is_empty() { "none known".to_string() } else { left.join(", ") }
+                ))
             );
             std::process::exit(i32::from(second.unwrap_or(code)));
         }

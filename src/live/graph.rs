@@ -109,6 +109,8 @@ impl GraphProvisioner {
                         .iter()
                         .filter(|d| crate::live::marker::run_of(d) == Some(self.run_id.as_str()))
                         .filter_map(|d| d["id"].as_str().map(str::to_string))
+                        // Never a DELETE whose path an id could steer.
+                        .filter(|id| crate::target::url::check_id(id).is_ok())
                         .filter(|id| !failed.iter().any(|(f, _)| f == id))
                         .collect();
                     failed.extend(self.delete_each(ours).await);
@@ -142,6 +144,11 @@ impl GraphProvisioner {
             .zip(results)
             .filter_map(|(id, r)| r.err().map(|e| (id, e)))
             .collect()
+    }
+
+    /// The target it creates on (for redacting what it says).
+    pub fn target(&self) -> &Target {
+        &self.target
     }
 
     /// This run's id (in every display name and marker).
@@ -305,10 +312,22 @@ impl GraphProvisioner {
                     .zip(statuses)
                     .all(|(i, s)| i["status"] == *s);
             if ready {
-                return Ok(instances
+                let ids: Vec<String> = instances
                     .iter()
                     .filter_map(|i| i["id"].as_str().map(str::to_string))
-                    .collect());
+                    .collect();
+                // They go into URLs that carry the token: one path segment each.
+                if let Some(problem) = ids
+                    .iter()
+                    .find_map(|id| crate::target::url::check_id(id).err())
+                {
+                    return Err(ProvisionError::Protocol {
+                        what: format!("GET {url}"),
+                        status: resp.status,
+                        body: problem,
+                    });
+                }
+                return Ok(ids);
             }
             if Instant::now() + pause > deadline {
                 return Err(ProvisionError::Timeout {

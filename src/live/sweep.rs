@@ -76,7 +76,10 @@ pub async fn sweep(
         let due = expired || old;
         let mut deleted = false;
         let mut error = None;
-        if due && !dry_run && !id.is_empty() {
+        let unusable = crate::target::url::check_id(&id).err();
+        if due && !dry_run && unusable.is_some() {
+            error = unusable;
+        } else if due && !dry_run {
             let del = HttpRequest {
                 method: "DELETE".into(),
                 url: target.setup_definition_url(&id),

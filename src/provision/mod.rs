@@ -134,7 +134,7 @@ impl Provisioner for ControlProtocol {
             let req = HttpRequest {
                 method: "POST".into(),
                 url: format!("{}/fixtures", target.control_url),
-                headers: target.default_headers(true),
+                headers: target.control_headers(true),
                 body: Some(body),
             };
             let resp = target.send(&req).await?;
@@ -164,6 +164,17 @@ impl Provisioner for ControlProtocol {
             if instance_ids.len() != instances.len() {
                 return Err(bad(resp.status, &resp.body));
             }
+            // Ids go into URLs that carry the token: one path segment each, or nothing.
+            if let Some(problem) = std::iter::once(&definition_id)
+                .chain(&instance_ids)
+                .find_map(|id| crate::target::url::check_id(id).err())
+            {
+                return Err(ProvisionError::Protocol {
+                    what: format!("POST {}", req.url),
+                    status: resp.status,
+                    body: problem,
+                });
+            }
             Ok(Seeded {
                 definition_id,
                 instance_ids,
@@ -176,8 +187,12 @@ impl Provisioner for ControlProtocol {
             let target = &self.target;
             let req = HttpRequest {
                 method: "DELETE".into(),
-                url: format!("{}/fixtures/{definition_id}", target.control_url),
-                headers: target.default_headers(false),
+                url: format!(
+                    "{}/fixtures/{}",
+                    target.control_url,
+                    crate::target::segment(definition_id)
+                ),
+                headers: target.control_headers(false),
                 body: None,
             };
             let resp = target.send(&req).await?;

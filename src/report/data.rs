@@ -2,7 +2,7 @@
 //! duration, findings (typed locations) and the exchange — written as JSON (`--report-json`,
 //! described by `schemas/report.schema.json`), JUnit XML (`--report-junit`) and a Markdown
 //! summary (`--report-markdown`). Built from outcomes; never sends a request. Secrets are
-//! redacted by the caller over the whole text.
+//! taken out of the data before it is written ([`RunReport::redacted`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -63,7 +63,7 @@ pub struct ExchangeReport {
     pub method: String,
     /// URL.
     pub url: String,
-    /// Request headers (Authorization shown as `Bearer <redacted>`).
+    /// Request headers (Authorization shown as `Bearer (redacted)`).
     pub request_headers: Vec<(String, String)>,
     /// Request body.
     pub request_body: Option<String>,
@@ -267,6 +267,24 @@ impl RunReport {
             enforce: self.enforce,
             allow_unexpected_pass: self.allow_unexpected_pass,
         }
+    }
+
+    /// The same report with every string (keys too) through `f`.
+    pub fn mapped(&self, f: &dyn Fn(&str) -> String) -> RunReport {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        crate::report::sanitize::map_strings(&mut value, f);
+        serde_json::from_value(value).unwrap_or_else(|_| RunReport {
+            // Cannot happen (the report round-trips); never fall back to the unmapped text.
+            target: f(&self.target),
+            trials: Vec::new(),
+            ..self.clone()
+        })
+    }
+
+    /// The same report with every secret taken out of every value, before anything is
+    /// serialised (so that no format's escaping hides a secret and no marker breaks a format).
+    pub fn redacted(&self, redactor: &crate::target::redact::Redactor) -> RunReport {
+        self.mapped(&|s| redactor.text(s))
     }
 
     /// The report as JSON.

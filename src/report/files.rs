@@ -1,5 +1,6 @@
 //! The report files a run writes (`--report-json`, `--report-junit`, `--report-markdown` and
-//! `$GITHUB_STEP_SUMMARY`, `--record DIR`, `--write-expectations`), each redacted as a whole.
+//! `$GITHUB_STEP_SUMMARY`, `--record DIR`, `--write-expectations`), all from one report whose
+//! values were redacted first.
 //! Reads a [`RunReport`]; never sends a request.
 
 use std::path::{Path, PathBuf};
@@ -7,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::load::expectations::{Expectation, Expectations, Expected};
 use crate::report::data::{FindingReport, RunReport, curl_line};
 use crate::run::status::TrialStatus;
+use crate::target::redact::Redactor;
 
 /// Where the flags asked for reports.
 #[derive(Debug, Clone, Default)]
@@ -33,17 +35,18 @@ pub struct WriteError {
     pub source: std::io::Error,
 }
 
-/// Writes every report asked for; `redact` removes secrets from each whole text. What could
-/// not be done but does not stop the run (appending to `$GITHUB_STEP_SUMMARY`) comes back as
-/// warnings for the command to show.
+/// Writes every report asked for, from the report with every secret `redactor` knows taken
+/// out of its values. What could not be done but does not stop the run (appending to
+/// `$GITHUB_STEP_SUMMARY`) comes back as warnings for the command to show.
 pub fn write_all(
     report: &RunReport,
     paths: &ReportPaths,
-    redact: &dyn Fn(&str) -> String,
+    redactor: &Redactor,
 ) -> Result<Vec<String>, WriteError> {
+    let report = &report.redacted(redactor);
     let mut warnings = Vec::new();
     let write = |path: &Path, text: &str| {
-        std::fs::write(path, redact(text)).map_err(|source| WriteError {
+        std::fs::write(path, text).map_err(|source| WriteError {
             path: path.display().to_string(),
             source,
         })
@@ -79,7 +82,7 @@ pub fn write_all(
                 .append(true)
                 .create(true)
                 .open(&summary)
-                .and_then(|mut f| f.write_all(redact(&md).as_bytes()));
+                .and_then(|mut f| f.write_all(md.as_bytes()));
             if let Err(e) = appended {
                 warnings.push(format!("could not append to $GITHUB_STEP_SUMMARY: {e}"));
             }

@@ -11,9 +11,11 @@ impl RunReport {
     /// passes with its findings in system-out and a `divergence` property.
     pub fn to_junit(&self) -> String {
         use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
-        let policy = self.policy();
+        // Every character XML forbids, shown escaped: a target's body may carry any.
+        let this = self.mapped(&crate::report::sanitize::xml);
+        let policy = this.policy();
         let mut suite = TestSuite::new("accessreview-conformance");
-        for t in &self.trials {
+        for t in &this.trials {
             let findings: String = t.findings.iter().map(|f| f.line() + "\n").collect();
             let reason = || t.reason.clone().unwrap_or_default();
             let status = match (policy.libtest(t.outcome), t.outcome) {

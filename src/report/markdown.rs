@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::report::data::{FindingReport, RunReport};
+use crate::report::sanitize::code_span;
 use crate::run::status::TrialStatus;
 
 impl RunReport {
@@ -13,8 +14,8 @@ impl RunReport {
         let _ = writeln!(md, "## accessreview-conformance\n");
         let _ = writeln!(
             md,
-            "Target `{}`, enforcing `{}`: **{}**.\n",
-            self.target,
+            "Target {}, enforcing `{}`: **{}**.\n",
+            code_span(&self.target),
             self.enforce.name(),
             self.summary.sentence()
         );
@@ -39,12 +40,14 @@ impl RunReport {
                     .map(FindingReport::line)
                     .or_else(|| t.reason.clone())
                     .unwrap_or_default();
+                // Anything a target sent is inside a code span: it can make no heading, row,
+                // link or comment.
                 let _ = writeln!(
                     md,
-                    "- `{}` ({}): {}",
-                    t.name,
-                    t.case_file,
-                    first.replace('\n', " ")
+                    "- {} ({}): {}",
+                    code_span(&t.name),
+                    code_span(&t.case_file),
+                    code_span(&first)
                 );
             }
             md.push('\n');

@@ -106,7 +106,7 @@ impl Embedded {
 impl std::fmt::Debug for EmbeddedOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmbeddedOptions")
-            .field("token", &"<redacted>")
+            .field("token", &"(redacted)")
             .field("credentials", &format!("{} given", self.credentials.len()))
             .field("deviation", &self.deviation)
             .field("variant", &self.variant)

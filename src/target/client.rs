@@ -26,6 +26,9 @@ pub struct Target {
     pub base_url: String,
     /// The fixture control URL, without a trailing slash.
     pub control_url: String,
+    /// Whether fixture control requests carry the run's token: the control URL is on the base
+    /// URL's origin (set by [`Target::new`]), or the user said so.
+    pub control_authorized: bool,
     /// The base URL of the lifecycle around the update on a live tenant (create, wait, stop,
     /// list, delete), without a trailing slash: by default the base URL with `/v1.0` for
     /// `/beta` ([`default_setup_base`]); always on the base URL's origin.
@@ -39,9 +42,6 @@ pub struct Target {
     /// Response body cap in bytes.
     pub max_body: usize,
 }
-
-/// The shortest token searched for and redacted in free text.
-pub const REDACT_MIN_LEN: usize = 8;
 
 impl Target {
     /// A target with one shared client (installs the TLS crypto provider if needed).
@@ -68,6 +68,8 @@ impl Target {
             flow: None,
             gate: std::sync::Arc::default(),
             setup_base_url: default_setup_base(&base_url),
+            control_authorized: crate::target::url::origin(&control_url)
+                .eq_ignore_ascii_case(crate::target::url::origin(&base_url)),
             base_url,
             control_url,
             token,
@@ -133,6 +135,13 @@ impl Target {
         self.headers_with(self.run_token().as_ref(), with_body)
     }
 
+    /// The headers of a fixture control request: the run's token only when the control URL
+    /// is on the base URL's origin, or `--send-token-to-control-url` says so.
+    pub fn control_headers(&self, with_body: bool) -> Vec<(String, String)> {
+        let token = self.control_authorized.then(|| self.run_token()).flatten();
+        self.headers_with(token.as_ref(), with_body)
+    }
+
     /// The headers a request starts with, carrying `token` (none: no `Authorization`).
     pub fn headers_with(&self, token: Option<&Secret>, with_body: bool) -> Vec<(String, String)> {
         let mut h = Vec::new();
@@ -146,24 +155,31 @@ impl Target {
         h
     }
 
-    /// Replaces the token wherever it appears in `text`. Tokens shorter than
-    /// [`REDACT_MIN_LEN`] are left in free text (they would garble every word); the
-    /// `Authorization` header itself is always shown redacted.
-    pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
+    /// Every secret this target holds: the token, the restricted credentials, the client
+    /// credentials with every token and assertion issued, and passwords in its URLs.
+    pub fn secrets(&self) -> Vec<Secret> {
         let flow = self.flow.iter().flat_map(|f| f.secrets());
-        for t in self
-            .token
+        let urls = [&self.base_url, &self.control_url, &self.setup_base_url]
+            .into_iter()
+            .filter_map(|u| crate::target::redact::url_password(u));
+        self.token
             .iter()
             .chain(self.credentials.values())
             .cloned()
             .chain(flow)
-        {
-            if t.expose().len() >= REDACT_MIN_LEN {
-                out = out.replace(t.expose(), "<redacted>");
-            }
-        }
-        out
+            .chain(urls)
+            .collect()
+    }
+
+    /// What takes every secret of this target out of text and data
+    /// ([`crate::target::redact`]).
+    pub fn redactor(&self) -> crate::target::redact::Redactor {
+        crate::target::redact::Redactor::new(&self.secrets())
+    }
+
+    /// `text` with every secret of this target replaced by `(redacted)`.
+    pub fn redact(&self, text: &str) -> String {
+        self.redactor().text(text)
     }
 
     /// Sends a request and reads the whole answer, within the timeout and the size cap. A
@@ -315,10 +331,13 @@ impl Target {
     }
 }
 
-fn segment(id: &str) -> String {
-    // Ids are GUIDs in practice; escape what would change the path's shape.
+/// An id as one path segment. Ids are GUIDs in practice; what would change the path's shape is
+/// escaped (a backslash is a slash to URL parsers). Ids from a target are checked first
+/// ([`crate::target::url::check_id`]): a dot segment cannot be escaped.
+pub(crate) fn segment(id: &str) -> String {
     id.replace('%', "%25")
         .replace('/', "%2F")
+        .replace('\\', "%5C")
         .replace('?', "%3F")
         .replace('#', "%23")
         .replace(' ', "%20")

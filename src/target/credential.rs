@@ -131,7 +131,7 @@ pub struct CredentialArg {
 
 impl fmt::Debug for CredentialArg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}=<redacted>", self.credential)
+        write!(f, "{}=(redacted)", self.credential)
     }
 }
 

@@ -18,15 +18,15 @@ pub struct HttpRequest {
 
 impl HttpRequest {
     /// The request's headers as every output shows them: the `Authorization` credential
-    /// replaced by `<redacted>` (its scheme kept), the rest as sent.
+    /// replaced by `(redacted)` (its scheme kept), the rest as sent.
     pub fn shown_headers(&self) -> Vec<(String, String)> {
         self.headers
             .iter()
             .map(|(k, v)| {
                 let shown = if k.eq_ignore_ascii_case("authorization") {
                     match v.split_once(' ') {
-                        Some((scheme, _)) => format!("{scheme} <redacted>"),
-                        None => "<redacted>".to_string(),
+                        Some((scheme, _)) => format!("{scheme} (redacted)"),
+                        None => "(redacted)".to_string(),
                     }
                 } else {
                     v.clone()
@@ -110,8 +110,8 @@ mod tests {
     use rstest::rstest;
 
     #[rstest]
-    #[case("Authorization", "Bearer tok-123456789", "Bearer <redacted>")]
-    #[case("authorization", "tok-123456789", "<redacted>")]
+    #[case("Authorization", "Bearer tok-123456789", "Bearer (redacted)")]
+    #[case("authorization", "tok-123456789", "(redacted)")]
     #[case("Content-Type", "application/json", "application/json")]
     fn only_the_credential_is_hidden(#[case] name: &str, #[case] sent: &str, #[case] shown: &str) {
         let req = HttpRequest {

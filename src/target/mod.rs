@@ -10,11 +10,13 @@ pub mod exchange;
 pub mod gate;
 pub mod oauth;
 pub mod recorder;
+pub mod redact;
 pub mod safety;
 pub mod secret;
 pub mod url;
 
-pub use client::{REDACT_MIN_LEN, Target};
+pub use client::Target;
+pub(crate) use client::segment;
 pub use exchange::{HttpRequest, HttpResponse, TransportError};
 pub use secret::{Secret, install_crypto};
 pub use url::{DEFINITIONS_PATH, default_control_url, definitions_url, origin};

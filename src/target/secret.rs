@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-/// A bearer token that never shows itself: `Debug` and `Display` print `<redacted>`.
+/// A bearer token that never shows itself: `Debug` and `Display` print `(redacted)`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -21,13 +21,13 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
+        f.write_str("(redacted)")
     }
 }
 
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
+        f.write_str("(redacted)")
     }
 }
 

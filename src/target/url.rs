@@ -21,6 +21,29 @@ pub fn default_control_url(base_url: &str) -> String {
     format!("{}/_conformance", origin(base_url).trim_end_matches('/'))
 }
 
+/// Whether an id a target gave can name one path segment: not empty, not `.` or `..` (which
+/// URL parsers resolve, escaped or not), no `/` or `\`, no control character, at most 256
+/// characters. The problem, in words, otherwise.
+pub fn check_id(id: &str) -> Result<(), String> {
+    let problem = if id.is_empty() {
+        "is empty"
+    } else if id == "." || id == ".." {
+        "is a dot segment"
+    } else if id.contains(['/', '\\']) {
+        "contains a slash or backslash"
+    } else if id.chars().any(char::is_control) {
+        "contains a control character"
+    } else if id.chars().count() > 256 {
+        "is longer than 256 characters"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "the id {:?} {problem}: it cannot name one path segment",
+        id.chars().take(80).collect::<String>()
+    ))
+}
+
 /// The default base URL of the lifecycle around the update on a live tenant (create, wait,
 /// stop, list, delete): the same URL with a final `/beta` replaced by `/v1.0`, where the
 /// definitions API exists in every national cloud (the beta delete page is marked
@@ -57,5 +80,20 @@ mod tests {
     #[case::not_a_segment("http://h/alphabeta", "http://h/alphabeta")]
     fn the_lifecycle_goes_through_v1_by_default(#[case] base: &str, #[case] setup: &str) {
         assert_eq!(default_setup_base(base), setup);
+    }
+
+    #[rstest]
+    #[case::guid("0b3c7a4e-1111-4222-8333-944445555666", true)]
+    #[case::percent("%2e%2e", true)]
+    #[case::odd_but_one_segment("a b?c#d%", true)]
+    #[case::empty("", false)]
+    #[case::dot(".", false)]
+    #[case::dots("..", false)]
+    #[case::slash("../definitions/victim", false)]
+    #[case::backslash("..\\..\\definitions\\VICTIM", false)]
+    #[case::control("a\u{0}b", false)]
+    #[case::long(&"x".repeat(257), false)]
+    fn an_id_from_a_target_must_name_one_segment(#[case] id: &str, #[case] ok: bool) {
+        assert_eq!(check_id(id).is_ok(), ok, "{:?}", check_id(id));
     }
 }

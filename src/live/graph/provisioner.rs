@@ -193,10 +193,16 @@ impl GraphProvisioner {
             attempt += 1;
             let resp = self.send("POST", url.to_string(), Some(body)).await?;
             if resp.status == 201 {
-                return serde_json::from_slice::<Value>(&resp.body)
+                let id = serde_json::from_slice::<Value>(&resp.body)
                     .ok()
                     .and_then(|v| v["id"].as_str().map(str::to_string))
-                    .ok_or_else(|| Self::protocol(format!("POST {url}"), &resp));
+                    .ok_or_else(|| Self::protocol(format!("POST {url}"), &resp))?;
+                crate::target::url::check_id(&id).map_err(|problem| ProvisionError::Protocol {
+                    what: format!("POST {url}"),
+                    status: resp.status,
+                    body: problem,
+                })?;
+                return Ok(id);
             }
             if !crate::target::gate::throttled(resp.status) || attempt >= ATTEMPTS {
                 return Err(Self::protocol(format!("POST {url}"), &resp));
@@ -207,7 +213,8 @@ impl GraphProvisioner {
                     .as_str()
                     .is_some_and(|t| t.contains(nonce))
             });
-            if let Some(id) = mine.and_then(|d| d["id"].as_str()) {
+            let found = mine.and_then(|d| d["id"].as_str());
+            if let Some(id) = found.filter(|id| crate::target::url::check_id(id).is_ok()) {
                 return Ok(id.to_string());
             }
         }

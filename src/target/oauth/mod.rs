@@ -29,6 +29,27 @@ const MAX_TOKEN_RETRY_AFTER: Duration = Duration::from_secs(30);
 /// again.
 const REFRESH_RETRY: Duration = Duration::from_secs(30);
 
+/// The largest answer read from a token endpoint (an access token is a few kilobytes).
+const MAX_TOKEN_ANSWER: usize = 1 << 20;
+
+/// A JSON answer read up to [`MAX_TOKEN_ANSWER`] bytes (an empty object when it is not JSON).
+async fn capped_json(mut resp: reqwest::Response) -> Result<Value, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| e.without_url().to_string())?
+    {
+        if body.len() + chunk.len() > MAX_TOKEN_ANSWER {
+            return Err(format!(
+                "the answer is larger than {MAX_TOKEN_ANSWER} bytes"
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(serde_json::from_slice(&body).unwrap_or_else(|_| Value::Object(Default::default())))
+}
+
 /// A cached token: when to refresh it, when it expires (`Debug` shows no token: `Secret`).
 #[derive(Debug)]
 struct Cached {
@@ -189,10 +210,7 @@ impl TokenCache {
             .await
             .map_err(|e| failed(e.without_url().to_string()))?;
         let status = resp.status().as_u16();
-        let answer: Value = resp
-            .json()
-            .await
-            .map_err(|e| failed(e.without_url().to_string()))?;
+        let answer = capped_json(resp).await.map_err(failed)?;
         match (status, answer["value"].as_str()) {
             (200, Some(token)) if !token.is_empty() => Ok(Secret::new(token)),
             _ => Err(failed(format!(
@@ -205,9 +223,10 @@ impl TokenCache {
     /// answer (honouring `Retry-After` up to [`MAX_TOKEN_RETRY_AFTER`]).
     async fn request(&self) -> Result<(Secret, Duration), TransportError> {
         let c = &self.credentials;
+        // A token endpoint may echo what it was sent: no secret of this cache in the message.
         let failed = |message: String| TransportError::Token {
             url: c.token_url.clone(),
-            message,
+            message: crate::target::redact::Redactor::new(&self.secrets()).text(&message),
         };
         let mut attempt = 0;
         loop {
@@ -248,10 +267,7 @@ impl TokenCache {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            let answer: Value = resp
-                .json()
-                .await
-                .unwrap_or_else(|_| Value::Object(Default::default()));
+            let answer = capped_json(resp).await.map_err(failed)?;
             let (Some(token), 200) = (answer["access_token"].as_str(), status) else {
                 // The error code and description name the problem; they never carry the secret.
                 return Err(failed(format!(

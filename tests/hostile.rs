@@ -380,3 +380,152 @@ async fn a_control_url_on_another_origin_gets_no_token_unless_asked() {
         "asked, the token is sent"
     );
 }
+
+/// Seeds what it is asked, and answers everything else with a body of about `size` bytes: a
+/// read with an instance carrying a huge property, an update with a huge string.
+fn huge_target(size: usize) -> Arc<Handler> {
+    let seeding = echoing_target();
+    let filler = "x".repeat(size.saturating_sub(200));
+    let read = Arc::new(
+        serde_json::json!({"id": "x", "status": "InProgress", "reviewers": [],
+            "fallbackReviewers": [], "scope": {"query": "q"}, "big": filler})
+        .to_string(),
+    );
+    let update = Arc::new(format!("\"{filler}\""));
+    Arc::new(move |method: &str, path: &str, body: &str| {
+        if path.ends_with("/_conformance/fixtures") || method == "DELETE" {
+            return seeding(method, path, body);
+        }
+        let answer = if method == "GET" { &read } else { &update };
+        (200, answer.as_str().to_string())
+    })
+}
+
+/// The peak resident memory of a running process, polled until it exits (Linux).
+fn peak_rss_mb(child: &mut std::process::Child) -> f64 {
+    let mut peak = 0.0f64;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", child.id())) {
+            let hwm = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok());
+            if let Some(kb) = hwm {
+                peak = peak.max(kb / 1024.0);
+            }
+        }
+        if child.try_wait().unwrap().is_some() {
+            return peak;
+        }
+        assert!(std::time::Instant::now() < deadline, "the run did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs the suite (trials matching `filter`) against `origin`, one trial at a time: peak RSS in
+/// MB, exit code, the JSON and JUnit reports' paths.
+fn run_measured(
+    origin: &str,
+    filter: &str,
+    dir: &std::path::Path,
+    cap: usize,
+) -> (f64, Option<i32>) {
+    let mut child = Command::new(common::RUNNER)
+        .arg("--base-url")
+        .arg(format!("{origin}/beta"))
+        .args(["--token", TOKEN, "--test-threads", "1"])
+        .args(["--max-response-bytes", &(1usize << 20).to_string()])
+        .args(["--max-report-value", &cap.to_string()])
+        .arg("--report-json")
+        .arg(dir.join("report.json"))
+        .arg("--report-junit")
+        .arg(dir.join("junit.xml"))
+        .arg(filter)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let peak = peak_rss_mb(&mut child);
+    (peak, child.wait().unwrap().code())
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_at_the_maximum_size_keep_memory_and_reports_bounded() {
+    const CAP: usize = 16 << 10;
+    // Just under --max-response-bytes (1 MiB here): every answer is read whole.
+    let (origin, _) = hostile("127.0.0.1:0", huge_target((1 << 20) - 1024)).await;
+    let dir = std::env::temp_dir().join(format!("huge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (few, all) = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || {
+            let few = run_measured(&origin, "success/add-fallback", &dir, CAP);
+            let all = run_measured(&origin, "", &dir, CAP);
+            (few, all)
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!((few.1, all.1), (Some(1), Some(1)));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let trials = doc["trials"].as_array().unwrap().len();
+    assert!(trials > 40, "{trials}");
+    // Each trial keeps a few capped values (bodies, findings), not 1 MiB answers.
+    let bound = trials * 8 * CAP + (1 << 20);
+    for f in ["report.json", "junit.xml"] {
+        let size = std::fs::metadata(dir.join(f)).unwrap().len() as usize;
+        assert!(size < bound, "{f}: {size} bytes, bound {bound}");
+    }
+    // One trial at a time: the whole suite peaks about where two trials do, as nothing of a
+    // finished trial's answers is kept (keeping them would add megabytes per trial).
+    assert!(
+        all.0 < few.0 + 40.0,
+        "peak RSS {:.0} MB for {trials} trials, {:.0} MB for two",
+        all.0,
+        few.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_answering_429_forever_ends_each_trial_within_the_request_deadline() {
+    let seeding = echoing_target();
+    let handler: Arc<Handler> = Arc::new(move |method: &str, path: &str, body: &str| {
+        if path.ends_with("/_conformance/fixtures") || method == "DELETE" {
+            return seeding(method, path, body);
+        }
+        (
+            429,
+            r#"{"error":{"code":"TooManyRequests","message":"later"}}"#.to_string(),
+        )
+    });
+    let (origin, _) = hostile("127.0.0.1:0", handler).await;
+    let started = std::time::Instant::now();
+    let out = tokio::task::spawn_blocking(move || {
+        common::run_with_deadline(
+            Command::new(common::RUNNER)
+                .arg("--base-url")
+                .arg(format!("{origin}/beta"))
+                .args([
+                    "--token",
+                    TOKEN,
+                    "--exact",
+                    "success/add-fallback-reviewer::put",
+                ])
+                .args(["--timeout", "1", "--request-deadline", "3"]),
+            Duration::from_secs(60),
+        )
+    })
+    .await
+    .unwrap();
+    let t = common::text(&out);
+    // Without Retry-After the backoff alone would go on for minutes (six retries up to 60 s).
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(t.contains("1 could not run"), "{t}");
+}

@@ -133,3 +133,74 @@ fn the_example_workflows_are_yaml_and_the_nightly_one_stores_no_secret() {
     // The suite is exec'd, so that a cancel's signal reaches it.
     assert!(nightly.contains("exec accessreview-conformance --target"));
 }
+
+/// Every `run:` script and `uses:` reference under a workflow or action document.
+fn steps_of(doc: &serde_yaml::Value, runs: &mut Vec<String>, uses: &mut Vec<String>) {
+    match doc {
+        serde_yaml::Value::Mapping(m) => {
+            for (k, v) in m {
+                match (k.as_str(), v.as_str()) {
+                    (Some("run"), Some(script)) => runs.push(script.to_string()),
+                    (Some("uses"), Some(reference)) => uses.push(reference.to_string()),
+                    _ => steps_of(v, runs, uses),
+                }
+            }
+        }
+        serde_yaml::Value::Sequence(items) => items.iter().for_each(|v| steps_of(v, runs, uses)),
+        _ => {}
+    }
+}
+
+#[test]
+fn workflows_and_the_action_are_hardened() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut files = vec![format!("{root}/action.yml")];
+    for dir in [".github/workflows", "examples/workflows"] {
+        for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+            files.push(entry.unwrap().path().display().to_string());
+        }
+    }
+    let pinned = regex::Regex::new(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$").unwrap();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let (mut runs, mut uses) = (Vec::new(), Vec::new());
+        steps_of(&doc, &mut runs, &mut uses);
+        for reference in &uses {
+            // This project's own action: pinned by the user to the release they choose.
+            let own = reference.starts_with("./")
+                || reference.starts_with("accessreview-conformance/accessreview-conformance@");
+            assert!(
+                own || pinned.is_match(reference),
+                "{file}: {reference} is not pinned to a commit"
+            );
+            let line = text
+                .lines()
+                .find(|l| l.contains(reference.as_str()))
+                .unwrap();
+            assert!(
+                own || line.contains(" # "),
+                "{file}: {reference} has no version comment"
+            );
+        }
+        for script in &runs {
+            // Inputs and contexts reach scripts through env only, never spliced into the text.
+            assert!(
+                !script.contains("${{"),
+                "{file}: an expression inside run:\n{script}"
+            );
+            for line in script.lines() {
+                let builds = ["cargo build", "cargo install", "cargo test"]
+                    .iter()
+                    .any(|c| line.contains(c));
+                assert!(!builds || line.contains("--locked"), "{file}: {line}");
+            }
+        }
+        if !file.ends_with("action.yml") {
+            assert!(
+                doc.get("permissions").is_some(),
+                "{file}: no top-level permissions"
+            );
+        }
+    }
+}

@@ -250,3 +250,55 @@ fn a_curl_line_from_a_failure_reproduces_it_and_no_transcript_holds_the_token() 
     assert_eq!(doc["exchange"]["status"], 200);
     assert_eq!(doc["curl"].as_str().unwrap(), line);
 }
+
+#[cfg(unix)]
+#[test]
+fn report_files_create_their_folder_replace_a_symlink_without_following_it_and_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("report-paths-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // A link where the JUnit report goes, to a file that must not be touched.
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let junit = dir.join("junit.xml");
+    std::os::unix::fs::symlink(&victim, &junit).unwrap();
+    // An expectations file already there is replaced, and the run says so.
+    let expectations = dir.join("expectations.yaml");
+    std::fs::write(&expectations, "expectations: []\n").unwrap();
+    let json = dir.join("missing/folder/report.json");
+    let out = common::run_with_deadline(
+        std::process::Command::new(common::RUNNER)
+            .args(["--exact", "success/add-fallback-reviewer::put"])
+            .arg("--report-json")
+            .arg(&json)
+            .arg("--report-junit")
+            .arg(&junit)
+            .arg("--write-expectations")
+            .arg(&expectations),
+        std::time::Duration::from_secs(60),
+    );
+    let t = common::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    let link = std::fs::symlink_metadata(&junit).unwrap();
+    assert!(link.file_type().is_file(), "the link was followed");
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .contains("<testsuites")
+    );
+    assert!(json.is_file(), "the missing folder was not created");
+    for f in [&json, &junit, &expectations] {
+        let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", f.display());
+    }
+    assert!(t.contains("--write-expectations replaced"), "{t}");
+    // No temporary file is left beside them.
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

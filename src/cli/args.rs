@@ -236,6 +236,14 @@ pub struct Cli {
     /// Largest response body accepted, in bytes.
     #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
     pub max_response_bytes: usize,
+    /// How long one request may take in all, retries after 429/503/504 and their waits
+    /// included, in seconds (--timeout bounds each attempt). Default: ten times --timeout.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_deadline: Option<u64>,
+    /// Longest value a report keeps (a body, say), in bytes: the rest is replaced by its length
+    /// and SHA-256, so that reports and memory stay bounded whatever a target sends.
+    #[arg(long, default_value_t = 64 << 10, value_name = "BYTES")]
+    pub max_report_value: usize,
     #[allow(missing_docs)]
     #[command(flatten, next_help_heading = "Test harness (libtest) options")]
     pub harness: Arguments,

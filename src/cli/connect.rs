@@ -84,6 +84,9 @@ pub fn connect(
     .map_err(|e| CommandError::Usage(e.to_string()))?
     .with_credentials(given);
     let mut target = with_setup_base(target, cli.setup_base_url.as_deref())?;
+    if let Some(secs) = cli.request_deadline {
+        target.deadline = Duration::from_secs(secs);
+    }
     target.control_authorized |= cli.send_token_to_control_url;
     let target = with_client_credentials(cli, target, runtime, listing)?;
     if !listing {

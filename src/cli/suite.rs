@@ -283,6 +283,7 @@ impl Trials<'_> {
         let handle = self.handle.clone();
         let expected = self.expectations.get(&spec.name).cloned();
         let policy = self.policy;
+        let cap = self.cli.max_report_value;
         Trial::ignorable_test(spec.name.clone(), move || {
             let started = std::time::Instant::now();
             let outcome = match skip {
@@ -295,7 +296,15 @@ impl Trials<'_> {
             };
             let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             let status = policy.status(&outcome, expected.as_ref());
-            let report = trial_report(&spec, &outcome, took, &rules, status, expected.as_ref());
+            let report = trial_report(
+                &spec,
+                &outcome,
+                took,
+                &rules,
+                status,
+                expected.as_ref(),
+                cap,
+            );
             // What libtest prints: secrets out, then safe for a terminal and a CI log.
             let redact = |s: &str| crate::report::sanitize::terminal(&ctx.target.redact(s));
             let text = || render_outcome(&spec, &outcome, &rules, &redact);

@@ -122,11 +122,32 @@ pub fn load(path: &Path) -> Result<TargetFile, Box<Diagnostic>> {
     )
 }
 
+/// Whether `name` is an environment variable name. A value that is not may be a secret pasted
+/// in where a name belongs: the error never repeats it.
+fn variable_name(name: &str) -> Result<(), String> {
+    let is_name = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 128;
+    if is_name {
+        Ok(())
+    } else {
+        Err(
+            "not an environment variable name where one belongs: a target file names \
+             variables, never secrets (the value is not repeated here)"
+                .to_string(),
+        )
+    }
+}
+
 /// Fills in what the command line left open (`given` says which flags it gave) from a target
 /// file. Tokens are read from the environment variables the file names; a missing one is an
 /// error naming the variable.
 pub fn apply(cli: &mut Cli, file: &TargetFile, given: &dyn Fn(&str) -> bool) -> Result<(), String> {
     let env = |name: &str| {
+        variable_name(name)?;
         std::env::var(name)
             .ok()
             .filter(|v| !v.is_empty())
@@ -159,9 +180,13 @@ pub fn apply(cli: &mut Cli, file: &TargetFile, given: &dyn Fn(&str) -> bool) -> 
         cli.credentials = file
             .credentials
             .iter()
-            .filter_map(|(credential, name)| {
-                env(name).ok().map(|token| format!("{credential}={token}"))
+            .map(|(credential, name)| {
+                variable_name(name).map_err(|e| format!("credentials.{credential}: {e}"))?;
+                Ok(env(name).ok().map(|token| format!("{credential}={token}")))
             })
+            .collect::<Result<Vec<_>, String>>()?
+            .into_iter()
+            .flatten()
             .collect();
     }
     if let (false, Some(t)) = (given("timeout"), file.timeout) {
@@ -220,5 +245,20 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown field `token`")
         );
+    }
+
+    #[test]
+    fn a_secret_where_a_variable_name_belongs_is_refused_and_never_repeated() {
+        let secret = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.payload.sig";
+        for text in [
+            format!("token_env: \"{secret}\"\n"),
+            format!("credentials:\n  app: \"{secret}\"\n"),
+        ] {
+            let file = decode(&text).unwrap();
+            let mut cli = <Cli as clap::Parser>::parse_from(["accessreview-conformance"]);
+            let err = apply(&mut cli, &file, &|_| false).unwrap_err();
+            assert!(err.contains("never secrets"), "{err}");
+            assert!(!err.contains("payload"), "{err}");
+        }
     }
 }

@@ -138,6 +138,45 @@ pub fn curl_line(x: &ExchangeReport) -> String {
     parts.join(" ")
 }
 
+/// `text` kept up to `cap` bytes (at a character boundary); the rest replaced by the whole
+/// text's length and SHA-256, so that a report's size does not follow a target's.
+pub fn capped(text: String, cap: usize) -> String {
+    if text.len() <= cap {
+        return text;
+    }
+    let mut end = cap;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}… (cut: {} bytes in all, SHA-256 {hex})",
+        &text[..end],
+        text.len()
+    )
+}
+
+impl ExchangeReport {
+    /// The same exchange with each body and error kept up to `cap` bytes ([`capped`]).
+    pub fn capped(mut self, cap: usize) -> ExchangeReport {
+        let cut = |v: &mut Option<String>| *v = v.take().map(|t| capped(t, cap));
+        cut(&mut self.request_body);
+        cut(&mut self.response_body);
+        cut(&mut self.transport_error);
+        self.url = capped(self.url, cap);
+        for (k, v) in self
+            .request_headers
+            .iter_mut()
+            .chain(self.response_headers.iter_mut())
+        {
+            *k = capped(std::mem::take(k), cap);
+            *v = capped(std::mem::take(v), cap);
+        }
+        self
+    }
+}
+
 /// An exchange as data (Authorization redacted).
 pub fn exchange_report(x: &Exchange) -> ExchangeReport {
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
@@ -183,7 +222,8 @@ fn rules_of(spec: &TrialSpec, catalogue: &Catalogue) -> Vec<RuleRef> {
         .collect()
 }
 
-/// One trial's report, with the status the run gave it and the expectation it was held to.
+/// One trial's report, with the status the run gave it and the expectation it was held to;
+/// every value a target chose kept up to `cap` bytes ([`capped`]).
 pub fn trial_report(
     spec: &TrialSpec,
     outcome: &Outcome,
@@ -191,6 +231,7 @@ pub fn trial_report(
     catalogue: &Catalogue,
     status: TrialStatus,
     expected: Option<&Expectation>,
+    cap: usize,
 ) -> TrialReport {
     let findings = match &outcome.verdict {
         Verdict::Fail(f) | Verdict::Diverge(f) => f.as_slice(),
@@ -221,10 +262,21 @@ pub fn trial_report(
         case_file: spec.case.file.clone(),
         rules: rules_of(spec, catalogue),
         outcome: status,
-        reason,
+        reason: reason.map(|r| capped(r, cap)),
         duration_ms,
-        findings: findings.iter().map(finding_report).collect(),
-        exchange: outcome.exchange.as_ref().map(exchange_report),
+        findings: findings
+            .iter()
+            .map(|f| {
+                let mut r = finding_report(f);
+                r.expected = capped(r.expected, cap);
+                r.actual = capped(r.actual, cap);
+                r
+            })
+            .collect(),
+        exchange: outcome
+            .exchange
+            .as_ref()
+            .map(|x| exchange_report(x).capped(cap)),
     }
 }
 
@@ -290,5 +342,19 @@ impl RunReport {
     /// The report as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_value_is_cut_with_its_length_and_hash() {
+        assert_eq!(capped("short".into(), 10), "short");
+        let cut = capped("é".repeat(10), 5);
+        assert!(cut.starts_with("éé…"), "{cut}");
+        assert!(cut.contains("20 bytes in all, SHA-256 "), "{cut}");
+        assert_ne!(capped("a".repeat(100), 10), capped("b".repeat(100), 10));
     }
 }

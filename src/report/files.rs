@@ -46,7 +46,7 @@ pub fn write_all(
     let report = &report.redacted(redactor);
     let mut warnings = Vec::new();
     let write = |path: &Path, text: &str| {
-        std::fs::write(path, text).map_err(|source| WriteError {
+        write_file(path, text).map_err(|source| WriteError {
             path: path.display().to_string(),
             source,
         })
@@ -55,10 +55,6 @@ pub fn write_all(
         write(p, &report.to_json())?;
     }
     if let Some(dir) = &paths.record {
-        std::fs::create_dir_all(dir).map_err(|source| WriteError {
-            path: dir.display().to_string(),
-            source,
-        })?;
         for t in report.trials.iter().filter(|t| t.exchange.is_some()) {
             let transcript = serde_json::json!({
                 "trial": t.name,
@@ -89,9 +85,50 @@ pub fn write_all(
         }
     }
     if let Some(p) = &paths.expectations {
+        let existed = p.exists();
         write(p, &expectations_from(report).to_yaml())?;
+        if existed {
+            warnings.push(format!(
+                "--write-expectations replaced {} (review the change before committing it)",
+                p.display()
+            ));
+        }
     }
     Ok(warnings)
+}
+
+/// Writes a file the way a report must be written: its folder created when missing, the
+/// content written to a new file readable by its owner only (0600: it may hold exchanges) and
+/// renamed over the path, so that a symbolic link there is replaced, never followed, and a
+/// reader never sees half a report.
+pub fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let name = path
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+    let temporary = parent.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&temporary).and_then(|mut f| {
+        use std::io::Write as _;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()
+    });
+    let renamed = written.and_then(|()| std::fs::rename(&temporary, path));
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    renamed
 }
 
 /// The file a run would need: every failing trial, and every divergence (an entry that

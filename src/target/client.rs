@@ -37,8 +37,10 @@ pub struct Target {
     pub token: Option<Secret>,
     /// Restricted credentials the target has (`--credential NAME=TOKEN`).
     pub credentials: std::collections::BTreeMap<Credential, Secret>,
-    /// Per-request timeout.
+    /// Per-request timeout (each attempt).
     pub timeout: Duration,
+    /// How long one request may take in all, retries and their waits included.
+    pub deadline: Duration,
     /// Response body cap in bytes.
     pub max_body: usize,
 }
@@ -75,6 +77,7 @@ impl Target {
             token,
             credentials: Default::default(),
             timeout,
+            deadline: timeout.saturating_mul(10),
             max_body,
         })
     }
@@ -214,8 +217,24 @@ impl Target {
     /// [`Target::send`] without recording.
     async fn send_retrying(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
         let mut attempt = 0;
+        let started = std::time::Instant::now();
         loop {
-            self.gate.wait().await;
+            let remaining = |started: std::time::Instant| {
+                self.deadline
+                    .checked_sub(started.elapsed())
+                    .filter(|r| !r.is_zero())
+            };
+            let Some(left) = remaining(started) else {
+                return Err(TransportError::Timeout(self.deadline));
+            };
+            // Another worker's throttling holds this request too, but not past its deadline.
+            if tokio::time::timeout(left, self.gate.wait()).await.is_err() {
+                return Err(TransportError::Timeout(self.deadline));
+            }
+            let Some(left) = remaining(started) else {
+                return Err(TransportError::Timeout(self.deadline));
+            };
+            let limit = self.timeout.min(left);
             // Only a run on client-credentials tokens rewrites (and so copies) the request.
             let refreshed;
             let req = if self.flow.is_some() {
@@ -224,9 +243,9 @@ impl Target {
             } else {
                 req
             };
-            let resp = match tokio::time::timeout(self.timeout, self.send_inner(req)).await {
+            let resp = match tokio::time::timeout(limit, self.send_inner(req)).await {
                 Ok(r) => r?,
-                Err(_) => return Err(TransportError::Timeout(self.timeout)),
+                Err(_) => return Err(TransportError::Timeout(limit)),
             };
             if !retryable(&req.method, resp.status) || attempt >= MAX_RETRIES {
                 return Ok(resp);
@@ -237,6 +256,10 @@ impl Target {
                 Some(wait) => wait,
                 None => backoff(attempt),
             };
+            // Past the request's deadline, retries included: the throttled answer stands.
+            if started.elapsed() + wait >= self.deadline {
+                return Ok(resp);
+            }
             // Every worker waits, not only this one: the service throttles the app.
             self.gate.hold(wait);
             attempt += 1;

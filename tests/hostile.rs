@@ -529,3 +529,43 @@ async fn a_target_answering_429_forever_ends_each_trial_within_the_request_deadl
     );
     assert!(t.contains("1 could not run"), "{t}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sweep_output_holds_no_secret_and_no_escape_whatever_the_tenant_answers() {
+    let handler: Arc<Handler> = Arc::new(|method: &str, path: &str, _body: &str| {
+        if method == "GET" && path.contains("/definitions") {
+            let ours = serde_json::json!({
+                "id": "d-1",
+                "displayName": "accessreview-conformance 0123456789ab",
+                "descriptionForAdmins": "Created by accessreview-conformance (conformance run 0123456789ab); delete after 2000-01-01T00:00:00Z.",
+                "createdDateTime": "2000-01-01T00:00:00Z"
+            });
+            return (200, serde_json::json!({"value": [ours]}).to_string());
+        }
+        (500, payload())
+    });
+    let (origin, _) = hostile("127.0.0.1:0", handler).await;
+    let out = tokio::task::spawn_blocking(move || {
+        common::run_with_deadline(
+            Command::new(common::RUNNER)
+                .arg("--base-url")
+                .arg(format!("{origin}/beta"))
+                .args(["--token", TOKEN, "--sweep"])
+                .args(["--credential", &format!("app-without-permission={SHORT}")]),
+            Duration::from_secs(60),
+        )
+    })
+    .await
+    .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    );
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(stdout.contains("d-1"), "{stdout}");
+    for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+        assert!(!text.contains('\u{1b}'), "{name} holds an ESC byte");
+        assert!(text.lines().all(|l| !l.starts_with("::")), "{name}");
+        assert_eq!(secrets_in(text), Vec::<String>::new(), "{name}: {text}");
+    }
+}

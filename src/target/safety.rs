@@ -51,11 +51,22 @@ pub fn is_loopback(host: &str) -> bool {
 
 /// Checks one URL the run will send to (`what` names its flag in messages).
 pub fn check(what: &'static str, url: &str, allow_writes: bool) -> Result<(), SafetyError> {
+    let parsed = Url::parse(url);
+    // A URL in a message never shows a password it carries.
+    let shown = match &parsed {
+        Ok(u) if u.password().is_some() && u.host_str().is_some() => {
+            let mut u = u.clone();
+            let _ = u.set_password(Some("(redacted)"));
+            u.to_string()
+        }
+        _ if url.contains('@') => "(a URL with user-info, not shown)".to_string(),
+        _ => url.to_string(),
+    };
     let bad = || SafetyError::BadUrl {
         what,
-        url: url.to_string(),
+        url: shown.clone(),
     };
-    let parsed = Url::parse(url).map_err(|_| bad())?;
+    let parsed = parsed.map_err(|_| bad())?;
     let host = parsed.host_str().ok_or_else(bad)?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(bad());
@@ -67,7 +78,7 @@ pub fn check(what: &'static str, url: &str, allow_writes: bool) -> Result<(), Sa
     if parsed.scheme() == "http" {
         return Err(SafetyError::PlainHttp {
             what,
-            url: url.to_string(),
+            url: shown,
             host,
         });
     }
@@ -98,5 +109,17 @@ mod tests {
         #[case] ok: bool,
     ) {
         assert_eq!(check("--base-url", url, allow).is_ok(), ok, "{url}");
+    }
+
+    #[test]
+    fn a_password_in_a_url_is_never_repeated() {
+        for url in [
+            "http://user:pw-secret-123@graph.example/beta",
+            "ftp://user:pw-secret-123@graph.example/beta",
+            "user:pw-secret-123@not a url",
+        ] {
+            let e = check("--base-url", url, true).unwrap_err().to_string();
+            assert!(!e.contains("pw-secret-123"), "{e}");
+        }
     }
 }

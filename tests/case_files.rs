@@ -124,6 +124,8 @@ fn a_good_case_loads() {
 )]
 #[case::empty_file("", "cases/t/x.yaml", "empty", None)]
 #[case::not_a_mapping("- a\n- b\n", "cases/t/x.yaml:1:1", "is not of type \"object\"", None)]
+#[case::misspelt_body_key(&GOOD.replace("    scope: ${given.instance.scope}", "    scope: ${given.instance.scope}\n    fallbackReviewrs: []"), "cases/t/x.yaml:8:5", "`fallbackReviewrs` is not a property of accessReviewInstance", Some("did you mean `fallbackReviewers`?"))]
+#[case::misspelt_reviewer_key(&GOOD.replace("    scope: ${given.instance.scope}", "    scope: ${given.instance.scope}\n    fallbackReviewers:\n      - {query: /users/x, queryTyp: MicrosoftGraph}"), "cases/t/x.yaml:9:27", "`queryTyp` is not a property of accessReviewReviewerScope", Some("did you mean `queryType`?"))]
 #[case::id_in_given(&GOOD.replace("  use: in-progress", "  use: in-progress\n  definition:\n    displayName: ${instance.id}"), "cases/t/x.yaml:6:18", "cannot be used in given", None)]
 fn broken_case_files_point_at_the_problem(
     #[case] text: &str,

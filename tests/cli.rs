@@ -71,8 +71,8 @@ fn passes_against_a_separate_mock_process(#[case] method: &str) {
 
 #[test]
 fn wrong_token_is_a_provisioning_error() {
-    // The control endpoint needs no auth; the API paths refuse the wrong token, so reading
-    // the starting state fails: provisioning error, exit 3.
+    // The control endpoint needs no auth; the API paths refuse the wrong token: the preflight
+    // says so once, exit 3.
     let mock = spawn_mock(&["--token", "right-token-123"]);
     let out = run_with_deadline(
         Command::new(RUNNER).args([
@@ -84,7 +84,9 @@ fn wrong_token_is_a_provisioning_error() {
         ]),
         DEADLINE,
     );
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{t}");
+    assert_eq!(t.matches("refuses the run's token").count(), 1, "{t}");
 }
 
 #[test]
@@ -99,7 +101,44 @@ fn unreachable_target_exits_3() {
     );
     let t = text(&out);
     assert_eq!(out.status.code(), Some(3), "{t}");
-    assert!(t.contains("provisioning failed"), "{t}");
+    // One error before any trial, not one per trial.
+    assert_eq!(
+        t.matches("preflight: the target could not produce").count(),
+        1,
+        "{t}"
+    );
+    assert_eq!(
+        t.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{t}"
+    );
+    assert!(!t.contains("running "), "{t}");
+}
+
+#[test]
+fn a_target_without_the_control_protocol_is_one_error() {
+    // Anything but the control protocol: every path answers 404.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let base = runtime.block_on(common::scripted_target(|_| {
+        (
+            "404 Not Found",
+            "",
+            r#"{"error":{"code":"NotFound","message":"no such route"}}"#,
+        )
+    }));
+    let out = run_with_deadline(
+        Command::new(RUNNER).args(["--base-url", &base, "--token", "x", "-q"]),
+        DEADLINE,
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{t}");
+    assert_eq!(
+        t.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{t}"
+    );
+    assert!(t.contains("_conformance/fixtures answered 404"), "{t}");
+    assert!(!t.contains("running "), "{t}");
 }
 
 #[test]
@@ -457,4 +496,43 @@ fn a_named_credential_whose_variable_is_unset_skips_its_cases_with_the_reason() 
     assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(t.contains("needs --credential app=TOKEN"), "{t}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_broken_case_is_reported_whatever_the_filter_and_the_exit_2_explained() {
+    let dir = std::env::temp_dir().join(format!("broken-filter-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/cases");
+    let status = Command::new("cp")
+        .args(["-r", shipped])
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::create_dir_all(dir.join("zz")).unwrap();
+    std::fs::write(
+        dir.join("zz/typo.yaml"),
+        "descripton: a typo\nrules: [scope-required]\n",
+    )
+    .unwrap();
+    for filter in [
+        &["--exact", "success/add-fallback-reviewer::put"][..],
+        &["--exact", "zz/typo::put"][..],
+    ] {
+        let out = run_with_deadline(
+            Command::new(RUNNER).arg("--cases").arg(&dir).args(filter),
+            DEADLINE,
+        );
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{filter:?}: {t}");
+        assert!(
+            t.contains("case file zz/typo could not be loaded"),
+            "{filter:?}: {t}"
+        );
+        assert!(t.contains("unknown key `descripton`"), "{filter:?}: {t}");
+        assert!(
+            t.contains("1 case file(s) could not be loaded"),
+            "{filter:?}: {t}"
+        );
+    }
 }

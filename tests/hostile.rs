@@ -25,7 +25,7 @@ fn payload() -> String {
         "echo {TOKEN} | {} | {} | short {SHORT} | \u{fffe}\u{ffff}\u{1}\u{8} ]]> \r<!-- \n\
          # Injected heading\n| fake | ✅ passed |\n[link](http://evil.example) \
          \u{1b}[2J\u{1b}[32mtest result: ok\u{1b}]0;title\u{7}\u{1b}]52;c;ZXZpbA==\u{7}\n\
-         ::warning::fake annotation\n::add-mask::x\n",
+         ::warning::fake annotation\n  ::add-mask::x\n##[error]old form\n",
         TOKEN.replace('/', "\\/"),
         TOKEN.replace('&', "&amp;")
     )
@@ -141,6 +141,9 @@ fn secrets_in(text: &str) -> Vec<String> {
         TOKEN.replace('&', "&amp;"),
         "h&stile-5e3a91c7".to_string(),
         "stile-5e3a91c7".to_string(),
+        // What a cut in the middle of an echo would leave.
+        "tok/h&s".to_string(),
+        "tok\\/h&s".to_string(),
     ] {
         if text.contains(&form) {
             found.push(form);
@@ -172,6 +175,8 @@ async fn a_hostile_target_cannot_break_spoof_or_leak_into_any_output() {
                     .arg("--base-url")
                     .arg(format!("{origin}/beta"))
                     .args(["--token", TOKEN, "--update-method", "both"])
+                    // Values are cut short, inside the echoed token: redaction comes first.
+                    .args(["--max-report-value", "12"])
                     .args(["--credential", &format!("app-without-permission={SHORT}")])
                     .arg("--report-json")
                     .arg(dir.join("report.json"))
@@ -199,7 +204,11 @@ async fn a_hostile_target_cannot_break_spoof_or_leak_into_any_output() {
     for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {
         assert!(!text.contains('\u{1b}'), "{name} holds an ESC byte");
         assert!(!text.contains('\u{7}'), "{name} holds a BEL byte");
-        let commands: Vec<&str> = text.lines().filter(|l| l.starts_with("::")).collect();
+        // The runner trims leading whitespace before it looks for `::`; `##[` works anywhere.
+        let commands: Vec<&str> = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("::") || l.contains("##["))
+            .collect();
         assert!(commands.is_empty(), "{name}: {commands:?}");
         let leaks = secrets_in(text);
         if !leaks.is_empty() {
@@ -291,58 +300,92 @@ async fn a_hostile_target_cannot_break_spoof_or_leak_into_any_output() {
         assert_eq!(secrets_in(text), Vec::<String>::new(), "{name}");
     }
     assert!(
-        json.contains("(redacted)"),
+        json.contains("echo (redact"),
         "the echoes were redacted, not lost"
     );
+    // The expectations file, written from this target's answers, is read by a later run:
+    // its reasons reach the streams safe too.
+    let again = tokio::task::spawn_blocking({
+        let (origin, dir) = (origin.clone(), dir.clone());
+        move || {
+            common::run_with_deadline(
+                Command::new(common::RUNNER)
+                    .arg("--base-url")
+                    .arg(format!("{origin}/beta"))
+                    .args(["--token", TOKEN, "--update-method", "both"])
+                    .args(["--credential", &format!("app-without-permission={SHORT}")])
+                    .arg("--expectations")
+                    .arg(dir.join("expectations.yaml")),
+                Duration::from_secs(120),
+            )
+        }
+    })
+    .await
+    .unwrap();
+    let streams = common::text(&again);
+    assert!(streams.contains("expected to"), "{streams}");
+    assert!(!streams.contains('\u{1b}'));
+    assert!(
+        streams
+            .lines()
+            .all(|l| !l.trim_start().starts_with("::") && !l.contains("##[")),
+        "{streams}"
+    );
+    assert_eq!(secrets_in(&streams), Vec::<String>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ids_that_would_leave_the_path_are_refused_and_never_requested() {
-    let handler: Arc<Handler> = Arc::new(|method: &str, path: &str, _body: &str| {
-        if path.ends_with("/_conformance/fixtures") && method == "POST" {
-            let body = serde_json::json!({
-                "definitionId": "..\\..\\definitions\\VICTIM",
-                "instanceIds": [".."]
-            });
-            return (201, body.to_string());
-        }
-        (200, "{}".to_string())
-    });
-    let (origin, seen) = hostile("127.0.0.1:0", handler).await;
-    let out = tokio::task::spawn_blocking(move || {
-        common::run_with_deadline(
-            Command::new(common::RUNNER)
-                .arg("--base-url")
-                .arg(format!("{origin}/beta"))
-                .args([
-                    "--token",
-                    TOKEN,
-                    "--exact",
-                    "success/add-fallback-reviewer::put",
-                ]),
-            Duration::from_secs(60),
-        )
-    })
-    .await
-    .unwrap();
-    let t = common::text(&out);
-    assert!(t.contains("cannot name one path segment"), "{t}");
-    let paths: Vec<String> = seen
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(_, p, _)| p.clone())
-        .collect();
-    assert!(
-        paths
+    // Each way out of the addressed path, alone: a dot segment, a slash, a backslash, an
+    // instance id as well as a definition id.
+    for (definition, instance) in [
+        ("..", "x"),
+        ("a/../../VICTIM", "x"),
+        ("..\\..\\definitions\\VICTIM", "x"),
+        ("d-ok", ".."),
+        ("d-ok", "VICTIM/.."),
+    ] {
+        let handler: Arc<Handler> = Arc::new(move |method: &str, path: &str, _body: &str| {
+            if path.ends_with("/_conformance/fixtures") && method == "POST" {
+                let body =
+                    serde_json::json!({"definitionId": definition, "instanceIds": [instance]});
+                return (201, body.to_string());
+            }
+            (200, "{}".to_string())
+        });
+        let (origin, seen) = hostile("127.0.0.1:0", handler).await;
+        let out = tokio::task::spawn_blocking(move || {
+            common::run_with_deadline(
+                Command::new(common::RUNNER)
+                    .arg("--base-url")
+                    .arg(format!("{origin}/beta"))
+                    .args([
+                        "--token",
+                        TOKEN,
+                        "--exact",
+                        "success/add-fallback-reviewer::put",
+                    ]),
+                Duration::from_secs(60),
+            )
+        })
+        .await
+        .unwrap();
+        let t = common::text(&out);
+        assert!(
+            t.contains("cannot name one path segment"),
+            "{definition} {instance}: {t}"
+        );
+        let paths: Vec<String> = seen
+            .lock()
+            .unwrap()
             .iter()
-            .all(|p| !p.contains("VICTIM") && !p.contains("%5C")),
-        "{paths:?}"
-    );
-    assert!(
-        paths.iter().all(|p| p.ends_with("/_conformance/fixtures")),
-        "{paths:?}"
-    );
+            .map(|(_, p, _)| p.clone())
+            .collect();
+        assert!(
+            paths.iter().all(|p| p.ends_with("/_conformance/fixtures")),
+            "{definition} {instance}: {paths:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -508,12 +551,7 @@ async fn a_target_answering_429_forever_ends_each_trial_within_the_request_deadl
             Command::new(common::RUNNER)
                 .arg("--base-url")
                 .arg(format!("{origin}/beta"))
-                .args([
-                    "--token",
-                    TOKEN,
-                    "--exact",
-                    "success/add-fallback-reviewer::put",
-                ])
+                .args(["--token", TOKEN, "success/", "--test-threads", "8"])
                 .args(["--timeout", "1", "--request-deadline", "3"]),
             Duration::from_secs(60),
         )
@@ -521,13 +559,15 @@ async fn a_target_answering_429_forever_ends_each_trial_within_the_request_deadl
     .await
     .unwrap();
     let t = common::text(&out);
-    // Without Retry-After the backoff alone would go on for minutes (six retries up to 60 s).
+    // Without Retry-After the backoff alone would go on for minutes (six retries up to 60 s);
+    // every trial, throttled together through the shared gate, ends within its deadline.
     assert!(
-        started.elapsed() < Duration::from_secs(15),
+        started.elapsed() < Duration::from_secs(20),
         "{:?}",
         started.elapsed()
     );
-    assert!(t.contains("1 could not run"), "{t}");
+    assert!(t.contains(" 0 passed"), "{t}");
+    assert!(!t.contains(" 0 could not run"), "{t}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -565,7 +605,11 @@ async fn sweep_output_holds_no_secret_and_no_escape_whatever_the_tenant_answers(
     assert!(stdout.contains("d-1"), "{stdout}");
     for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {
         assert!(!text.contains('\u{1b}'), "{name} holds an ESC byte");
-        assert!(text.lines().all(|l| !l.starts_with("::")), "{name}");
+        assert!(
+            text.lines()
+                .all(|l| !l.trim_start().starts_with("::") && !l.contains("##[")),
+            "{name}"
+        );
         assert_eq!(secrets_in(text), Vec::<String>::new(), "{name}: {text}");
     }
 }

@@ -1,8 +1,10 @@
-//! The canary of a live run: before the trials fan out, one definition is created for each
-//! shape of starting state the selected cases need — one `InProgress` instance; a `Completed`
-//! one (the stop); several instances (a review over several groups) — each brought to its
-//! statuses and deleted, the simplest first. If one fails, the run stops with one clear error
-//! (exit 3), and nothing else was created.
+//! Before the trials fan out, one check that the target can do what they need, so that a
+//! target that cannot is one error (exit 3), not one per trial. Live, the canary: one
+//! definition for each shape of starting state the selected cases need — one `InProgress`
+//! instance; a `Completed` one (the stop); several instances (a review over several groups) —
+//! each brought to its statuses and deleted, the simplest first. With the fixture control
+//! protocol, the preflight: the simplest starting state seeded, read through the API with the
+//! run's token, and deleted.
 
 use std::sync::Arc;
 
@@ -12,6 +14,7 @@ use super::error::CommandError;
 use crate::case::template::Bindings;
 use crate::load::{LoadedCase, Suite};
 use crate::provision::Provisioner;
+use crate::target::{HttpRequest, Target};
 
 /// One starting state the canary creates: the case it comes from, rendered.
 struct Probe {
@@ -68,37 +71,77 @@ fn probes(
     found.into_iter().map(|(_, probe)| probe).collect()
 }
 
-/// Creates one definition for each shape the selected cases need, waits for it to reach its
-/// statuses, and deletes it; an error says what failed and that nothing else was created.
+/// Creates one definition for each shape the selected cases need (live), or the simplest one
+/// (the fixture control protocol: the preflight), reads its first instance through the API
+/// with the run's token, and deletes it; an error says what failed, and that no trial ran.
 pub fn run(
     runtime: &tokio::runtime::Runtime,
     provisioner: &dyn Provisioner,
+    target: &Target,
     suite: &Suite,
     update: crate::case::UpdateMethod,
     selected: &dyn Fn(&str) -> bool,
+    live: bool,
 ) -> Result<(), CommandError> {
+    let (name, what, place) = if live {
+        ("canary", "review", "the tenant")
+    } else {
+        ("preflight", "starting state", "the target")
+    };
+    let mut probes = probes(suite, update, selected, provisioner);
+    if !live {
+        probes.truncate(1);
+    }
     for Probe {
         case,
         definition,
         instances,
-    } in probes(suite, update, selected, provisioner)
+    } in probes
     {
-        eprintln!("canary: creating one review as {case} would, before any trial");
+        if live {
+            eprintln!("canary: creating one review as {case} would, before any trial");
+        }
         let seeded = runtime
             .block_on(provisioner.create(&definition, &instances))
             .map_err(|e| {
                 CommandError::Setup(format!(
-                    "canary: the tenant could not produce the starting state of {case}: {e}; no trial ran and nothing else was created"
+                    "{name}: {place} could not produce the starting state of {case}: {e}; no trial ran and nothing else was created"
                 ))
             })?;
-        runtime
-            .block_on(provisioner.delete(&seeded.definition_id))
-            .map_err(|e| {
-                CommandError::Setup(format!(
-                    "canary: the review created for {case} ({}) could not be deleted: {e}; run --sweep",
-                    seeded.definition_id
-                ))
-            })?;
+        let read = seeded
+            .instance_ids
+            .first()
+            .map(|i| runtime.block_on(answers(target, &seeded.definition_id, i)))
+            .unwrap_or(Ok(()));
+        let deleted = runtime.block_on(provisioner.delete(&seeded.definition_id));
+        read.map_err(|e| CommandError::Setup(format!("{name}: {e}; no trial ran")))?;
+        deleted.map_err(|e| {
+            CommandError::Setup(format!(
+                "{name}: the {what} created for {case} ({}) could not be deleted: {e}{}",
+                seeded.definition_id,
+                if live { "; run --sweep" } else { "" }
+            ))
+        })?;
     }
     Ok(())
+}
+
+/// Whether the target answers a read of the instance with the run's token: an error only when
+/// it cannot be reached or refuses the token (what else it answers is for the trials to judge).
+async fn answers(target: &Target, definition: &str, instance: &str) -> Result<(), String> {
+    let url = format!("{}?$select=id", target.instance_url(definition, instance));
+    let req = HttpRequest {
+        method: "GET".into(),
+        url: url.clone(),
+        headers: target.default_headers(false),
+        body: None,
+    };
+    match target.send(&req).await {
+        Ok(resp) if matches!(resp.status, 401 | 403) => Err(format!(
+            "GET {url} answered {}: the target refuses the run's token",
+            resp.status
+        )),
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!("GET {url}: {e}")),
+    }
 }

@@ -117,6 +117,38 @@ pub async fn clean_up_on_signal(graph: GraphProvisioner) {
     std::process::exit(i32::from(code));
 }
 
+/// Every broken case file whose trial this run did not run (a filter or a shard left it
+/// out), shown with its diagnostics: the run could not load the suite it was given, whatever
+/// it selected. Returns how many.
+pub fn broken_not_run(
+    suite: &crate::load::Suite,
+    report: &crate::report::data::RunReport,
+) -> usize {
+    let run: std::collections::BTreeSet<&str> =
+        report.trials.iter().map(|t| t.name.as_str()).collect();
+    let unrun: Vec<&crate::load::BrokenCase> = suite
+        .cases
+        .iter()
+        .filter_map(|c| match c {
+            crate::load::LoadedCase::Broken(b) if !run.contains(b.id.as_str()) => Some(b),
+            _ => None,
+        })
+        .collect();
+    for b in &unrun {
+        eprintln!(
+            "\n{}",
+            crate::report::sanitize::terminal(&crate::report::text::render_broken(b))
+        );
+    }
+    if !unrun.is_empty() {
+        eprintln!(
+            "error: {} case file(s) could not be loaded (shown above; reported whatever the filter selects): exit 2",
+            unrun.len()
+        );
+    }
+    unrun.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

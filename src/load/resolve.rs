@@ -229,11 +229,14 @@ impl Resolver<'_> {
                 );
                 None
             }
-            (Some(b), None) => match Tree::parse(b) {
-                Ok(t) => Some(RequestBody::Json(t)),
-                // The template check reports where.
-                Err(_) => None,
-            },
+            (Some(b), None) => {
+                body::check(b, p);
+                match Tree::parse(b) {
+                    Ok(t) => Some(RequestBody::Json(t)),
+                    // The template check reports where.
+                    Err(_) => None,
+                }
+            }
             (None, Some(r)) => Some(RequestBody::Raw(r.clone())),
             (None, None) => Some(RequestBody::None),
         };
@@ -250,6 +253,7 @@ impl Resolver<'_> {
     }
 }
 
+mod body;
 mod expectations;
 mod templates;
 

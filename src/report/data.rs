@@ -158,20 +158,20 @@ pub fn capped(text: String, cap: usize) -> String {
 }
 
 impl ExchangeReport {
-    /// The same exchange with each body and error kept up to `cap` bytes ([`capped`]).
-    pub fn capped(mut self, cap: usize) -> ExchangeReport {
-        let cut = |v: &mut Option<String>| *v = v.take().map(|t| capped(t, cap));
-        cut(&mut self.request_body);
-        cut(&mut self.response_body);
-        cut(&mut self.transport_error);
-        self.url = capped(self.url, cap);
+    /// The same exchange with its URL, headers, bodies and error through `f`.
+    pub fn map(mut self, f: &dyn Fn(String) -> String) -> ExchangeReport {
+        let each = |v: &mut Option<String>| *v = v.take().map(f);
+        each(&mut self.request_body);
+        each(&mut self.response_body);
+        each(&mut self.transport_error);
+        self.url = f(std::mem::take(&mut self.url));
         for (k, v) in self
             .request_headers
             .iter_mut()
             .chain(self.response_headers.iter_mut())
         {
-            *k = capped(std::mem::take(k), cap);
-            *v = capped(std::mem::take(v), cap);
+            *k = f(std::mem::take(k));
+            *v = f(std::mem::take(v));
         }
         self
     }
@@ -223,7 +223,9 @@ fn rules_of(spec: &TrialSpec, catalogue: &Catalogue) -> Vec<RuleRef> {
 }
 
 /// One trial's report, with the status the run gave it and the expectation it was held to;
-/// every value a target chose kept up to `cap` bytes ([`capped`]).
+/// every value a target chose redacted, then kept up to `cap` bytes ([`capped`]) — in that
+/// order, so that no cut leaves part of a secret.
+#[allow(clippy::too_many_arguments)]
 pub fn trial_report(
     spec: &TrialSpec,
     outcome: &Outcome,
@@ -232,7 +234,9 @@ pub fn trial_report(
     status: TrialStatus,
     expected: Option<&Expectation>,
     cap: usize,
+    redactor: &crate::target::redact::Redactor,
 ) -> TrialReport {
+    let clean = |text: String| capped(redactor.text(&text), cap);
     let findings = match &outcome.verdict {
         Verdict::Fail(f) | Verdict::Diverge(f) => f.as_slice(),
         _ => &[][..],
@@ -262,21 +266,21 @@ pub fn trial_report(
         case_file: spec.case.file.clone(),
         rules: rules_of(spec, catalogue),
         outcome: status,
-        reason: reason.map(|r| capped(r, cap)),
+        reason: reason.map(clean),
         duration_ms,
         findings: findings
             .iter()
             .map(|f| {
                 let mut r = finding_report(f);
-                r.expected = capped(r.expected, cap);
-                r.actual = capped(r.actual, cap);
+                r.expected = clean(r.expected);
+                r.actual = clean(r.actual);
                 r
             })
             .collect(),
         exchange: outcome
             .exchange
             .as_ref()
-            .map(|x| exchange_report(x).capped(cap)),
+            .map(|x| exchange_report(x).map(&clean)),
     }
 }
 
@@ -321,16 +325,30 @@ impl RunReport {
         }
     }
 
-    /// The same report with every string (keys too) through `f`.
+    /// The same report with every free-text value through `f`: the target, and each trial's
+    /// name, case, case file, reason, findings' texts and exchange. Names of fields and
+    /// enumerated values (outcomes, kinds) are the report's own and never mapped.
     pub fn mapped(&self, f: &dyn Fn(&str) -> String) -> RunReport {
-        let mut value = serde_json::to_value(self).unwrap_or_default();
-        crate::report::sanitize::map_strings(&mut value, f);
-        serde_json::from_value(value).unwrap_or_else(|_| RunReport {
-            // Cannot happen (the report round-trips); never fall back to the unmapped text.
-            target: f(&self.target),
-            trials: Vec::new(),
-            ..self.clone()
-        })
+        let g = |s: String| f(&s);
+        let mut report = self.clone();
+        report.target = f(&report.target);
+        for t in &mut report.trials {
+            t.name = f(&t.name);
+            t.case = f(&t.case);
+            t.case_file = f(&t.case_file);
+            t.reason = t.reason.take().map(g);
+            for finding in &mut t.findings {
+                finding.path = f(&finding.path);
+                finding.subject = f(&finding.subject);
+                finding.expected = f(&finding.expected);
+                finding.actual = f(&finding.actual);
+            }
+            t.exchange = t.exchange.take().map(|x| x.map(&g));
+            for r in &mut t.rules {
+                r.id = f(&r.id);
+            }
+        }
+        report
     }
 
     /// The same report with every secret taken out of every value, before anything is

@@ -153,6 +153,9 @@ pub fn expectations_from(report: &RunReport) -> Expectations {
                 .first()
                 .map(FindingReport::line)
                 .unwrap_or_default();
+            // One line, no control or escape character: the file is committed and its reasons
+            // printed by later runs.
+            let first = crate::report::sanitize::terminal(&first).replace('\n', " ");
             Some(Expectation {
                 trial: t.name.clone(),
                 outcome,

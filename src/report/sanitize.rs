@@ -3,8 +3,6 @@
 //! row, link or comment), and a terminal or CI log (no escape or control character, no line
 //! that starts a GitHub workflow command). Pure functions of strings; every sink calls one.
 
-use serde_json::Value;
-
 /// Whether XML 1.0 allows `c` in a document.
 fn xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -65,45 +63,27 @@ fn escape_controls(text: &str, flatten: bool) -> String {
     out
 }
 
-/// `text` for a terminal or a CI log: control and escape characters shown escaped, and a
-/// line that would start a GitHub workflow command (`::…`) indented.
+/// `text` for a terminal or a CI log: control and escape characters shown escaped; a line that
+/// would be a GitHub workflow command (`::…` after any leading whitespace, which the runner
+/// trims) gets a visible `| ` in front, and the older `##[…]` form, recognised anywhere in a
+/// line, is broken up as `##\[`.
 pub fn terminal(text: &str) -> String {
     let escaped = escape_controls(text, false);
-    if !escaped.contains("::") {
+    if !escaped.contains("::") && !escaped.contains("##[") {
         return escaped;
     }
     escaped
         .split('\n')
         .map(|line| {
+            let line = line.replace("##[", "##\\[");
             if line.trim_start().starts_with("::") {
-                format!("  {line}")
+                format!("| {line}")
             } else {
-                line.to_string()
+                line
             }
         })
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// Every string in `value` (keys too) through `f`.
-pub fn map_strings(value: &mut Value, f: &dyn Fn(&str) -> String) {
-    match value {
-        Value::String(s) => {
-            let mapped = f(s);
-            if mapped != *s {
-                *s = mapped;
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| map_strings(v, f)),
-        Value::Object(map) => {
-            let entries = std::mem::take(map);
-            for (k, mut v) in entries {
-                map_strings(&mut v, f);
-                map.insert(f(&k), v);
-            }
-        }
-        _ => {}
-    }
 }
 
 #[cfg(test)]
@@ -140,8 +120,9 @@ mod tests {
     #[case::osc("\u{1b}]52;c;ZXZpbA==\u{7}", "\\x1b]52;c;ZXZpbA==\\x07")]
     #[case::workflow_command(
         "body:\n::add-mask::x\n  ::warning::y",
-        "body:\n  ::add-mask::x\n    ::warning::y"
+        "body:\n| ::add-mask::x\n|   ::warning::y"
     )]
+    #[case::old_command_form("text ##[error]fake", "text ##\\[error]fake")]
     #[case::carriage_return("ok\rFAIL", "ok\\rFAIL")]
     #[case::c1("\u{9b}2J", "\\u{9b}2J")]
     #[case::bidi("a\u{202e}b", "a\\u{202e}b")]
@@ -156,6 +137,8 @@ mod tests {
         let shown = terminal(text);
         assert_eq!(shown, expected);
         assert!(!shown.contains('\u{1b}'));
-        assert!(shown.lines().all(|l| !l.starts_with("::")));
+        // The runner trims leading whitespace before it looks for `::`.
+        assert!(shown.lines().all(|l| !l.trim_start().starts_with("::")));
+        assert!(!shown.contains("##["));
     }
 }

@@ -18,11 +18,15 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const TOKEN: &str = "tok/h&stile-5e3a91c7";
 /// A restricted credential too short to search for in free text.
 const SHORT: &str = "Zq7";
+/// The client secret of the run's client credentials (the token endpoint issues `TOKEN`).
+const CLIENT_SECRET: &str = "cs~Hostile.Secret_4411";
+/// A password in the base URL.
+const URL_PASSWORD: &str = "pw-hostile-77aa";
 
 /// Text a target should never get into a report's structure or a terminal.
 fn payload() -> String {
     format!(
-        "echo {TOKEN} | {} | {} | short {SHORT} | \u{fffe}\u{ffff}\u{1}\u{8} ]]> \r<!-- \n\
+        "echo {TOKEN} | {} | {} | short {SHORT} | {CLIENT_SECRET} | {URL_PASSWORD} | \u{fffe}\u{ffff}\u{1}\u{8} ]]> \r<!-- \n\
          # Injected heading\n| fake | ✅ passed |\n[link](http://evil.example) \
          \u{1b}[2J\u{1b}[32mtest result: ok\u{1b}]0;title\u{7}\u{1b}]52;c;ZXZpbA==\u{7}\n\
          ::warning::fake annotation\n  ::add-mask::x\n##[error]old form\n",
@@ -105,6 +109,10 @@ async fn hostile(
 fn echoing_target() -> Arc<Handler> {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     Arc::new(move |method: &str, path: &str, body: &str| {
+        if path.ends_with("/oauth2/v2.0/token") && method == "POST" {
+            let token = serde_json::json!({"token_type": "Bearer", "expires_in": 3600, "access_token": TOKEN});
+            return (200, token.to_string());
+        }
         if path.ends_with("/_conformance/fixtures") && method == "POST" {
             let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let count = serde_json::from_str::<serde_json::Value>(body)
@@ -133,6 +141,24 @@ fn echoing_target() -> Arc<Handler> {
     })
 }
 
+/// The base URL with a user and `URL_PASSWORD` in it.
+fn with_password(origin: &str) -> String {
+    format!(
+        "{}/beta",
+        origin.replace("http://", &format!("http://user:{URL_PASSWORD}@"))
+    )
+}
+
+/// Client credentials whose token endpoint is the hostile target (it issues `TOKEN`).
+fn client_credentials(origin: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AZURE_TENANT_ID", "tenant-1".into()),
+        ("AZURE_CLIENT_ID", "app-1".into()),
+        ("AZURE_CLIENT_SECRET", CLIENT_SECRET.into()),
+        ("AZURE_AUTHORITY_HOST", origin.to_string()),
+    ]
+}
+
 fn secrets_in(text: &str) -> Vec<String> {
     let mut found = Vec::new();
     for form in [
@@ -144,6 +170,8 @@ fn secrets_in(text: &str) -> Vec<String> {
         // What a cut in the middle of an echo would leave.
         "tok/h&s".to_string(),
         "tok\\/h&s".to_string(),
+        CLIENT_SECRET.to_string(),
+        URL_PASSWORD.to_string(),
     ] {
         if text.contains(&form) {
             found.push(form);
@@ -173,8 +201,10 @@ async fn a_hostile_target_cannot_break_spoof_or_leak_into_any_output() {
             common::run_with_deadline(
                 Command::new(common::RUNNER)
                     .arg("--base-url")
-                    .arg(format!("{origin}/beta"))
-                    .args(["--token", TOKEN, "--update-method", "both"])
+                    .arg(with_password(&origin))
+                    .args(["--update-method", "both"])
+                    .env_remove("GRAPH_TOKEN")
+                    .envs(client_credentials(&origin))
                     // Values are cut short, inside the echoed token: redaction comes first.
                     .args(["--max-report-value", "12"])
                     .args(["--credential", &format!("app-without-permission={SHORT}")])
@@ -311,8 +341,11 @@ async fn a_hostile_target_cannot_break_spoof_or_leak_into_any_output() {
             common::run_with_deadline(
                 Command::new(common::RUNNER)
                     .arg("--base-url")
-                    .arg(format!("{origin}/beta"))
-                    .args(["--token", TOKEN, "--update-method", "both"])
+                    .arg(with_password(&origin))
+                    .args(["--update-method", "both"])
+                    // Set but empty: no token, so the client credentials are used.
+                    .env("GRAPH_TOKEN", "")
+                    .envs(client_credentials(&origin))
                     .args(["--credential", &format!("app-without-permission={SHORT}")])
                     .arg("--expectations")
                     .arg(dir.join("expectations.yaml")),
@@ -589,7 +622,7 @@ async fn sweep_output_holds_no_secret_and_no_escape_whatever_the_tenant_answers(
         common::run_with_deadline(
             Command::new(common::RUNNER)
                 .arg("--base-url")
-                .arg(format!("{origin}/beta"))
+                .arg(with_password(&origin))
                 .args(["--token", TOKEN, "--sweep"])
                 .args(["--credential", &format!("app-without-permission={SHORT}")]),
             Duration::from_secs(60),
@@ -610,6 +643,11 @@ async fn sweep_output_holds_no_secret_and_no_escape_whatever_the_tenant_answers(
                 .all(|l| !l.trim_start().starts_with("::") && !l.contains("##[")),
             "{name}"
         );
-        assert_eq!(secrets_in(text), Vec::<String>::new(), "{name}: {text}");
+        // This run has no client secret: the echo of one it was never given is not its own.
+        let leaks: Vec<String> = secrets_in(text)
+            .into_iter()
+            .filter(|s| s != CLIENT_SECRET)
+            .collect();
+        assert_eq!(leaks, Vec::<String>::new(), "{name}: {text}");
     }
 }

@@ -53,7 +53,11 @@ pub fn run_from_args() -> ExitCode {
 }
 
 /// Runs the command; returns the process exit code.
-pub fn run(cli: Cli) -> ExitCode {
+pub fn run(mut cli: Cli) -> ExitCode {
+    // An empty GRAPH_TOKEN is no token: client credentials (or the refusal) take over.
+    if cli.token.as_deref().is_some_and(str::is_empty) {
+        cli.token = None;
+    }
     match run_inner(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

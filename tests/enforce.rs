@@ -92,7 +92,7 @@ fn a_divergence_says_what_the_target_did_and_what_the_reference_is() {
     let (code, t, _) = run_cases(&[("t/d.yaml", DIVERGING)], &["--enforce", "documented"]);
     assert_eq!(code, Some(0), "{t}");
     assert!(
-        t.contains("test t/d::put ... ignored (diverges: status: status: the reference behaviour is 299; the target gave 200)"),
+        t.contains("test t/d::put ... ignored (diverges: status: the reference behaviour is 299; the target gave 200)"),
         "{t}"
     );
     assert!(t.contains("divergences (not enforced):"), "{t}");

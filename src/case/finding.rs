@@ -162,11 +162,17 @@ pub fn one_line(
     expected: &str,
     actual: &str,
 ) -> String {
+    // Where the location is the subject itself (`status`), it is said once.
+    let at = if path == subject || subject.ends_with(&format!(": {path}")) {
+        subject.to_string()
+    } else {
+        format!("{subject}: {path}")
+    };
     match severity {
-        Severity::Divergence => format!(
-            "{subject}: {path}: the reference behaviour is {expected}; the target gave {actual}"
-        ),
-        Severity::Failure => format!("{subject}: {path}: expected {expected}, got {actual}"),
+        Severity::Divergence => {
+            format!("{at}: the reference behaviour is {expected}; the target gave {actual}")
+        }
+        Severity::Failure => format!("{at}: expected {expected}, got {actual}"),
     }
 }
 
@@ -188,7 +194,7 @@ mod tests {
     use rstest::rstest;
 
     #[rstest]
-    #[case(Location::Status, None, "status: status: expected e, got a")]
+    #[case(Location::Status, None, "status: expected e, got a")]
     #[case(Location::Header { name: "request-id".into() }, None, "headers: header request-id: expected e, got a")]
     #[case(Location::Schema { schema: "graphError".into(), pointer: String::new() }, None, "schema graphError: /: expected e, got a")]
     #[case(Location::Body { path: "$.status".into() }, Some(2), "request #2: response body: $.status: expected e, got a")]

@@ -57,13 +57,14 @@ impl Matcher {
         }
         if let Matcher::Unchanged = self {
             if !unchanged_equal(actual, before, key) {
-                fail(
-                    format!(
-                        "unchanged: {}",
-                        before.map(show).unwrap_or_else(|| "absent".into())
+                let (was, is) = match (before, actual) {
+                    (Some(b), Some(a)) => super::show_difference(b, a),
+                    (b, a) => (
+                        b.map(show).unwrap_or_else(|| "absent".into()),
+                        a.map(show).unwrap_or_else(|| "absent".into()),
                     ),
-                    actual.map(show).unwrap_or_else(|| "absent".into()),
-                );
+                };
+                fail(format!("unchanged: {was}"), is);
             }
             return;
         }

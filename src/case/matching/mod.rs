@@ -162,6 +162,35 @@ pub fn show(v: &Value) -> String {
     clip(&v.to_string(), 300)
 }
 
+/// Two values as compact JSON for a message: whole when both are short, else each shown around
+/// the first place they differ (with context on both sides), so that the difference is seen.
+pub fn show_difference(expected: &Value, actual: &Value) -> (String, String) {
+    const LIMIT: usize = 300;
+    const BEFORE: usize = 60;
+    let (e, a) = (expected.to_string(), actual.to_string());
+    if e.chars().count() <= LIMIT && a.chars().count() <= LIMIT {
+        return (e, a);
+    }
+    let first = e
+        .chars()
+        .zip(a.chars())
+        .position(|(x, y)| x != y)
+        .unwrap_or_else(|| e.chars().count().min(a.chars().count()));
+    let start = first.saturating_sub(BEFORE);
+    let window = |text: &str| {
+        let total = text.chars().count();
+        let shown: String = text.chars().skip(start).take(LIMIT - BEFORE).collect();
+        let head = if start > 0 { "…" } else { "" };
+        let tail = if start + (LIMIT - BEFORE) < total {
+            "…"
+        } else {
+            ""
+        };
+        format!("{head}{shown}{tail} (first difference at character {first} of {total})")
+    };
+    (window(&e), window(&a))
+}
+
 /// `text` cut to `max_chars` characters for a message, saying how long it was.
 pub fn clip(text: &str, max_chars: usize) -> String {
     // `end` comes from `char_indices`: a char boundary, so the slice cannot panic.

@@ -156,3 +156,41 @@ fn clip_cuts_at_a_character_boundary_and_says_how_long() {
     assert_eq!(clip("héllo", 2), "hé… (6 bytes in all)");
     assert_eq!(clip("", 0), "");
 }
+
+/// Golden: a long value changed far from its start shows the part that differs, on both
+/// sides, not two equal-looking prefixes.
+#[test]
+fn a_long_unchanged_difference_shows_the_differing_part() {
+    let reviewers: Vec<Value> = (0..40)
+        .map(|i| json!({"query": format!("/users/user-{i:02}"), "queryType": "MicrosoftGraph"}))
+        .collect();
+    let before = json!({"reviewers": reviewers});
+    let mut after = before.clone();
+    after["reviewers"][30]["query"] = json!("/users/SOMEONE-ELSE");
+    let mut out = Vec::new();
+    parse(json!({"reviewers": "$unchanged"})).check(
+        Some(&after),
+        Some(&before),
+        &Bindings::default(),
+        &mut out,
+    );
+    assert_eq!(out.len(), 1, "{out:?}");
+    let shown = out[0].to_string();
+    let expected = "$.reviewers: expected unchanged: …ers/user-29\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-30\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-31\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-32\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-33\",\"qu… (first difference at character 1698 of 2241), got …ers/user-29\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/SOMEONE-ELSE\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-31\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-32\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-33… (first difference at character 1698 of 2246)";
+    assert_eq!(shown, expected);
+    assert!(shown.contains("SOMEONE-ELSE") && shown.contains("user-30"));
+}
+
+#[rstest]
+#[case::short(json!([1, 2]), json!([1, 3]), "[1,2]", "[1,3]")]
+#[case::same_length_late(json!("a".repeat(400)), json!(format!("{}b", "a".repeat(399))), "…", "b")]
+fn show_difference_keeps_short_values_whole_and_cuts_long_ones_around_the_difference(
+    #[case] expected: Value,
+    #[case] actual: Value,
+    #[case] in_expected: &str,
+    #[case] in_actual: &str,
+) {
+    let (e, a) = show_difference(&expected, &actual);
+    assert!(e.contains(in_expected), "{e}");
+    assert!(a.contains(in_actual), "{a}");
+}

@@ -192,7 +192,7 @@ fn lost_acknowledged() -> Scenario {
 }
 
 #[rstest]
-#[case::status(status(), &["status: status: expected 200, got 201"])]
+#[case::status(status(), &["status: expected 200, got 201"])]
 #[case::header(header(), &[
     "headers: header request-id: expected a string matching /^r-/, got \"other\"",
     "headers: header x-absent: expected any value, got absent",
@@ -206,8 +206,8 @@ fn lost_acknowledged() -> Scenario {
 #[case::definition_unreadable(definition_unreadable(), &["definition afterwards: GET http://t/beta/x: expected 200 with a JSON object, got status 404: gone"])]
 #[case::sibling_after(sibling_after(), &["sibling `sibling` afterwards: $.status: expected unchanged: \"InProgress\", got \"Completed\""])]
 #[case::none_acknowledged(none_acknowledged(), &[
-    "request #0: status: status: expected 200, got 409",
-    "request #1: status: status: expected 200, got 409",
+    "request #0: status: expected 200, got 409",
+    "request #1: status: expected 200, got 409",
     "acknowledged requests: status: expected at least one request answered 200, got none",
 ])]
 fn each_kind_of_finding(#[case] scenario: Scenario, #[case] expected: &[&str]) {

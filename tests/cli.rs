@@ -536,3 +536,20 @@ fn a_broken_case_is_reported_whatever_the_filter_and_the_exit_2_explained() {
         );
     }
 }
+
+#[test]
+fn a_misspelt_target_file_key_gets_a_guess_at_its_line() {
+    let dir = std::env::temp_dir().join(format!("target-typo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("target.yaml");
+    std::fs::write(
+        &file,
+        "fixtures: control\nbase_urll: http://127.0.0.1:1/beta\n",
+    )
+    .unwrap();
+    let out = run_with_deadline(Command::new(RUNNER).arg("--target").arg(&file), DEADLINE);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("target.yaml:2:1"), "{t}");
+    assert!(t.contains("did you mean `base_url`?"), "{t}");
+}

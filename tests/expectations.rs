@@ -81,11 +81,20 @@ fn known_failures_pass_unexpected_passes_fail_and_stale_entries_are_reported() {
     with_stale["expectations"].as_array_mut().unwrap().push(
         serde_json::json!({"trial": "gone/case::put", "outcome": "fail", "reason": "renamed"}),
     );
+    with_stale["expectations"].as_array_mut().unwrap().push(
+        serde_json::json!({"trial": "success/add-fallback-reviewr::put", "outcome": "fail", "reason": "typo"}),
+    );
     std::fs::write(&file, serde_yaml::to_string(&with_stale).unwrap()).unwrap();
     let (code, t) = run(&buggy.base_url, &[os("--expectations"), file.as_os_str()]);
     assert_eq!(code, Some(0), "{t}");
     assert!(
         t.contains("stale expectations") && t.contains("gone/case::put"),
+        "{t}"
+    );
+    assert!(
+        t.contains(
+            "success/add-fallback-reviewr::put (did you mean `success/add-fallback-reviewer::put`?)"
+        ),
         "{t}"
     );
     let (code, t) = run(

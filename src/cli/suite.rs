@@ -187,10 +187,7 @@ pub fn run(
     let names: BTreeSet<&str> = report.trials.iter().map(|t| t.name.as_str()).collect();
     let stale = expectations.stale(&names);
     if !stale.is_empty() {
-        eprintln!(
-            "stale expectations (no trial of this run has these names): {}",
-            stale.join(", ")
-        );
+        eprintln!("{}", terminal::stale_expectations(&stale, &names));
     }
     if cli.coverage == Some(CoverageMode::Run) {
         let statuses = report

@@ -149,6 +149,24 @@ pub fn broken_not_run(
     unrun.len()
 }
 
+/// The line naming expectation entries no trial of this run has, each with the closest name of
+/// the run when one is close (a renamed case, a typo).
+pub fn stale_expectations(stale: &[&str], names: &std::collections::BTreeSet<&str>) -> String {
+    let shown: Vec<String> = stale
+        .iter()
+        .map(
+            |s| match crate::diagnostic::did_you_mean(s, names.iter().copied()) {
+                Some(g) => format!("{s} (did you mean `{g}`?)"),
+                None => s.to_string(),
+            },
+        )
+        .collect();
+    crate::report::sanitize::terminal(&format!(
+        "stale expectations (no trial of this run has these names): {}",
+        shown.join(", ")
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

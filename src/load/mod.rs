@@ -159,11 +159,27 @@ pub fn decode_yaml<T: serde::de::DeserializeOwned>(
     serde_yaml::from_str(&f.text).map_err(|e| {
         let src = SourceFile::new(f.display.clone(), f.text.clone());
         let d = yaml_diagnostic(&src, &e);
+        // serde's "unknown field `x`, expected one of `a`, `b`": a guess first.
+        let guess = unknown_field_guess(&d.message);
+        let help = match (guess, help) {
+            (Some(g), Some(h)) => Some(format!("{g} ({h})")),
+            (Some(g), None) => Some(g),
+            (None, h) => h.map(str::to_string),
+        };
         Box::new(match help {
             Some(h) => d.with_help(h),
             None => d,
         })
     })
+}
+
+/// "did you mean `a`?" for serde's "unknown field `x`, expected one of `a`, `b`…", when one of
+/// them is close to `x`.
+fn unknown_field_guess(message: &str) -> Option<String> {
+    let rest = message.split("unknown field `").nth(1)?;
+    let (field, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    crate::diagnostic::did_you_mean(field, expected).map(|g| format!("did you mean `{g}`?"))
 }
 
 /// Reads a YAML file the command was given (a target file, an expectations file, a

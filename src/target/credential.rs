@@ -97,7 +97,13 @@ impl fmt::Display for Credential {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UnknownCredential {
     /// Not a name at all.
-    #[error("unknown credential `{0}`; valid: {names}", names = Credential::names())]
+    #[error(
+        "unknown credential `{0}`{guess}; valid: {names}",
+        guess = crate::diagnostic::did_you_mean(.0, Credential::ALL.map(Credential::name))
+            .map(|c| format!(" (did you mean `{c}`?)"))
+            .unwrap_or_default(),
+        names = Credential::names()
+    )]
     Name(String),
     /// The name of an earlier release, split since.
     #[error(
@@ -183,5 +189,19 @@ mod tests {
         if let Some(c) = parsed {
             assert!(!format!("{c:?}").contains(&c.token));
         }
+    }
+
+    #[test]
+    fn a_misspelt_name_gets_a_guess() {
+        let err = "app-withut-permission=tok"
+            .parse::<CredentialArg>()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("(did you mean `app-without-permission`?)"),
+            "{err}"
+        );
+        let err = "zzz=tok".parse::<CredentialArg>().unwrap_err();
+        assert!(!err.to_string().contains("did you mean"), "{err}");
     }
 }

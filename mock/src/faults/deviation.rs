@@ -145,9 +145,25 @@ impl fmt::Display for Deviation {
     }
 }
 
+/// ` (did you mean `x`?)` for the candidate closest to `word`, when one is close enough to be a
+/// likely misspelling; nothing otherwise.
+pub(crate) fn guess<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
+}
+
 /// The error for an unknown deviation name.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown deviation `{name}`; valid: {}", valid_names())]
+#[error(
+    "unknown deviation `{name}`{}; valid: {}",
+    guess(name, Deviation::ALL.iter().map(|d| d.name())),
+    valid_names()
+)]
 pub struct UnknownDeviation {
     name: String,
 }
@@ -189,8 +205,16 @@ mod tests {
 
     #[test]
     fn unknown_name_lists_valid_ones() {
-        let err = "nope".parse::<Deviation>().unwrap_err().to_string();
-        assert!(err.contains("unknown deviation `nope`"), "{err}");
+        let err = "zzz".parse::<Deviation>().unwrap_err().to_string();
+        assert!(err.contains("unknown deviation `zzz`;"), "{err}");
+        let err = "accept-fallback-removl"
+            .parse::<Deviation>()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("(did you mean `accept-fallback-removal`?)"),
+            "{err}"
+        );
         assert!(err.contains("accept-fallback-removal"), "{err}");
     }
 }

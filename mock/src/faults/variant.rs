@@ -112,7 +112,8 @@ impl fmt::Display for Variant {
 /// The error for an unknown variant name.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown variant `{0}`; valid: patch-204, put-only, read-only-400, unknown-ids-400, not-in-progress-400, get-without-lists, empty-error-codes, extra-properties, unknown-users-400, reordered-lists"
+    "unknown variant `{0}`{guess}; valid: patch-204, put-only, read-only-400, unknown-ids-400, not-in-progress-400, get-without-lists, empty-error-codes, extra-properties, unknown-users-400, reordered-lists",
+    guess = super::deviation::guess(.0, Variant::ALL.iter().map(|v| v.name()))
 )]
 pub struct UnknownVariant(String);
 
@@ -130,6 +131,14 @@ impl FromStr for Variant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelt_name_gets_a_guess() {
+        let err = "put-onl".parse::<Variant>().unwrap_err().to_string();
+        assert!(err.contains("(did you mean `put-only`?)"), "{err}");
+        let err = "zzz".parse::<Variant>().unwrap_err().to_string();
+        assert!(!err.contains("did you mean"), "{err}");
+    }
 
     #[test]
     fn names_round_trip() {

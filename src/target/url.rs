@@ -21,6 +21,20 @@ pub fn default_control_url(base_url: &str) -> String {
     format!("{}/_conformance", origin(base_url).trim_end_matches('/'))
 }
 
+/// Percent-encodes a form value (RFC 3986 unreserved characters kept): what a token request
+/// sends, and one of the forms a secret can take in a report.
+pub fn form_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 /// Whether an id a target gave can name one path segment: not empty, not `.` or `..` (which
 /// URL parsers resolve, escaped or not), no `/` or `\`, no control character, at most 256
 /// characters. The problem, in words, otherwise.

@@ -17,6 +17,7 @@ pub use credentials::{ClientAuth, ClientCredentials, CredentialsError, DEFAULT_A
 
 use crate::target::exchange::TransportError;
 use crate::target::secret::{Secret, install_crypto};
+use crate::target::url::form_encode as encode;
 
 /// How often the token endpoint is asked before a failure counts (429 and 5xx answers, and
 /// requests that never got an answer, are asked again).
@@ -68,19 +69,6 @@ pub struct TokenCache {
     latest: Mutex<Option<Secret>>,
     /// Every token ever issued to this run, and every assertion sent (to redact them all).
     issued: Mutex<Vec<Secret>>,
-}
-
-/// Percent-encodes a form value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 impl TokenCache {

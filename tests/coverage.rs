@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Duration;
 
@@ -11,7 +11,9 @@ use accessreview_conformance::case::UpdateMethod;
 use accessreview_conformance::case::finding::Severity;
 use accessreview_conformance::case::rules::RuleKind;
 use accessreview_conformance::load::LoadedCase;
-use accessreview_conformance::report::coverage::{coverage, render_coverage, uncovered_documented};
+use accessreview_conformance::report::coverage::{
+    RunResults, coverage, render_coverage, uncovered_documented,
+};
 use accessreview_conformance::run::status::TrialStatus;
 use accessreview_mock::Deviation;
 use common::*;
@@ -137,15 +139,23 @@ fn coverage_with_a_run_shows_each_rules_outcome() {
 }
 
 #[test]
-fn rule_outcomes_take_the_worst_trial() {
+fn rule_outcomes_take_the_worst_trial_for_that_rule() {
     let (_, suite) = shipped();
     let rows = coverage(&suite, UpdateMethod::Put);
-    let mut results: BTreeMap<String, TrialStatus> = rows
-        .iter()
-        .flat_map(|r| r.trials.iter().map(|t| (t.clone(), TrialStatus::Pass)))
-        .collect();
-    results.insert("fallback-reviewers/swap::put".into(), TrialStatus::Fail);
-    results.insert("request/malformed-json::put".into(), TrialStatus::Error);
+    let mut results = RunResults::default();
+    for r in &rows {
+        for t in &r.trials {
+            let status = match t.as_str() {
+                "request/malformed-json::put" => TrialStatus::Error,
+                // A failed trial whose findings name one of its rules only.
+                "fallback-reviewers/swap::put" if r.rule == "fallback-removal-conflict" => {
+                    TrialStatus::Fail
+                }
+                _ => TrialStatus::Pass,
+            };
+            results.insert(t, &r.rule, status);
+        }
+    }
     let table = render_coverage(&rows, Some(&results));
     let line = |rule: &str| {
         table
@@ -163,6 +173,13 @@ fn rule_outcomes_take_the_worst_trial() {
         "{table}"
     );
     assert!(line("scope-required").contains("pass"), "{table}");
+    // The failed trial cites errors-are-graph-errors too, but no finding named it.
+    assert!(
+        line("errors-are-graph-errors").contains("pass")
+            || line("errors-are-graph-errors").contains("ERROR"),
+        "{table}"
+    );
+    assert!(!line("errors-are-graph-errors").contains("FAIL"), "{table}");
 }
 
 #[test]
@@ -205,4 +222,96 @@ fn coverage_says_whether_each_trial_holds_a_rule_to_the_page_or_to_the_reference
             .any(|l| l.starts_with("unknown-ids-not-found") && l.contains("reference")),
         "{text}"
     );
+}
+
+/// Issue 18's first acceptance point: a mock whose only bug is plain-text error bodies breaks
+/// one rule, and every output of the run says that one — not every rule its failing trials
+/// cite (`scope-required`, `authorization-required`, …).
+#[test]
+fn only_the_rules_a_finding_names_are_marked_failed_in_every_output() {
+    let mock = spawn_mock(&["--deviation", "plain-text-errors"]);
+    let dir = std::env::temp_dir().join(format!("arc-blame-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("report.json");
+    let markdown = dir.join("summary.md");
+    let junit = dir.join("junit.xml");
+    let out = run_with_deadline(
+        Command::new(RUNNER).args([
+            "--base-url",
+            &mock.base_url,
+            "--token",
+            "coverage-run-token",
+            "--enforce",
+            "all",
+            "--coverage=run",
+            "--report-json",
+            json.to_str().unwrap(),
+            "--report-markdown",
+            markdown.to_str().unwrap(),
+            "--report-junit",
+            junit.to_str().unwrap(),
+            "-q",
+        ]),
+        Duration::from_secs(120),
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    let only = BTreeSet::from(["errors-are-graph-errors".to_string()]);
+    // --coverage=run: the rules whose outcome is FAIL.
+    let failed_in_coverage: BTreeSet<String> = t
+        .lines()
+        .filter(|l| l.split_whitespace().nth(2) == Some("FAIL"))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    assert_eq!(failed_in_coverage, only, "{t}");
+    // The JSON report: per trial, the rules that failed, and the rules of every finding.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let trials = report["trials"].as_array().unwrap();
+    let mut failed_in_json = BTreeSet::new();
+    let mut named_by_findings = BTreeSet::new();
+    let mut cited_by_failing_trials = BTreeSet::new();
+    for trial in trials {
+        for r in trial["rules"].as_array().unwrap() {
+            if r["outcome"] == "fail" {
+                failed_in_json.insert(r["id"].as_str().unwrap().to_string());
+            }
+            if trial["outcome"] == "fail" {
+                cited_by_failing_trials.insert(r["id"].as_str().unwrap().to_string());
+            }
+        }
+        for f in trial["findings"].as_array().unwrap() {
+            if f["consequence_of"].is_null() {
+                for r in f["rules"].as_array().unwrap() {
+                    named_by_findings.insert(r.as_str().unwrap().to_string());
+                }
+            }
+        }
+    }
+    assert_eq!(failed_in_json, only);
+    assert_eq!(named_by_findings, only);
+    // The failing trials cite the rules the old, wholesale blame marked failed.
+    for blamed in ["scope-required", "authorization-required"] {
+        assert!(cited_by_failing_trials.contains(blamed), "{blamed}");
+    }
+    // The Markdown "by rule" table: the rows with a failed count.
+    let md = std::fs::read_to_string(&markdown).unwrap();
+    let by_rule = md.split("### By rule").nth(1).unwrap();
+    let failed_in_markdown: BTreeSet<String> = by_rule
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .filter(|l| l.split('|').nth(4).map(str::trim) != Some("0"))
+        .map(|l| l.split('`').nth(1).unwrap().to_string())
+        .collect();
+    assert_eq!(failed_in_markdown, only, "{by_rule}");
+    // JUnit: a `rule.fail` property names only that rule.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let failed_in_junit: BTreeSet<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("property") && n.attribute("name") == Some("rule.fail"))
+        .filter_map(|n| n.attribute("value").map(str::to_string))
+        .collect();
+    assert_eq!(failed_in_junit, only);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -129,6 +129,7 @@ fn the_markdown_summary_is_pinned() {
         rules: vec![RuleRef {
             id: "fallback-removal-conflict".into(),
             kind: "documented".into(),
+            outcome,
         }],
         outcome,
         reason: reason.map(str::to_string),
@@ -144,6 +145,8 @@ fn the_markdown_summary_is_pinned() {
         subject: "status".into(),
         expected: e.into(),
         actual: a.into(),
+        rules: vec!["fallback-removal-conflict".into()],
+        consequence_of: None,
     };
     let report = RunReport::new(
         "http://127.0.0.1:1/beta",

@@ -50,6 +50,15 @@ async fn every_deviation_is_caught_by_a_trial_naming_its_rule() {
             "{d}: no trial fails or diverges naming {}\n{table}",
             d.breaks()
         );
+        // Findings naming other rules than the one it breaks are explained in its row, and
+        // an explanation is there only while they are.
+        let why = accessreview_conformance::selfcheck::explained::why_also(d);
+        assert_eq!(
+            row.also_named().is_empty(),
+            why.is_none(),
+            "{d}: also named {:?}, explained {why:?}\n{table}",
+            row.also_named()
+        );
         // A deviation from what the page says fails the run even under --enforce documented.
         let rule = suite.rules.get(d.breaks()).unwrap();
         if rule.kind == RuleKind::Documented {
@@ -273,4 +282,47 @@ fn permission_cases_run_with_their_credential_and_are_skipped_with_the_reason_wi
             spec.name
         );
     }
+}
+
+/// The kill table counts a deviation as caught only by a finding that names the rule it
+/// breaks and follows from no other finding: a failing trial citing the rule is not enough.
+#[test]
+fn a_deviation_is_caught_only_by_a_finding_naming_its_rule() {
+    use accessreview_conformance::case::finding::{Finding, Location};
+    use accessreview_conformance::run::outcome::Outcome;
+    let (_, suite) = shipped();
+    let spec = trials(&suite, UpdateMethod::Put)
+        .into_iter()
+        .find(|t| t.name == "fallback-reviewers/remove-one::put")
+        .unwrap();
+    assert!(spec.cited_rules().contains(&"fallback-removal-conflict"));
+    let finding = |rules: &[&str], consequence: bool| {
+        let mut f = Finding::new(Location::Status, "409", "200");
+        f.rules = rules.iter().map(|r| r.to_string()).collect();
+        f.consequence_of = consequence.then_some(0);
+        f
+    };
+    let row = |findings: Vec<Finding>| {
+        let outcome = Outcome {
+            verdict: Verdict::Fail(findings),
+            exchange: None,
+            cleanup: Vec::new(),
+        };
+        KillRow::from_results(
+            Some(Deviation::AcceptFallbackRemoval),
+            &[(spec.clone(), outcome)],
+        )
+    };
+    assert_eq!(
+        row(vec![finding(&["scope-required"], false)]).caught_as(),
+        None
+    );
+    let only_as_consequence = row(vec![
+        finding(&["scope-required"], false),
+        finding(&["fallback-removal-conflict"], true),
+    ]);
+    assert_eq!(only_as_consequence.caught_as(), None);
+    let named = row(vec![finding(&["fallback-removal-conflict"], false)]);
+    assert_eq!(named.caught_as(), Some(Severity::Failure));
+    assert!(named.also_named().is_empty());
 }

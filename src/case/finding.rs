@@ -92,6 +92,12 @@ pub struct Finding {
     pub expected: String,
     /// What came back.
     pub actual: String,
+    /// The rules it breaks (ids in `cases/rules.yaml`; set when the trial is verified).
+    pub rules: Vec<String>,
+    /// When it only follows from an earlier finding of the trial (a body check after a wrong
+    /// status, anything after a missing answer): that finding's index. A consequence is shown
+    /// under its cause and does not count against its rules.
+    pub consequence_of: Option<usize>,
 }
 
 impl Finding {
@@ -107,6 +113,8 @@ impl Finding {
             location,
             expected: expected.into(),
             actual: actual.into(),
+            rules: Vec::new(),
+            consequence_of: None,
         }
     }
 
@@ -133,6 +141,23 @@ impl Finding {
         match self.request {
             Some(k) => format!("request #{k}: {subject}"),
             None => subject,
+        }
+    }
+
+    /// Whether `later` only follows from this finding: after a wrong status or no complete
+    /// answer, everything else about the same request (for a single request, the state read
+    /// back too); after a body that is not JSON, every check of that body.
+    pub fn causes(&self, later: &Finding) -> bool {
+        if self.request != later.request {
+            return false;
+        }
+        match self.location {
+            Location::Status | Location::Answer => true,
+            Location::BodyNotJson => matches!(
+                later.location,
+                Location::BodyNotJson | Location::Schema { .. } | Location::Body { .. }
+            ),
+            _ => false,
         }
     }
 

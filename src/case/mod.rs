@@ -1,6 +1,7 @@
 //! The case model: one behaviour of the API — starting state, request, expectations — and
 //! its expansion into trials (matrix rows × update methods).
 
+pub mod attribution;
 pub mod finding;
 pub mod matching;
 mod principals;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::case::attribution::Attribution;
 pub use crate::case::finding::Severity;
 use crate::case::matching::Matcher;
 use crate::case::template::{Text, Tree};
@@ -43,6 +45,8 @@ pub struct Case {
     pub reference: Option<Reference>,
     /// Whether breaking `then` is a failure (the case cites a documented rule) or a divergence.
     pub then_severity: Severity,
+    /// The rules `then` stands for, and what checks each (which rule a finding breaks).
+    pub then_rules: Attribution,
 }
 
 /// Expectations the page does not state: what the reference behaviour is, and the inferred
@@ -53,6 +57,8 @@ pub struct Reference {
     pub rules: Vec<String>,
     /// The expectations.
     pub then: Then,
+    /// The same rules with what checks each (which rule a finding breaks).
+    pub attribution: Attribution,
 }
 
 /// The starting state: the main definition (symbol `definition`) first, then others.

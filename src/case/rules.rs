@@ -3,6 +3,8 @@
 
 use serde::Deserialize;
 
+use crate::case::attribution::Selector;
+
 /// Whether a rule is stated by the page or inferred.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -39,6 +41,10 @@ pub struct Rule {
     /// For inferred rules: why the rule is believed to hold.
     #[serde(default)]
     pub reason: Option<String>,
+    /// What checks it (`status`, `body`, `instance.scope`, …): a finding there breaks it.
+    /// None: every key of a case's part that cites it.
+    #[serde(default)]
+    pub checks: Vec<Selector>,
 }
 
 /// The whole catalogue.

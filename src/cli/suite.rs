@@ -190,11 +190,7 @@ pub fn run(
         eprintln!("{}", terminal::stale_expectations(&stale, &names));
     }
     if cli.coverage == Some(CoverageMode::Run) {
-        let statuses = report
-            .trials
-            .iter()
-            .map(|t| (t.name.clone(), t.outcome))
-            .collect();
+        let statuses = crate::report::coverage::RunResults::of(&report);
         println!();
         print!(
             "{}",
@@ -305,6 +301,7 @@ impl Trials<'_> {
                 took,
                 &rules,
                 status,
+                policy.enforce,
                 expected.as_ref(),
                 cap,
                 &ctx.target.redactor(),

@@ -97,6 +97,7 @@ impl Resolver<'_> {
         if !p.is_empty() {
             return None;
         }
+        let then_rules = self.then_attribution(&raw);
         Some(Case {
             id,
             file,
@@ -106,6 +107,7 @@ impl Resolver<'_> {
             matrix: raw.matrix.into_iter().collect(),
             given,
             when: when?,
+            then_rules,
             then,
             reference,
             then_severity,

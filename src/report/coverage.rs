@@ -8,6 +8,7 @@ use crate::case::UpdateMethod;
 use crate::case::finding::Severity;
 use crate::case::rules::RuleKind;
 use crate::load::{LoadedCase, Suite};
+use crate::report::data::RunReport;
 use crate::run::status::TrialStatus;
 
 /// One rule and the trials that verify it.
@@ -76,10 +77,46 @@ pub fn uncovered_documented(rows: &[CoverageRow]) -> Vec<&str> {
         .collect()
 }
 
+/// After a run: for each trial, how each rule it cites fared in it (failed only when a
+/// finding names the rule).
+#[derive(Debug, Clone, Default)]
+pub struct RunResults {
+    by_trial: BTreeMap<String, BTreeMap<String, TrialStatus>>,
+}
+
+impl RunResults {
+    /// The results of a run's report.
+    pub fn of(report: &RunReport) -> RunResults {
+        RunResults {
+            by_trial: report
+                .trials
+                .iter()
+                .map(|t| {
+                    let rules = t.rules.iter().map(|r| (r.id.clone(), r.outcome)).collect();
+                    (t.name.clone(), rules)
+                })
+                .collect(),
+        }
+    }
+
+    /// Records how `rule` fared in `trial`.
+    pub fn insert(&mut self, trial: &str, rule: &str, status: TrialStatus) {
+        self.by_trial
+            .entry(trial.to_string())
+            .or_default()
+            .insert(rule.to_string(), status);
+    }
+
+    /// How `rule` fared in `trial`, if the trial ran in this run.
+    pub fn get(&self, trial: &str, rule: &str) -> Option<TrialStatus> {
+        self.by_trial.get(trial)?.get(rule).copied()
+    }
+}
+
 /// The outcome of a rule over its trials: the worst of them (statuses are ordered from
 /// best to worst), or none.
-fn rule_outcome(trials: &[String], results: &BTreeMap<String, TrialStatus>) -> &'static str {
-    let worst = trials.iter().filter_map(|t| results.get(t)).max();
+fn rule_outcome(rule: &str, trials: &[String], results: &RunResults) -> &'static str {
+    let worst = trials.iter().filter_map(|t| results.get(t, rule)).max();
     match worst {
         None if trials.is_empty() => "no case",
         None => "not run",
@@ -89,10 +126,7 @@ fn rule_outcome(trials: &[String], results: &BTreeMap<String, TrialStatus>) -> &
 
 /// The coverage table. With `results` (a run), each rule also shows its outcome on the target,
 /// and each trial its own result when it did not pass.
-pub fn render_coverage(
-    rows: &[CoverageRow],
-    results: Option<&BTreeMap<String, TrialStatus>>,
-) -> String {
+pub fn render_coverage(rows: &[CoverageRow], results: Option<&RunResults>) -> String {
     let width = rows.iter().map(|r| r.rule.len()).max().unwrap_or(4).max(4);
     let mut s = String::new();
     let outcome_col = results.is_some();
@@ -106,9 +140,10 @@ pub fn render_coverage(
     );
     for row in rows {
         let outcome = results
-            .map(|r| format!("{:<10}", rule_outcome(&row.trials, r)))
+            .map(|r| format!("{:<10}", rule_outcome(&row.rule, &row.trials, r)))
             .unwrap_or_default();
-        let trial_text = |t: &String| match results.and_then(|r| r.get(t)?.trial_note()) {
+        let trial_text = |t: &String| match results.and_then(|r| r.get(t, &row.rule)?.trial_note())
+        {
             Some(note) => format!("{t} ({note})"),
             None => t.clone(),
         };

@@ -13,7 +13,9 @@ use crate::load::BrokenCase;
 use crate::load::expectations::Expectation;
 use crate::run::outcome::{Outcome, Verdict};
 use crate::run::status::{Counts, Enforce, Policy, TrialStatus};
-use crate::target::exchange::Exchange;
+
+mod exchange;
+pub use exchange::{ExchangeReport, curl_line, exchange_report};
 
 /// A rule a trial verifies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +24,9 @@ pub struct RuleRef {
     pub id: String,
     /// `documented` or `inferred`.
     pub kind: String,
+    /// How the rule fared in this trial: failed (or diverged) only when a finding names it
+    /// ([`TrialStatus::for_rule`]).
+    pub outcome: TrialStatus,
 }
 
 /// One finding, as data.
@@ -41,9 +46,29 @@ pub struct FindingReport {
     pub expected: String,
     /// What came back.
     pub actual: String,
+    /// The rules it breaks.
+    pub rules: Vec<String>,
+    /// When it only follows from an earlier finding: that finding's index in `findings`.
+    pub consequence_of: Option<usize>,
 }
 
 impl FindingReport {
+    /// The findings that follow from no other, each with those that follow from it.
+    pub fn grouped(findings: &[FindingReport]) -> Vec<(&FindingReport, Vec<&FindingReport>)> {
+        findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.consequence_of.is_none())
+            .map(|(i, cause)| {
+                let consequences = findings
+                    .iter()
+                    .filter(|f| f.consequence_of == Some(i))
+                    .collect();
+                (cause, consequences)
+            })
+            .collect()
+    }
+
     /// The finding as one line (the divergence wording for a divergence).
     pub fn line(&self) -> String {
         crate::case::finding::one_line(
@@ -54,27 +79,6 @@ impl FindingReport {
             &self.actual,
         )
     }
-}
-
-/// A request and its answer, as data (bodies as text; the token redacted).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExchangeReport {
-    /// Method.
-    pub method: String,
-    /// URL.
-    pub url: String,
-    /// Request headers (Authorization shown as `Bearer (redacted)`).
-    pub request_headers: Vec<(String, String)>,
-    /// Request body.
-    pub request_body: Option<String>,
-    /// Response status (none when there was no answer).
-    pub status: Option<u16>,
-    /// Response headers.
-    pub response_headers: Vec<(String, String)>,
-    /// Response body.
-    pub response_body: Option<String>,
-    /// Why there was no answer.
-    pub transport_error: Option<String>,
 }
 
 /// One trial.
@@ -119,25 +123,6 @@ pub struct RunReport {
     pub trials: Vec<TrialReport>,
 }
 
-/// A `curl` line that sends a recorded request again, the token as `$GRAPH_TOKEN`.
-pub fn curl_line(x: &ExchangeReport) -> String {
-    let quote = |w: &str| format!("'{}'", w.replace('\'', "'\\''"));
-    let mut parts = vec!["curl -sS -X".to_string(), quote(&x.method), quote(&x.url)];
-    for (k, v) in &x.request_headers {
-        parts.push("-H".into());
-        if k.eq_ignore_ascii_case("authorization") {
-            parts.push("\"Authorization: Bearer $GRAPH_TOKEN\"".into());
-        } else {
-            parts.push(quote(&format!("{k}: {v}")));
-        }
-    }
-    if let Some(b) = &x.request_body {
-        parts.push("--data-binary".into());
-        parts.push(quote(b));
-    }
-    parts.join(" ")
-}
-
 /// `text` kept up to `cap` bytes (at a character boundary); the rest replaced by the whole
 /// text's length and SHA-256, so that a report's size does not follow a target's.
 pub fn capped(text: String, cap: usize) -> String {
@@ -157,45 +142,6 @@ pub fn capped(text: String, cap: usize) -> String {
     )
 }
 
-impl ExchangeReport {
-    /// The same exchange with its URL, headers, bodies and error through `f`.
-    pub fn map(mut self, f: &dyn Fn(String) -> String) -> ExchangeReport {
-        let each = |v: &mut Option<String>| *v = v.take().map(f);
-        each(&mut self.request_body);
-        each(&mut self.response_body);
-        each(&mut self.transport_error);
-        self.url = f(std::mem::take(&mut self.url));
-        for (k, v) in self
-            .request_headers
-            .iter_mut()
-            .chain(self.response_headers.iter_mut())
-        {
-            *k = f(std::mem::take(k));
-            *v = f(std::mem::take(v));
-        }
-        self
-    }
-}
-
-/// An exchange as data (Authorization redacted).
-pub fn exchange_report(x: &Exchange) -> ExchangeReport {
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let (status, response_headers, response_body, transport_error) = match &x.response {
-        Ok(r) => (Some(r.status), r.headers.clone(), Some(text(&r.body)), None),
-        Err(e) => (None, Vec::new(), None, Some(e.to_string())),
-    };
-    ExchangeReport {
-        method: x.request.method.clone(),
-        url: x.request.url.clone(),
-        request_headers: x.request.shown_headers(),
-        request_body: x.request.body.as_deref().map(text),
-        status,
-        response_headers,
-        response_body,
-        transport_error,
-    }
-}
-
 fn finding_report(f: &Finding) -> FindingReport {
     FindingReport {
         severity: f.severity,
@@ -205,11 +151,19 @@ fn finding_report(f: &Finding) -> FindingReport {
         subject: f.subject(),
         expected: f.expected.clone(),
         actual: f.actual.clone(),
+        rules: f.rules.clone(),
+        consequence_of: f.consequence_of,
     }
 }
 
-/// The rules of a trial with their kinds.
-fn rules_of(spec: &TrialSpec, catalogue: &Catalogue) -> Vec<RuleRef> {
+/// The rules of a trial with their kinds and how each fared.
+fn rules_of(
+    spec: &TrialSpec,
+    catalogue: &Catalogue,
+    status: TrialStatus,
+    findings: &[Finding],
+    enforce: Enforce,
+) -> Vec<RuleRef> {
     spec.cited_rules()
         .into_iter()
         .map(|id| RuleRef {
@@ -218,6 +172,7 @@ fn rules_of(spec: &TrialSpec, catalogue: &Catalogue) -> Vec<RuleRef> {
                 .get(id)
                 .map_or("unknown", |r| r.kind.name())
                 .into(),
+            outcome: status.for_rule(findings, id, enforce),
         })
         .collect()
 }
@@ -232,6 +187,7 @@ pub fn trial_report(
     duration_ms: u64,
     catalogue: &Catalogue,
     status: TrialStatus,
+    enforce: Enforce,
     expected: Option<&Expectation>,
     cap: usize,
     redactor: &crate::target::redact::Redactor,
@@ -264,7 +220,7 @@ pub fn trial_report(
         name: spec.name.clone(),
         case: spec.case.id.clone(),
         case_file: spec.case.file.clone(),
-        rules: rules_of(spec, catalogue),
+        rules: rules_of(spec, catalogue, status, findings, enforce),
         outcome: status,
         reason: reason.map(clean),
         duration_ms,
@@ -347,6 +303,9 @@ impl RunReport {
             for r in &mut t.rules {
                 r.id = f(&r.id);
             }
+            for finding in &mut t.findings {
+                finding.rules = finding.rules.iter().map(|r| f(r)).collect();
+            }
         }
         report
     }
@@ -364,15 +323,4 @@ impl RunReport {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_long_value_is_cut_with_its_length_and_hash() {
-        assert_eq!(capped("short".into(), 10), "short");
-        let cut = capped("é".repeat(10), 5);
-        assert!(cut.starts_with("éé…"), "{cut}");
-        assert!(cut.contains("20 bytes in all, SHA-256 "), "{cut}");
-        assert_ne!(capped("a".repeat(100), 10), capped("b".repeat(100), 10));
-    }
-}
+mod tests;

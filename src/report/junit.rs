@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::report::data::RunReport;
+use crate::report::data::{FindingReport, RunReport};
 use crate::run::status::{Libtest, TrialStatus};
 
 impl RunReport {
@@ -16,7 +16,14 @@ impl RunReport {
         let policy = this.policy();
         let mut suite = TestSuite::new("accessreview-conformance");
         for t in &this.trials {
-            let findings: String = t.findings.iter().map(|f| f.line() + "\n").collect();
+            // Each finding with the rules it breaks; what follows from another, indented under it.
+            let mut findings = String::new();
+            for (cause, consequences) in FindingReport::grouped(&t.findings) {
+                let _ = writeln!(findings, "{} [{}]", cause.line(), cause.rules.join(", "));
+                for f in consequences {
+                    let _ = writeln!(findings, "  follows from it: {}", f.line());
+                }
+            }
             let reason = || t.reason.clone().unwrap_or_default();
             let status = match (policy.libtest(t.outcome), t.outcome) {
                 (_, TrialStatus::Diverge) => {
@@ -54,6 +61,18 @@ impl RunReport {
             case.add_property(Property::new("case_file", t.case_file.clone()));
             for r in &t.rules {
                 case.add_property(Property::new(format!("rule.{}", r.kind), r.id.clone()));
+            }
+            // The rules this trial found broken: only those a finding names
+            // (`rule.fail`, `rule.diverge`, `rule.expected_fail`, …).
+            let broken = [
+                TrialStatus::Fail,
+                TrialStatus::Diverge,
+                TrialStatus::ExpectedFail,
+                TrialStatus::ExpectedDiverge,
+            ];
+            for r in t.rules.iter().filter(|r| broken.contains(&r.outcome)) {
+                let name = format!("rule.{}", r.outcome.name());
+                case.add_property(Property::new(name, r.id.clone()));
             }
             if t.outcome == TrialStatus::Diverge {
                 case.add_property(Property::new("divergence", "true"));

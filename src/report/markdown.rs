@@ -56,7 +56,7 @@ impl RunReport {
         md
     }
 
-    /// The "by rule" table: each rule, and how its trials ended.
+    /// The "by rule" table: each rule, and how it fared in its trials.
     fn by_rule_markdown(&self) -> String {
         const COLUMNS: [(&str, &[TrialStatus]); 6] = [
             ("passed", &[TrialStatus::Pass, TrialStatus::UnexpectedPass]),
@@ -70,11 +70,12 @@ impl RunReport {
             ("could not run", &[TrialStatus::Error, TrialStatus::Broken]),
         ];
         let mut by_rule: std::collections::BTreeMap<(&str, &str), [usize; 6]> = Default::default();
+        // Each trial counts for a rule as the rule fared in it: failed only when a finding
+        // names the rule.
         for t in &self.trials {
-            let column = COLUMNS.iter().position(|(_, s)| s.contains(&t.outcome));
             for r in &t.rules {
                 let counts = by_rule.entry((r.kind.as_str(), r.id.as_str())).or_default();
-                if let Some(c) = column {
+                if let Some(c) = COLUMNS.iter().position(|(_, s)| s.contains(&r.outcome)) {
                     counts[c] += 1;
                 }
             }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::case::TrialSpec;
-use crate::case::finding::Severity;
+use crate::case::finding::{Finding, Severity};
 use crate::case::matching::clip;
 use crate::case::rules::Catalogue;
 use crate::load::BrokenCase;
@@ -42,24 +42,16 @@ pub fn render_outcome(
             let _ = writeln!(s, "\nskipped: {reason}");
         }
         Verdict::Fail(findings) | Verdict::Diverge(findings) => {
-            let (failures, divergences): (Vec<_>, Vec<_>) = findings
-                .iter()
-                .partition(|f| f.severity == Severity::Failure);
+            let failures = render_findings(findings, Severity::Failure);
             if !failures.is_empty() {
-                let _ = writeln!(s, "\nnot conformant: {} finding(s)", failures.len());
-                for f in failures {
-                    let _ = writeln!(s, "  - {f}");
-                }
+                let _ = write!(s, "\nnot conformant: {failures}");
             }
+            let divergences = render_findings(findings, Severity::Divergence);
             if !divergences.is_empty() {
-                let _ = writeln!(
+                let _ = write!(
                     s,
-                    "\ndiverges from the reference behaviour where the page is silent: {} finding(s)",
-                    divergences.len()
+                    "\ndiverges from the reference behaviour where the page is silent: {divergences}"
                 );
-                for f in divergences {
-                    let _ = writeln!(s, "  - {f}");
-                }
             }
         }
         Verdict::Error(e) => {
@@ -91,6 +83,40 @@ pub fn render_outcome(
         );
     }
     redact(&s)
+}
+
+/// The findings of one severity that follow from no other, each with the rules it breaks
+/// and, under it, what follows from it (a consequence saying the same as its cause, as a
+/// second report of one timeout would, is left out). Empty when there are none.
+fn render_findings(findings: &[Finding], severity: Severity) -> String {
+    let causes: Vec<(usize, &Finding)> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.severity == severity && f.consequence_of.is_none())
+        .collect();
+    if causes.is_empty() {
+        return String::new();
+    }
+    let mut s = format!("{} finding(s)\n", causes.len());
+    for (i, cause) in causes {
+        let _ = writeln!(s, "  - {cause}{}", rules_suffix(cause));
+        let repeats = |f: &Finding| f.location == cause.location && f.actual == cause.actual;
+        for f in findings
+            .iter()
+            .filter(|f| f.consequence_of == Some(i) && !repeats(f))
+        {
+            let _ = writeln!(s, "      follows from it: {f}");
+        }
+    }
+    s
+}
+
+fn rules_suffix(f: &Finding) -> String {
+    if f.rules.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", f.rules.join(", "))
+    }
 }
 
 /// A `curl` command that sends the exchange's request again, with the token as the

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::case::finding::{Finding, Severity};
 use crate::load::expectations::{Expectation, Expected};
 use crate::run::outcome::{Outcome, Verdict};
 
@@ -183,6 +184,35 @@ impl TrialStatus {
             TrialStatus::Skip => "skipped",
             TrialStatus::Error => "could not run",
             TrialStatus::Broken => "broken",
+        }
+    }
+
+    /// How one rule the trial cites fared in it, from the trial's status and its findings: a
+    /// rule that no finding names passed (a consequence of another finding does not count);
+    /// a rule named only by divergences diverged (failed under `--enforce all`); otherwise
+    /// the trial's status. A trial that did not run to findings gives every rule its status.
+    pub fn for_rule(self, findings: &[Finding], rule: &str, enforce: Enforce) -> TrialStatus {
+        let named: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.consequence_of.is_none() && f.rules.iter().any(|r| r == rule))
+            .collect();
+        match self {
+            TrialStatus::Fail
+            | TrialStatus::Diverge
+            | TrialStatus::ExpectedFail
+            | TrialStatus::ExpectedDiverge
+            | TrialStatus::UnexpectedPass
+                if named.is_empty() =>
+            {
+                TrialStatus::Pass
+            }
+            TrialStatus::Fail
+                if enforce == Enforce::Documented
+                    && named.iter().all(|f| f.severity == Severity::Divergence) =>
+            {
+                TrialStatus::Diverge
+            }
+            other => other,
         }
     }
 

@@ -82,6 +82,11 @@ pub fn verify_case(spec: &TrialSpec, schemas: &SchemaSet, obs: &Observation<'_>)
     let demoted = !spec.method_documented() && case.then_severity == Severity::Failure;
     for f in &mut findings {
         f.severity = spec.then_severity();
+        f.rules = case.then_rules.rules_for(&f.location);
+        // A trial sending a method the page does not document is held to that rule as well.
+        if !spec.method_documented() && !f.rules.iter().any(|r| r == OTHER_METHOD_RULE) {
+            f.rules.push(OTHER_METHOD_RULE.to_string());
+        }
         if demoted {
             f.expected = format!(
                 "{} (what the page documents for {DOCUMENTED_METHOD}; with {} it is the inferred rule {OTHER_METHOD_RULE})",
@@ -95,11 +100,22 @@ pub fn verify_case(spec: &TrialSpec, schemas: &SchemaSet, obs: &Observation<'_>)
                 .into_iter()
                 .map(|mut f| {
                     f.severity = Severity::Divergence;
+                    f.rules = reference.attribution.rules_for(&f.location);
                     f
                 }),
         );
     }
+    link_consequences(&mut findings);
     findings
+}
+
+/// Marks each finding that follows from an earlier one that is not itself a consequence.
+fn link_consequences(findings: &mut [Finding]) {
+    for i in 0..findings.len() {
+        let cause = (0..i)
+            .find(|&c| findings[c].consequence_of.is_none() && findings[c].causes(&findings[i]));
+        findings[i].consequence_of = cause;
+    }
 }
 
 /// Every finding of one set of expectations (as failures).

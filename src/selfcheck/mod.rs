@@ -3,6 +3,7 @@
 //! the proof that the suite is strict enough. Produces the kill table; never prints.
 
 pub mod embedded;
+pub mod explained;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -14,7 +15,7 @@ use accessreview_mock::Deviation;
 use crate::case::TrialSpec;
 use crate::case::finding::Severity;
 use crate::load::schema::SchemaSet;
-use crate::run::outcome::Outcome;
+use crate::run::outcome::{Outcome, Verdict};
 use crate::run::status::{Enforce, Policy, TrialStatus};
 use crate::run::{RunContext, run_all};
 use crate::selfcheck::embedded::{Embedded, EmbeddedOptions};
@@ -31,11 +32,11 @@ pub struct KillRow {
     pub failing: Vec<String>,
     /// The trials that diverged (differed from the reference where the page is silent).
     pub diverging: Vec<String>,
-    /// The rules cited by the diverging trials.
+    /// The rules named by divergences (findings where the page is silent).
     pub rules_diverging: BTreeSet<String>,
     /// The trials that could not run (an error is never a catch).
     pub errored: Vec<String>,
-    /// The rules cited by the failing trials.
+    /// The rules named by failures (findings on what the page says).
     pub rules_named: BTreeSet<String>,
 }
 
@@ -63,6 +64,17 @@ impl KillRow {
         }
     }
 
+    /// Rules other than the one the deviation breaks that its findings named (failures and
+    /// divergences), each once.
+    pub fn also_named(&self) -> Vec<&str> {
+        let breaks = self.deviation.map(Deviation::breaks);
+        self.rules_named
+            .union(&self.rules_diverging)
+            .map(String::as_str)
+            .filter(|r| Some(*r) != breaks)
+            .collect()
+    }
+
     /// The row for one mock from its trials' outcomes.
     pub fn from_results(deviation: Option<Deviation>, results: &[(TrialSpec, Outcome)]) -> KillRow {
         let mut row = KillRow {
@@ -78,17 +90,20 @@ impl KillRow {
         let policy = Policy::new(Enforce::Documented);
         for (spec, outcome) in results {
             match policy.unexpected(outcome) {
-                TrialStatus::Fail => {
-                    row.failing.push(spec.name.clone());
-                    row.rules_named.extend(spec.case.rules.iter().cloned());
-                }
-                TrialStatus::Diverge => {
-                    row.diverging.push(spec.name.clone());
-                    row.rules_diverging
-                        .extend(spec.cited_rules().into_iter().map(str::to_string));
-                }
+                TrialStatus::Fail => row.failing.push(spec.name.clone()),
+                TrialStatus::Diverge => row.diverging.push(spec.name.clone()),
                 TrialStatus::Error | TrialStatus::Broken => row.errored.push(spec.name.clone()),
                 _ => {}
+            }
+            // A rule counts as caught only by a finding that names it.
+            if let Verdict::Fail(findings) | Verdict::Diverge(findings) = &outcome.verdict {
+                for f in findings.iter().filter(|f| f.consequence_of.is_none()) {
+                    let rules = match f.severity {
+                        Severity::Failure => &mut row.rules_named,
+                        Severity::Divergence => &mut row.rules_diverging,
+                    };
+                    rules.extend(f.rules.iter().cloned());
+                }
             }
         }
         row
@@ -184,6 +199,14 @@ pub fn render_kill_table(rows: &[KillRow]) -> String {
                 String::new()
             }
         );
+        let also = row.also_named();
+        if !also.is_empty() {
+            let why = row
+                .deviation
+                .and_then(explained::why_also)
+                .unwrap_or("UNEXPLAINED");
+            let _ = writeln!(s, "{:<28}  also named: {} ({why})", "", also.join(", "));
+        }
     }
     let survivors: Vec<&str> = rows
         .iter()

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::Resolver;
+use crate::case::attribution::Attribution;
 use crate::case::matching::Matcher;
 use crate::case::rules::RuleKind;
 use crate::case::{Afterwards, Reference, Severity, Then};
@@ -131,6 +132,7 @@ impl Resolver<'_> {
                 }
             }
             Reference {
+                attribution: self.attribution(&rules),
                 rules,
                 then: self.expectations(r, "/reference", p),
             }
@@ -139,6 +141,38 @@ impl Resolver<'_> {
             self.lint_inferred_in_then(raw, reference.as_ref(), p);
         }
         (then, reference, severity)
+    }
+
+    /// The rules a part of a case stands for, each with what checks it (unknown ids are
+    /// reported elsewhere and left out).
+    fn attribution(&self, ids: &[String]) -> Attribution {
+        Attribution::new(
+            ids.iter()
+                .filter_map(|id| self.rules.get(id))
+                .map(|r| (r.id.clone(), r.checks.clone()))
+                .collect(),
+        )
+    }
+
+    /// The rules `then` stands for: the case's documented rules (its inferred ones are the
+    /// reference's), or every rule of a case that cites only inferred ones (its `then` is
+    /// the reference behaviour).
+    pub(super) fn then_attribution(&self, raw: &RawCase) -> Attribution {
+        let documented: Vec<String> = raw
+            .rules
+            .iter()
+            .filter(|id| {
+                self.rules
+                    .get(id)
+                    .is_some_and(|r| r.kind == RuleKind::Documented)
+            })
+            .cloned()
+            .collect();
+        if documented.is_empty() {
+            self.attribution(&raw.rules)
+        } else {
+            self.attribution(&documented)
+        }
     }
 
     /// A case whose `then` is held to the page (it cites a documented rule) lists every

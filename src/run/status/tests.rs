@@ -3,13 +3,41 @@ use crate::case::finding::{Finding, Location, Severity};
 use rstest::rstest;
 
 fn finding(severity: Severity) -> Finding {
-    Finding {
-        request: None,
-        location: Location::Status,
-        expected: "200".into(),
-        actual: "400".into(),
-        severity,
-    }
+    let mut f = Finding::new(Location::Status, "200", "400");
+    f.severity = severity;
+    f.rules = vec!["r".into()];
+    f
+}
+
+fn named(severity: Severity, rules: &[&str], consequence: bool) -> Finding {
+    let mut f = finding(severity);
+    f.rules = rules.iter().map(|r| r.to_string()).collect();
+    f.consequence_of = consequence.then_some(0);
+    f
+}
+
+#[rstest]
+// A failed trial: only the rules its findings name failed.
+#[case(TrialStatus::Fail, vec![named(Severity::Failure, &["a"], false)], "a", Enforce::Documented, TrialStatus::Fail)]
+#[case(TrialStatus::Fail, vec![named(Severity::Failure, &["a"], false)], "b", Enforce::Documented, TrialStatus::Pass)]
+// A consequence does not count against its rules.
+#[case(TrialStatus::Fail, vec![named(Severity::Failure, &["a"], false), named(Severity::Failure, &["b"], true)], "b", Enforce::Documented, TrialStatus::Pass)]
+// A rule named only by divergences diverged, unless divergences are enforced.
+#[case(TrialStatus::Fail, vec![named(Severity::Failure, &["a"], false), named(Severity::Divergence, &["b"], false)], "b", Enforce::Documented, TrialStatus::Diverge)]
+#[case(TrialStatus::Fail, vec![named(Severity::Divergence, &["b"], false)], "b", Enforce::All, TrialStatus::Fail)]
+#[case(TrialStatus::ExpectedFail, vec![named(Severity::Failure, &["a"], false)], "a", Enforce::Documented, TrialStatus::ExpectedFail)]
+#[case(TrialStatus::ExpectedFail, vec![named(Severity::Failure, &["a"], false)], "b", Enforce::Documented, TrialStatus::Pass)]
+// A trial without findings gives every rule its own status.
+#[case(TrialStatus::Error, vec![], "a", Enforce::Documented, TrialStatus::Error)]
+#[case(TrialStatus::Skip, vec![], "a", Enforce::Documented, TrialStatus::Skip)]
+fn a_rule_fails_only_when_a_finding_names_it(
+    #[case] trial: TrialStatus,
+    #[case] findings: Vec<Finding>,
+    #[case] rule: &str,
+    #[case] enforce: Enforce,
+    #[case] expected: TrialStatus,
+) {
+    assert_eq!(trial.for_rule(&findings, rule, enforce), expected);
 }
 
 fn outcome(verdict: &str) -> Outcome {

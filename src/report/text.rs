@@ -169,3 +169,41 @@ pub fn render_broken(case: &BrokenCase) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::finding::Location;
+
+    #[test]
+    fn a_timeout_is_said_once_and_what_follows_is_shown_under_its_cause() {
+        let mut timeout = Finding::new(Location::Answer, "a complete answer", "timed out");
+        timeout.rules = vec!["success-returns-updated-instance".into()];
+        let mut again = timeout.clone();
+        again.severity = Severity::Divergence;
+        again.consequence_of = Some(0);
+        let mut read = Finding::new(
+            Location::After {
+                object: crate::case::finding::StateObject::Instance,
+                path: "$.fallbackReviewers".into(),
+            },
+            "[bob]",
+            "[]",
+        );
+        read.consequence_of = Some(0);
+        let text = render_findings(&[timeout, again, read], Severity::Failure);
+        assert_eq!(text.matches("timed out").count(), 1, "{text}");
+        assert!(text.starts_with("1 finding(s)\n"), "{text}");
+        assert!(
+            text.contains(
+                "  - response: $: expected a complete answer, got timed out  [success-returns-updated-instance]\n      follows from it: instance afterwards: $.fallbackReviewers: expected [bob], got []"
+            ),
+            "{text}"
+        );
+        // Nothing of the divergence section: its only finding follows from the failure.
+        assert_eq!(
+            render_findings(&[], Severity::Divergence),
+            String::new()
+        );
+    }
+}

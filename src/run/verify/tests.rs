@@ -263,3 +263,29 @@ fn a_conformant_observation_has_no_finding() {
     )];
     assert_eq!(s.findings(), []);
 }
+
+fn at(location: Location, request: Option<usize>) -> Finding {
+    let mut f = Finding::new(location, "e", "a");
+    f.request = request;
+    f
+}
+
+#[rstest]
+// After a wrong status, everything else about the request (the read-back too) follows from it.
+#[case(vec![at(Location::Status, None), at(Location::Body { path: "$.id".into() }, None), at(Location::After { object: StateObject::Instance, path: "$".into() }, None)], vec![None, Some(0), Some(0)])]
+// After a body that is not JSON, only the body's checks follow; the read-back stands alone.
+#[case(vec![at(Location::BodyNotJson, None), at(Location::Schema { schema: "s".into(), pointer: String::new() }, None), at(Location::After { object: StateObject::Instance, path: "$".into() }, None)], vec![None, Some(0), None])]
+// A missing answer, reported by then and by the reference: the second follows from the first.
+#[case(vec![at(Location::Answer, None), at(Location::Answer, None)], vec![None, Some(0)])]
+// Copies of a repeated request are independent of each other and of the state afterwards.
+#[case(vec![at(Location::Answer, Some(0)), at(Location::Status, Some(1)), at(Location::After { object: StateObject::Instance, path: "$".into() }, None)], vec![None, None, None])]
+// A header finding causes nothing, and nothing before a status finding follows from it.
+#[case(vec![at(Location::Header { name: "request-id".into() }, None), at(Location::Status, None)], vec![None, None])]
+fn a_finding_follows_only_from_an_earlier_cause(
+    #[case] mut findings: Vec<Finding>,
+    #[case] expected: Vec<Option<usize>>,
+) {
+    link_consequences(&mut findings);
+    let got: Vec<Option<usize>> = findings.iter().map(|f| f.consequence_of).collect();
+    assert_eq!(got, expected);
+}

@@ -136,6 +136,8 @@ fn the_markdown_summary_is_pinned() {
         duration_ms: 12,
         findings,
         exchange: None,
+        setup: Vec::new(),
+        kept: None,
     };
     let status = |e: &str, a: &str, severity: Severity| FindingReport {
         severity,

@@ -307,6 +307,8 @@ fn a_deviation_is_caught_only_by_a_finding_naming_its_rule() {
             verdict: Verdict::Fail(findings),
             exchange: None,
             cleanup: Vec::new(),
+            setup: Vec::new(),
+            kept: None,
         };
         KillRow::from_results(
             Some(Deviation::AcceptFallbackRemoval),

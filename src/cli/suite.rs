@@ -82,6 +82,11 @@ pub fn run(
         allow_unexpected_pass: cli.allow_unexpected_pass,
     };
     let selected = selector(&cli.harness);
+    if cli.keep_on_failure && cli.base_url.is_none() {
+        return Err(CommandError::Usage(
+            "--keep-on-failure needs a target that outlives the run (--base-url): the embedded mock stops with the run, and a kept state with it; start `accessreview-mock` and point --base-url at it".into(),
+        ));
+    }
     let live = cli.fixtures == FixtureStrategy::Graph && !listing;
     if live {
         inputs::check_tenant_principals(cli, suite, &selected)?;
@@ -106,12 +111,10 @@ pub fn run(
             other => other,
         })?;
     }
-    let ctx = Arc::new(RunContext::with_provisioner(
-        target,
-        provisioner,
-        schemas,
-        suite.principals.clone(),
-    ));
+    let mut ctx =
+        RunContext::with_provisioner(target, provisioner, schemas, suite.principals.clone());
+    ctx.keep_on_failure = cli.keep_on_failure;
+    let ctx = Arc::new(ctx);
     let expectations = Arc::new(inputs::expectations(cli)?);
     let record: Record = Arc::default();
     let trials = Trials {
@@ -183,6 +186,12 @@ pub fn run(
     let warnings = crate::report::files::write_all(&report, &paths, &ctx.target.redactor())?;
     for w in warnings {
         eprintln!("{w}");
+    }
+    if let Some(kept) = terminal::kept_states(&report) {
+        eprintln!(
+            "{}",
+            crate::report::sanitize::terminal(&ctx.target.redact(&kept))
+        );
     }
     let names: BTreeSet<&str> = report.trials.iter().map(|t| t.name.as_str()).collect();
     let stale = expectations.stale(&names);
@@ -286,11 +295,7 @@ impl Trials<'_> {
         Trial::ignorable_test(spec.name.clone(), move || {
             let started = std::time::Instant::now();
             let outcome = match skip {
-                Some(reason) => Outcome {
-                    verdict: Verdict::Skip(reason),
-                    exchange: None,
-                    cleanup: Vec::new(),
-                },
+                Some(reason) => Outcome::without_exchange(Verdict::Skip(reason)),
                 None => run_guarded(&handle, &ctx, &spec),
             };
             let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -326,11 +331,7 @@ fn run_guarded(handle: &tokio::runtime::Handle, ctx: &RunContext, spec: &TrialSp
             .map(|s| (*s).to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a panic".into());
-        Outcome {
-            verdict: Verdict::Error(TrialError::Panicked(why)),
-            exchange: None,
-            cleanup: Vec::new(),
-        }
+        Outcome::without_exchange(Verdict::Error(TrialError::Panicked(why)))
     })
 }
 

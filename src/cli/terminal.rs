@@ -167,6 +167,31 @@ pub fn stale_expectations(stale: &[&str], names: &std::collections::BTreeSet<&st
     ))
 }
 
+/// With `--keep-on-failure`: every starting state left on the target, with its ids and the
+/// `curl` lines that delete it (none when nothing was kept).
+pub fn kept_states(report: &crate::report::data::RunReport) -> Option<String> {
+    let kept: Vec<_> = report
+        .trials
+        .iter()
+        .filter_map(|t| t.kept.as_ref().map(|k| (t, k)))
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    let mut s = format!(
+        "\nkept on the target (--keep-on-failure): the starting states of {} trial(s); delete each when done (the token from $GRAPH_TOKEN):",
+        kept.len()
+    );
+    for (t, k) in kept {
+        let ids: Vec<String> = k.ids.iter().map(|(n, id)| format!("{n} = {id}")).collect();
+        s.push_str(&format!("\n  {}: {}", t.name, ids.join(", ")));
+        for r in &k.delete {
+            s.push_str(&format!("\n    {}", r.curl()));
+        }
+    }
+    Some(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,6 +54,8 @@ pub struct GraphProvisioner {
     pub group_filter: bool,
     /// The definitions this run created and has not deleted yet (for cleanup on a signal).
     live: Arc<Mutex<BTreeSet<String>>>,
+    /// Definitions kept on purpose (`--keep-on-failure`): the run's cleanup leaves them.
+    kept: Arc<Mutex<BTreeSet<String>>>,
     /// Creations sent and not answered yet.
     in_flight: Arc<AtomicUsize>,
     /// Set once the run is being torn down: no new definition is created.
@@ -72,6 +74,7 @@ impl GraphProvisioner {
             groups: Vec::new(),
             group_filter: false,
             live: Arc::default(),
+            kept: Arc::default(),
             in_flight: Arc::default(),
             closing: Arc::default(),
         }
@@ -112,6 +115,7 @@ impl GraphProvisioner {
                         // Never a DELETE whose path an id could steer.
                         .filter(|id| crate::target::url::check_id(id).is_ok())
                         .filter(|id| !failed.iter().any(|(f, _)| f == id))
+                        .filter(|id| !self.is_kept(id))
                         .collect();
                     failed.extend(self.delete_each(ours).await);
                 }
@@ -154,6 +158,13 @@ impl GraphProvisioner {
     /// This run's id (in every display name and marker).
     pub fn run_id(&self) -> &str {
         &self.run_id
+    }
+
+    fn is_kept(&self, id: &str) -> bool {
+        self.kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(id)
     }
 
     fn track(&self, id: &str, live: bool) {

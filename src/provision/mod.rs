@@ -63,12 +63,14 @@ impl ProvisionError {
 }
 
 /// The ids a target gave one created definition and its instances (in the order sent).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Seeded {
     /// The definition's id.
     pub definition_id: String,
     /// The instances' ids.
     pub instance_ids: Vec<String>,
+    /// The request that created them, as sent (for a reproduction by hand).
+    pub request: HttpRequest,
 }
 
 /// Brings a definition with its instances into existence on the target, and removes it again.
@@ -83,6 +85,13 @@ pub trait Provisioner: Send + Sync + std::fmt::Debug {
 
     /// Deletes a created definition with its instances.
     fn delete<'a>(&'a self, definition_id: &'a str) -> BoxFuture<'a, Result<(), ProvisionError>>;
+
+    /// The request that deletes a created definition (what [`Provisioner::delete`] sends
+    /// first), for a user who deletes a kept state by hand.
+    fn delete_request(&self, definition_id: &str) -> HttpRequest;
+
+    /// A created definition is kept (`--keep-on-failure`): nothing of the run deletes it.
+    fn keep(&self, _definition_id: &str) {}
 
     /// Why this starting state cannot be produced here, if it cannot (the trial is then
     /// skipped with the reason). The control protocol can seed anything.
@@ -178,23 +187,28 @@ impl Provisioner for ControlProtocol {
             Ok(Seeded {
                 definition_id,
                 instance_ids,
+                request: req,
             })
         })
+    }
+
+    fn delete_request(&self, definition_id: &str) -> HttpRequest {
+        HttpRequest {
+            method: "DELETE".into(),
+            url: format!(
+                "{}/fixtures/{}",
+                self.target.control_url,
+                crate::target::segment(definition_id)
+            ),
+            headers: self.target.control_headers(false),
+            body: None,
+        }
     }
 
     fn delete<'a>(&'a self, definition_id: &'a str) -> BoxFuture<'a, Result<(), ProvisionError>> {
         Box::pin(async move {
             let target = &self.target;
-            let req = HttpRequest {
-                method: "DELETE".into(),
-                url: format!(
-                    "{}/fixtures/{}",
-                    target.control_url,
-                    crate::target::segment(definition_id)
-                ),
-                headers: target.control_headers(false),
-                body: None,
-            };
+            let req = self.delete_request(definition_id);
             let resp = target.send(&req).await?;
             if resp.status == 204 || resp.status == 200 {
                 Ok(())

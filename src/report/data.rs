@@ -15,7 +15,7 @@ use crate::run::outcome::{Outcome, Verdict};
 use crate::run::status::{Counts, Enforce, Policy, TrialStatus};
 
 mod exchange;
-pub use exchange::{ExchangeReport, curl_line, exchange_report};
+pub use exchange::{ExchangeReport, KeptReport, RequestReport, curl_line, exchange_report};
 
 /// A rule a trial verifies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +102,11 @@ pub struct TrialReport {
     pub findings: Vec<FindingReport>,
     /// The request under test and its answer.
     pub exchange: Option<ExchangeReport>,
+    /// The requests that created its starting state, as sent (a reproduction rebuilds the
+    /// state with them first).
+    pub setup: Vec<RequestReport>,
+    /// The starting state, when it was left on the target (`--keep-on-failure`).
+    pub kept: Option<KeptReport>,
 }
 
 /// A whole run.
@@ -237,6 +242,10 @@ pub fn trial_report(
             .exchange
             .as_ref()
             .map(|x| exchange_report(x).map(&clean)),
+        setup: (outcome.setup.iter())
+            .map(|r| RequestReport::of(r).map(&clean))
+            .collect(),
+        kept: outcome.kept.as_ref().map(|k| KeptReport::of(k).map(&clean)),
     }
 }
 
@@ -256,6 +265,8 @@ pub fn broken_report(case: &BrokenCase, text: String) -> TrialReport {
         duration_ms: 0,
         findings: Vec::new(),
         exchange: None,
+        setup: Vec::new(),
+        kept: None,
     }
 }
 
@@ -300,6 +311,11 @@ impl RunReport {
                 finding.actual = f(&finding.actual);
             }
             t.exchange = t.exchange.take().map(|x| x.map(&g));
+            t.setup = std::mem::take(&mut t.setup)
+                .into_iter()
+                .map(|r| r.map(&g))
+                .collect();
+            t.kept = t.kept.take().map(|k| k.map(&g));
             for r in &mut t.rules {
                 r.id = f(&r.id);
             }

@@ -56,9 +56,15 @@ pub fn write_all(
     }
     if let Some(dir) = &paths.record {
         for t in report.trials.iter().filter(|t| t.exchange.is_some()) {
+            // The setup requests too: a reader rebuilds the starting state with them.
             let transcript = serde_json::json!({
                 "trial": t.name,
                 "outcome": t.outcome,
+                "setup": t.setup.iter().map(|r| serde_json::json!({
+                    "request": r,
+                    "curl": r.curl(),
+                })).collect::<Vec<_>>(),
+                "kept": t.kept,
                 "exchange": t.exchange,
                 "curl": t.exchange.as_ref().map(curl_line),
             });

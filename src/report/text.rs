@@ -76,13 +76,51 @@ pub fn render_outcome(
     if let Some(x) = &outcome.exchange {
         s.push('\n');
         s.push_str(&render_exchange(x));
-        let _ = writeln!(
-            s,
-            "\nreproduce (the token from $GRAPH_TOKEN):\n  {}",
-            curl(x)
-        );
+        s.push_str(&render_reproduction(outcome, x));
     }
     redact(&s)
+}
+
+/// How to send the request again, and the starting state it needs: kept on the target (its
+/// ids, and how to delete it), or deleted (the requests that rebuild it).
+fn render_reproduction(outcome: &Outcome, x: &Exchange) -> String {
+    use crate::report::data::RequestReport;
+    let mut s = String::new();
+    let setup: Vec<RequestReport> = outcome.setup.iter().map(RequestReport::of).collect();
+    match &outcome.kept {
+        Some(kept) => {
+            let ids: Vec<String> = kept.ids.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            let _ = writeln!(
+                s,
+                "\nreproduce (the token from $GRAPH_TOKEN); the starting state it needs is kept on the target (--keep-on-failure): {}\n  {}",
+                ids.join(", "),
+                curl(x)
+            );
+            let _ = writeln!(s, "delete the kept state afterwards:");
+            for r in &kept.delete {
+                let _ = writeln!(s, "  {}", RequestReport::of(r).curl());
+            }
+        }
+        None if !setup.is_empty() => {
+            let _ = writeln!(
+                s,
+                "\nreproduce (the token from $GRAPH_TOKEN); the starting state it needs was deleted after the trial: create it again first (the target gives new ids: put them into the request's URL), or run with --keep-on-failure to keep it\n  {}",
+                curl(x)
+            );
+            let _ = writeln!(s, "the starting state, as it was created:");
+            for r in &setup {
+                let _ = writeln!(s, "  {}", r.curl());
+            }
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "\nreproduce (the token from $GRAPH_TOKEN):\n  {}",
+                curl(x)
+            );
+        }
+    }
+    s
 }
 
 /// The findings of one severity that follow from no other, each with the rules it breaks
@@ -201,9 +239,6 @@ mod tests {
             "{text}"
         );
         // Nothing of the divergence section: its only finding follows from the failure.
-        assert_eq!(
-            render_findings(&[], Severity::Divergence),
-            String::new()
-        );
+        assert_eq!(render_findings(&[], Severity::Divergence), String::new());
     }
 }

@@ -22,6 +22,9 @@ pub struct RunContext {
     pub principals: Arc<HashMap<String, String>>,
     /// How far the run is (for a progress line; the runner only counts).
     pub progress: Arc<Progress>,
+    /// Leave the starting state of a trial that failed or diverged on the target
+    /// (`--keep-on-failure`), for a reproduction by hand.
+    pub keep_on_failure: bool,
 }
 
 impl RunContext {
@@ -38,6 +41,7 @@ impl RunContext {
             schemas,
             principals: Arc::new(principals),
             progress: Arc::default(),
+            keep_on_failure: false,
         }
     }
 
@@ -54,6 +58,7 @@ impl RunContext {
             schemas,
             principals: Arc::new(principals),
             progress: Arc::default(),
+            keep_on_failure: false,
         }
     }
 }

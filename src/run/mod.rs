@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::case::finding::StateObject;
 use crate::case::template::Bindings;
 use crate::case::{Auth, Case, TrialSpec};
-use crate::run::outcome::{Exchange, Outcome, TrialError, Verdict};
+use crate::run::outcome::{Exchange, Kept, Outcome, TrialError, Verdict};
 use crate::run::verify::{Answer, Observation, verify_case};
 use crate::target::{HttpResponse, Target, TransportError};
 
@@ -60,25 +60,36 @@ pub async fn run_all(ctx: Arc<RunContext>, trials: &[TrialSpec]) -> Vec<(TrialSp
 pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
     if let Some(reason) = skip_reason(&spec.case, &ctx.target) {
         ctx.progress.skipped();
-        return Outcome {
-            verdict: Verdict::Skip(reason),
-            exchange: None,
-            cleanup: Vec::new(),
-        };
+        return Outcome::without_exchange(Verdict::Skip(reason));
     }
     let mut bindings = Bindings::default();
     bindings.matrix = spec.row.clone();
     bindings.principals = std::sync::Arc::clone(&ctx.principals);
-    let mut created: Vec<String> = Vec::new();
+    let mut created = Created::default();
     ctx.progress.provisioning();
     let result = run_phases(ctx, spec, &mut bindings, &mut created).await;
     ctx.progress.done();
+    let found = matches!(result, Ok((Verdict::Fail(_) | Verdict::Diverge(_), _)));
     let mut cleanup = Vec::new();
-    for id in created.iter().rev() {
-        if let Err(e) = ctx.provisioner.delete(id).await {
-            cleanup.push(e);
+    let kept = if ctx.keep_on_failure && found && !created.definitions.is_empty() {
+        // Left for a reproduction by hand: nothing of the run deletes it.
+        for id in &created.definitions {
+            ctx.provisioner.keep(id);
         }
-    }
+        Some(Kept {
+            ids: created.ids,
+            delete: (created.definitions.iter())
+                .map(|id| ctx.provisioner.delete_request(id))
+                .collect(),
+        })
+    } else {
+        for id in created.definitions.iter().rev() {
+            if let Err(e) = ctx.provisioner.delete(id).await {
+                cleanup.push(e);
+            }
+        }
+        None
+    };
     let (verdict, exchange) = match result {
         Ok((verdict, exchange)) => (verdict, Some(exchange)),
         Err((TrialError::NotProducible(reason), exchange)) => (Verdict::Skip(reason), exchange),
@@ -88,6 +99,8 @@ pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
         verdict,
         exchange,
         cleanup,
+        setup: created.setup,
+        kept,
     }
 }
 
@@ -97,7 +110,7 @@ async fn run_phases(
     ctx: &RunContext,
     spec: &TrialSpec,
     bindings: &mut Bindings,
-    created: &mut Vec<String>,
+    created: &mut Created,
 ) -> Result<(Verdict, Exchange), Failure> {
     let no_exchange = |e: TrialError| (e, None);
     let started = std::time::Instant::now();
@@ -242,5 +255,5 @@ async fn run_phases(
 mod context;
 mod phases;
 pub use context::RunContext;
+use phases::{Created, build_request, provision, read_back, snapshot};
 pub use phases::{DEFINITION_SELECT, INSTANCE_SELECT};
-use phases::{build_request, provision, read_back, snapshot};

@@ -4,8 +4,8 @@
 pub use crate::case::finding::Finding;
 use crate::case::template::TemplateError;
 use crate::provision::ProvisionError;
-use crate::target::TransportError;
 pub use crate::target::exchange::Exchange;
+use crate::target::{HttpRequest, TransportError};
 
 /// Why a trial could not run to a verdict on the target's conformance.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,4 +77,32 @@ pub struct Outcome {
     pub exchange: Option<Exchange>,
     /// Problems cleaning up (reported even when the verdict is a pass).
     pub cleanup: Vec<ProvisionError>,
+    /// The requests that created the starting state, as sent (a reproduction rebuilds the
+    /// state with them).
+    pub setup: Vec<HttpRequest>,
+    /// The starting state, when it was kept instead of deleted (`--keep-on-failure`, and the
+    /// trial failed or diverged).
+    pub kept: Option<Kept>,
+}
+
+impl Outcome {
+    /// An outcome with nothing sent: a skip, an error before any request.
+    pub fn without_exchange(verdict: Verdict) -> Outcome {
+        Outcome {
+            verdict,
+            exchange: None,
+            cleanup: Vec::new(),
+            setup: Vec::new(),
+            kept: None,
+        }
+    }
+}
+
+/// A starting state left on the target on purpose, and how to delete it.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    /// Each object's symbol in the case and its id on the target, in seeding order.
+    pub ids: Vec<(String, String)>,
+    /// The requests that delete it (one per definition).
+    pub delete: Vec<HttpRequest>,
 }

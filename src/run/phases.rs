@@ -52,13 +52,24 @@ pub(super) struct Provisioned {
     pub(super) is_instance: bool,
 }
 
+/// What a trial created on the target.
+#[derive(Debug, Default)]
+pub(super) struct Created {
+    /// The definitions, in creation order (each deleted with its instances).
+    pub(super) definitions: Vec<String>,
+    /// Each object's symbol and id.
+    pub(super) ids: Vec<(String, String)>,
+    /// The requests that created them, as sent.
+    pub(super) setup: Vec<HttpRequest>,
+}
+
 /// Brings every fixture of the case into existence; records what was created in `created`
 /// (so that it is deleted whatever happens next) and binds the symbols to their ids.
 pub(super) async fn provision(
     ctx: &RunContext,
     spec: &TrialSpec,
     bindings: &mut Bindings,
-    created: &mut Vec<String>,
+    created: &mut Created,
 ) -> Result<Vec<Provisioned>, TrialError> {
     let mut objects = Vec::new();
     for fixture in &spec.case.given.fixtures {
@@ -67,7 +78,11 @@ pub(super) async fn provision(
             return Err(TrialError::NotProducible(reason));
         }
         let seeded = ctx.provisioner.create(&definition, &instances).await?;
-        created.push(seeded.definition_id.clone());
+        created.definitions.push(seeded.definition_id.clone());
+        created.setup.push(seeded.request);
+        created
+            .ids
+            .push((fixture.name.clone(), seeded.definition_id.clone()));
         bindings.given.insert(fixture.name.clone(), definition);
         bindings
             .ids
@@ -85,6 +100,7 @@ pub(super) async fn provision(
         {
             bindings.given.insert(name.clone(), props);
             bindings.ids.insert(name.clone(), id.clone());
+            created.ids.push((name.clone(), id.clone()));
             objects.push(Provisioned {
                 symbol: name.clone(),
                 url: ctx.target.instance_url(&seeded.definition_id, &id),

@@ -150,6 +150,12 @@ impl Provisioner for GraphProvisioner {
                 Ok(instance_ids) => Ok(Seeded {
                     definition_id,
                     instance_ids,
+                    request: HttpRequest {
+                        method: "POST".into(),
+                        url: url.clone(),
+                        headers: self.target.default_headers(true),
+                        body: Some(body.to_string().into_bytes()),
+                    },
                 }),
                 Err(e) => {
                     // Created but not usable: delete it now, the caller never learns its id.
@@ -158,6 +164,23 @@ impl Provisioner for GraphProvisioner {
                 }
             }
         })
+    }
+
+    fn delete_request(&self, definition_id: &str) -> HttpRequest {
+        HttpRequest {
+            method: "DELETE".into(),
+            url: self.target.setup_definition_url(definition_id),
+            headers: self.target.default_headers(false),
+            body: None,
+        }
+    }
+
+    fn keep(&self, definition_id: &str) {
+        self.track(definition_id, false);
+        self.kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(definition_id.to_string());
     }
 
     fn delete<'a>(&'a self, definition_id: &'a str) -> BoxFuture<'a, Result<(), ProvisionError>> {

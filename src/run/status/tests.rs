@@ -53,6 +53,8 @@ fn outcome(verdict: &str) -> Outcome {
         verdict,
         exchange: None,
         cleanup: Vec::new(),
+        setup: Vec::new(),
+        kept: None,
     }
 }
 

@@ -1082,3 +1082,57 @@ fn a_federated_token_file_runs_live_and_no_assertion_or_token_is_written_anywher
     assert!(t.contains("AADSTS700213"), "{t}");
     assert!(!t.contains("other-assertion-91ab"), "{t}");
 }
+
+/// `--keep-on-failure` on a live tenant: the failed trial's definition survives the run's
+/// cleanup and its reconciliation by run id; the end of the run gives the DELETE that removes
+/// it, and the printed request reproduces the failure meanwhile.
+#[test]
+fn a_kept_definition_survives_the_live_cleanup_and_its_printed_delete_removes_it() {
+    use std::process::Command;
+    let mock = common::spawn_mock(&["--token", "t", "--deviation", "removal-wrong-status"]);
+    let out = common::run_with_deadline(
+        Command::new(common::RUNNER)
+            .args(["--base-url", &mock.base_url, "--token", "t"])
+            .args(["--fixtures", "graph", "--principals", SHIPPED_PRINCIPALS])
+            .args([
+                "--keep-on-failure",
+                "--exact",
+                "fallback-reviewers/remove-one::put",
+            ]),
+        Duration::from_secs(120),
+    );
+    let t = common::text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("expected 409, got 400"), "{t}");
+    assert_eq!(
+        definitions_on(&mock),
+        1,
+        "the kept definition was deleted: {t}"
+    );
+    let curl_after = |marker: &str| {
+        t.lines()
+            .skip_while(|l| !l.contains(marker))
+            .find(|l| l.trim_start().starts_with("curl "))
+            .unwrap_or_else(|| panic!("no curl line after {marker:?}: {t}"))
+            .trim()
+            .to_string()
+    };
+    let send = |line: &str| {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{line} -o /dev/null -w '%{{http_code}}'"))
+            .env("GRAPH_TOKEN", "t")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let request = curl_after("is kept on the target (--keep-on-failure)");
+    assert_eq!(send(&request), "400", "{request}");
+    let delete = curl_after("kept on the target (--keep-on-failure): the starting states of 1");
+    assert!(
+        delete.contains("/identityGovernance/accessReviews/definitions/"),
+        "{delete}"
+    );
+    assert_eq!(send(&delete), "204", "{delete}");
+    assert_eq!(definitions_on(&mock), 0);
+}

@@ -141,6 +141,68 @@ fn a_target_without_the_control_protocol_is_one_error() {
     assert!(!t.contains("running "), "{t}");
 }
 
+/// A target that answers the preflight (seed, read, delete) and is gone before the trials:
+/// every trial could not run for one reason, and the end of the run says so once, with the
+/// count, not once per trial.
+#[test]
+fn trials_that_could_not_run_alike_are_counted_once_at_the_end() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/beta", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        for _ in 0..3 {
+            let (mut sock, _) = listener.accept().unwrap();
+            let mut buf = vec![0u8; 65536];
+            let n = sock.read(&mut buf).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).to_string();
+            let (status, body) = if head.starts_with("POST ") {
+                (
+                    "201 Created",
+                    r#"{"definitionId":"d1","instanceIds":["i1"]}"#,
+                )
+            } else if head.starts_with("GET ") {
+                ("200 OK", r#"{"id":"i1"}"#)
+            } else {
+                ("204 No Content", "")
+            };
+            let _ = sock.write_all(
+                format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+        }
+        // Gone: every later connection is refused.
+        drop(listener);
+    });
+    let out = run_with_deadline(
+        Command::new(RUNNER).args(["--base-url", &base, "--token", "x", "-q"]),
+        DEADLINE,
+    );
+    server.join().unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{t}");
+    let summary: Vec<&str> = t
+        .lines()
+        .filter(|l| l.contains(" could not run: "))
+        .collect();
+    assert_eq!(summary.len(), 1, "{t}");
+    assert!(
+        summary[0].contains(" trials could not run: provisioning: cannot connect (")
+            && summary[0].to_lowercase().contains("refused"),
+        "{t}"
+    );
+    let errored = t
+        .lines()
+        .find(|l| l.starts_with("conformance: "))
+        .and_then(|l| l.split(", ").find(|p| p.ends_with(" could not run")))
+        .and_then(|p| p.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no closing line: {t}"))
+        .to_string();
+    assert!(summary[0].starts_with(&format!("{errored} trials")), "{t}");
+}
+
 #[test]
 fn nonconformant_target_exits_1() {
     let mock = spawn_mock(&["--deviation", "accept-fallback-removal"]);

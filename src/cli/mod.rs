@@ -13,6 +13,7 @@ mod plan;
 mod suite;
 mod target_file;
 mod terminal;
+mod trials;
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -1,51 +1,24 @@
-//! A run of the suite on libtest-mimic: one trial per case × matrix row × method (a broken case
-//! file is one trial), each given its [`TrialStatus`] once, kept in the run record, and shown
-//! to libtest as that status says. The closing line, the reports and the exit code read the
-//! same record.
+//! A run of the suite on libtest-mimic: connect, run the trials ([`super::trials`]), then the
+//! closing line, the reports and the exit code, all read from the same run record.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, PoisonError};
-
-use libtest_mimic::{Completion, Failed, Trial};
+use std::collections::BTreeSet;
+use std::sync::{Arc, PoisonError};
 
 use super::args::{Cli, CoverageMode, FixtureStrategy};
 use super::error::{CommandError, EXIT_NONCONFORMANT, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE};
+use super::trials::{Record, Trials};
 use super::{connect, inputs, terminal};
-use crate::case::TrialSpec;
-use crate::case::rules::Catalogue;
-use crate::load::expectations::{Expectation, Expectations, Expected};
+use crate::load::Suite;
 use crate::load::schema::SchemaSet;
-use crate::load::{LoadedCase, Suite};
 use crate::report::coverage::{coverage, render_coverage};
-use crate::report::data::{RunReport, TrialReport, broken_report, trial_report};
+use crate::report::data::RunReport;
 use crate::report::files::ReportPaths;
-use crate::report::text::{render_broken, render_outcome};
-use crate::run::outcome::{Outcome, TrialError, Verdict};
-use crate::run::status::{Enforce, Libtest, Policy, TrialStatus};
-use crate::run::{RunContext, run_trial, skip_reason};
+use crate::run::RunContext;
+use crate::run::status::{Enforce, Policy};
 
 /// How many trials run at once by default: they wait on the network (and, live, on
 /// activation), not the CPU — enough that a suite against a silent target ends in one timeout.
 pub const DEFAULT_TRIAL_THREADS: usize = 64;
-
-/// What the trials of a run recorded as they ended.
-#[derive(Default)]
-struct RunRecord {
-    /// Each trial's report (with its status), by its place in the run.
-    reports: BTreeMap<usize, TrialReport>,
-    /// The text of each divergence that did not fail its trial, by trial name.
-    divergences: BTreeMap<String, String>,
-}
-
-type Record = Arc<Mutex<RunRecord>>;
-
-fn keep(record: &Record, at: usize, report: TrialReport, divergence: Option<String>) {
-    let mut r = record.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(text) = divergence {
-        r.divergences.insert(report.name.clone(), text);
-    }
-    r.reports.insert(at, report);
-}
 
 /// What libtest will run of the trials: its filter, `--exact` and `--skip`.
 pub fn selector(harness: &libtest_mimic::Arguments) -> impl Fn(&str) -> bool + '_ {
@@ -175,7 +148,10 @@ pub fn run(
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    eprint!("{}", terminal::closing(&divergences, &report.summary));
+    eprint!(
+        "{}",
+        terminal::closing(&divergences, &record.errors, &report.summary)
+    );
     let paths = ReportPaths {
         json: cli.report_json.clone(),
         junit: cli.report_junit.clone(),
@@ -226,160 +202,4 @@ pub fn run(
     } else {
         EXIT_OK
     })
-}
-
-/// Everything a trial closure needs, shared.
-struct Trials<'a> {
-    cli: &'a Cli,
-    ctx: &'a Arc<RunContext>,
-    handle: &'a tokio::runtime::Handle,
-    record: &'a Record,
-    policy: Policy,
-    expectations: &'a Arc<Expectations>,
-    rules: Arc<Catalogue>,
-}
-
-impl Trials<'_> {
-    /// One libtest-mimic trial per case × matrix row × method in this shard; a broken case
-    /// file is one failing trial.
-    fn build(&self, suite: &Suite) -> Vec<Trial> {
-        let mut trials = Vec::new();
-        // Every trial's position in the whole suite, for --partition.
-        let mut position = 0usize;
-        let mut in_shard = |name: &str| {
-            let here = position;
-            position += 1;
-            self.cli.partition.is_none_or(|p| p.includes(here, name))
-        };
-        for loaded in &suite.cases {
-            match loaded {
-                LoadedCase::Broken(b) => {
-                    if in_shard(&b.id) {
-                        let message = render_broken(b);
-                        let report = broken_report(b, message.clone());
-                        let (record, at) = (Arc::clone(self.record), trials.len());
-                        trials.push(Trial::test(b.id.clone(), move || {
-                            keep(&record, at, report, None);
-                            Err(Failed::from(message))
-                        }));
-                    }
-                }
-                LoadedCase::Ok(case) => {
-                    for spec in case.trials(self.cli.update_method) {
-                        if in_shard(&spec.name) {
-                            let at = trials.len();
-                            trials.push(self.trial(spec, at));
-                        }
-                    }
-                }
-            }
-        }
-        trials
-    }
-
-    /// One trial: run (or skip), give it its status, keep its report, answer libtest.
-    fn trial(&self, spec: TrialSpec, at: usize) -> Trial {
-        // Listing sends nothing, so it does not ask whether a credential is missing.
-        let skip = if self.cli.harness.list {
-            spec.case.skip.clone()
-        } else {
-            skip_reason(&spec.case, &self.ctx.target)
-        };
-        let ctx = Arc::clone(self.ctx);
-        let rules = Arc::clone(&self.rules);
-        let record = Arc::clone(self.record);
-        let handle = self.handle.clone();
-        let expected = self.expectations.get(&spec.name).cloned();
-        let policy = self.policy;
-        let cap = self.cli.max_report_value;
-        Trial::ignorable_test(spec.name.clone(), move || {
-            let started = std::time::Instant::now();
-            let outcome = match skip {
-                Some(reason) => Outcome::without_exchange(Verdict::Skip(reason)),
-                None => run_guarded(&handle, &ctx, &spec),
-            };
-            let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-            let status = policy.status(&outcome, expected.as_ref());
-            let report = trial_report(
-                &spec,
-                &outcome,
-                took,
-                &rules,
-                status,
-                policy.enforce,
-                expected.as_ref(),
-                cap,
-                &ctx.target.redactor(),
-            );
-            // What libtest prints: secrets out, then safe for a terminal and a CI log.
-            let redact = |s: &str| crate::report::sanitize::terminal(&ctx.target.redact(s));
-            let text = || render_outcome(&spec, &outcome, &rules, &redact);
-            let divergence = (status == TrialStatus::Diverge).then(text);
-            keep(&record, at, report, divergence);
-            answer(policy, status, &outcome, expected.as_ref(), text, &redact)
-        })
-    }
-}
-
-/// Runs a trial; a trial that panics is a trial that could not run (so that every trial has
-/// a status), not a lost one.
-fn run_guarded(handle: &tokio::runtime::Handle, ctx: &RunContext, spec: &TrialSpec) -> Outcome {
-    let run = std::panic::AssertUnwindSafe(|| handle.block_on(run_trial(ctx, spec)));
-    std::panic::catch_unwind(run).unwrap_or_else(|panic| {
-        let why = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic".into());
-        Outcome::without_exchange(Verdict::Error(TrialError::Panicked(why)))
-    })
-}
-
-/// What libtest is told about a trial with this status.
-fn answer(
-    policy: Policy,
-    status: TrialStatus,
-    outcome: &Outcome,
-    expected: Option<&Expectation>,
-    text: impl Fn() -> String,
-    redact: &dyn Fn(&str) -> String,
-) -> Result<Completion, Failed> {
-    // An expectations file may have been written from a hostile target's answers.
-    let reason = expected.map_or_else(String::new, |e| redact(&e.reason));
-    let said = expected.map_or("", |e| e.outcome.name());
-    match (policy.libtest(status), status, &outcome.verdict) {
-        (Libtest::Passed, ..) => Ok(Completion::Completed),
-        (Libtest::Ignored, TrialStatus::Skip, Verdict::Skip(why)) => {
-            Ok(Completion::ignored_with(redact(why)))
-        }
-        (Libtest::Ignored, TrialStatus::Diverge, Verdict::Diverge(findings)) => {
-            let first = findings
-                .first()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            Ok(Completion::ignored_with(format!(
-                "diverges: {}",
-                redact(&first)
-            )))
-        }
-        (Libtest::Ignored, ..) => Ok(Completion::ignored_with(format!(
-            "expected to {said}: {reason}"
-        ))),
-        (_, TrialStatus::UnexpectedPass, Verdict::Diverge(_)) => Err(Failed::from(format!(
-            "only diverges, but the expectations file says it fails ({reason}); change its \
-             entry's outcome to diverge, or pass --allow-unexpected-pass\n\n{}",
-            text()
-        ))),
-        (_, TrialStatus::UnexpectedPass, _) => Err(Failed::from(format!(
-            "passed, but the expectations file says it does not ({reason}); remove its entry, \
-             or pass --allow-unexpected-pass"
-        ))),
-        (_, TrialStatus::Fail, _) if expected.is_some_and(|e| e.outcome == Expected::Diverge) => {
-            Err(Failed::from(format!(
-                "the expectations file says it only diverges ({reason}), but it fails:\n\n{}",
-                text()
-            )))
-        }
-        _ => Err(Failed::from(text())),
-    }
 }

@@ -3,6 +3,7 @@
 //! closing line, and the cleanup on Ctrl-C or SIGTERM. Everything counted here comes from the
 //! trials' statuses.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,15 +22,29 @@ pub fn enforcement_line(enforce: Enforce) -> &'static str {
     }
 }
 
-/// The divergences that did not fail (with their reports), then the closing line: every
-/// trial counted once, by status.
-pub fn closing(divergences: &[(&str, &str)], counts: &Counts) -> String {
+/// The divergences that did not fail (with their reports), the trials that could not run
+/// counted by cause (one line per cause, most first), then the closing line: every trial
+/// counted once, by status.
+pub fn closing(divergences: &[(&str, &str)], errors: &[String], counts: &Counts) -> String {
     let mut s = String::new();
     if !divergences.is_empty() {
         s.push_str("\ndivergences (not enforced):\n");
         for (name, text) in divergences {
             s.push_str(&format!("\n---- {name} ----\n{text}\n"));
         }
+    }
+    let mut by_cause: BTreeMap<&str, usize> = BTreeMap::new();
+    for cause in errors {
+        *by_cause.entry(cause.as_str()).or_default() += 1;
+    }
+    let mut causes: Vec<(&str, usize)> = by_cause.into_iter().collect();
+    causes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    if !causes.is_empty() {
+        s.push('\n');
+    }
+    for (cause, n) in causes {
+        let trials = if n == 1 { "trial" } else { "trials" };
+        s.push_str(&format!("{n} {trials} could not run: {cause}\n"));
     }
     s.push_str(&format!("\nconformance: {}\n", counts.sentence()));
     s
@@ -204,7 +219,7 @@ mod tests {
             TrialStatus::ExpectedFail,
             TrialStatus::Broken,
         ]);
-        let text = closing(&[("a::put", "why")], &counts);
+        let text = closing(&[("a::put", "why")], &[], &counts);
         assert!(text.contains("---- a::put ----\nwhy"), "{text}");
         assert!(
             text.ends_with(
@@ -212,5 +227,19 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn trials_that_could_not_run_are_counted_by_cause_most_first() {
+        let counts = Counts::of([TrialStatus::Error, TrialStatus::Error, TrialStatus::Error]);
+        let errors = ["b".to_string(), "a".to_string(), "b".to_string()];
+        let text = closing(&[], &errors, &counts);
+        assert!(
+            text.starts_with(
+                "\n2 trials could not run: b\n1 trial could not run: a\n\nconformance:"
+            ),
+            "{text}"
+        );
+        assert!(!closing(&[], &[], &counts).contains("could not run: "));
     }
 }

@@ -36,6 +36,36 @@ pub enum TrialError {
     Panicked(String),
 }
 
+impl TrialError {
+    /// What went wrong, without where (no URL, no id, no trial): trials that could not run
+    /// for one reason share it, and the closing summary counts them together.
+    pub fn cause(&self) -> String {
+        match self {
+            TrialError::Template(_) => "a case error (a template could not be resolved)".into(),
+            TrialError::Provision(ProvisionError::Transport(t)) => {
+                format!("provisioning: {}", t.cause())
+            }
+            TrialError::Provision(ProvisionError::Protocol { what, status, .. }) => format!(
+                "provisioning: {} answered {status}",
+                what.split_whitespace().next().unwrap_or("a request")
+            ),
+            TrialError::Provision(ProvisionError::Timeout { .. }) => {
+                "provisioning: the starting state did not come about in time".into()
+            }
+            TrialError::Provision(ProvisionError::Interrupted { .. }) => {
+                "the run was interrupted".into()
+            }
+            TrialError::ReadBefore(_) => "the starting state could not be read".into(),
+            TrialError::NotProducible(_) => "the starting state cannot be produced here".into(),
+            TrialError::Unreachable(t) => format!("the target could not be reached: {}", t.cause()),
+            TrialError::Throttled(status) => {
+                format!("throttled: {status} to the request under test after every retry")
+            }
+            TrialError::Panicked(_) => "the trial panicked (a bug of the suite)".into(),
+        }
+    }
+}
+
 /// The verdict of one trial.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {

@@ -95,6 +95,24 @@ pub enum TransportError {
     },
 }
 
+impl TransportError {
+    /// What went wrong, without where (no URL, no id): the same for every request that
+    /// failed alike, so that a run can count them together.
+    pub fn cause(&self) -> String {
+        match self {
+            // The innermost reason of the chain: "Connection refused (os error 111)".
+            TransportError::Connect { message, .. } => format!(
+                "cannot connect ({})",
+                message.rsplit(": ").next().unwrap_or(message).trim()
+            ),
+            TransportError::Token { .. } => "no token from the token endpoint".into(),
+            TransportError::Broken(_) => "the response could not be read".into(),
+            TransportError::Request(_) => "the request could not be sent".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// A request and what came of it.
 #[derive(Debug, Clone)]
 pub struct Exchange {

@@ -126,6 +126,9 @@ fn a_good_case_loads() {
 #[case::not_a_mapping("- a\n- b\n", "cases/t/x.yaml:1:1", "is not of type \"object\"", None)]
 #[case::misspelt_body_key(&GOOD.replace("    scope: ${given.instance.scope}", "    scope: ${given.instance.scope}\n    fallbackReviewrs: []"), "cases/t/x.yaml:8:5", "`fallbackReviewrs` is not a property of accessReviewInstance", Some("did you mean `fallbackReviewers`?"))]
 #[case::misspelt_reviewer_key(&GOOD.replace("    scope: ${given.instance.scope}", "    scope: ${given.instance.scope}\n    fallbackReviewers:\n      - {query: /users/x, queryTyp: MicrosoftGraph}"), "cases/t/x.yaml:9:27", "`queryTyp` is not a property of accessReviewReviewerScope", Some("did you mean `queryType`?"))]
+#[case::misspelt_definition_key(&GOOD.replace("  use: in-progress", "  use: in-progress\n  definition:\n    displayNme: x"), "cases/t/x.yaml:6:5", "`displayNme` is not a property of accessReviewScheduleDefinition", Some("did you mean `displayName`?"))]
+#[case::misspelt_instance_key(&GOOD.replace("  use: in-progress", "  use: in-progress\n  instances:\n    instance:\n      fallbackReviewer: []"), "cases/t/x.yaml:7:7", "`fallbackReviewer` is not a property of accessReviewInstance", Some("did you mean `fallbackReviewers`?"))]
+#[case::misspelt_reviewer_key_in_given(&GOOD.replace("  use: in-progress", "  use: in-progress\n  instances:\n    instance:\n      reviewers: [{query: /users/x, querytype: MicrosoftGraph}]"), "cases/t/x.yaml:7:37", "`querytype` is not a property of accessReviewReviewerScope", Some("did you mean `queryType`?"))]
 #[case::id_in_given(&GOOD.replace("  use: in-progress", "  use: in-progress\n  definition:\n    displayName: ${instance.id}"), "cases/t/x.yaml:6:18", "cannot be used in given", None)]
 fn broken_case_files_point_at_the_problem(
     #[case] text: &str,
@@ -392,5 +395,114 @@ fn principals_can_be_mapped_per_target() {
             && text(&broken).contains("unknown field `principal`"),
         "{}",
         text(&broken)
+    );
+}
+
+/// Every problem of a case file in one round — a misspelt key no longer hides the rest — and
+/// nothing that only follows from another: an unknown state leaves its instances unknown,
+/// which is not reported again as "no instance to target" or an unknown name.
+#[test]
+fn every_problem_of_a_file_is_reported_at_once_without_follow_on_errors() {
+    let text = "\
+description: x
+rules:
+  - scope-requird
+given:
+  use: in-progres
+when:
+  bodyy: {}
+  body:
+    scope: ${before.instance.scope}
+    fallbackReviewrs: []
+then:
+  status: 4xx
+  afterwards:
+    instance:
+      reviewers: {$regex: \"([\"}
+";
+    let (schemas, _) = shipped();
+    let suite = load_suite(&with_case(text), &schemas, None).unwrap();
+    let broken = suite
+        .cases
+        .iter()
+        .find_map(|c| match c {
+            LoadedCase::Broken(b) => Some(b),
+            LoadedCase::Ok(_) => None,
+        })
+        .expect("the case is broken");
+    let found: Vec<(String, String)> = broken
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.location(),
+                d.message.lines().next().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let at = |line: usize| format!("cases/t/x.yaml:{line}:");
+    let expected = [
+        (at(7), "unknown key `bodyy`"),
+        (at(3), "unknown rule `scope-requird`"),
+        (at(5), "unknown state `in-progres`"),
+        (
+            at(10),
+            "`fallbackReviewrs` is not a property of accessReviewInstance",
+        ),
+        (at(15), "invalid regular expression"),
+    ];
+    assert_eq!(found.len(), expected.len(), "{found:#?}");
+    for (location, message) in expected {
+        assert!(
+            found
+                .iter()
+                .any(|(l, m)| l.starts_with(&location) && m.starts_with(message)),
+            "{location} {message}: {found:#?}"
+        );
+    }
+}
+
+/// A named state is checked against the types it stands for too, at its line in states.yaml:
+/// a misspelt property there would otherwise reach every case that uses the state.
+#[test]
+fn a_misspelt_property_in_a_named_state_is_refused_at_its_line() {
+    let (schemas, _) = shipped();
+    let files: Vec<InputFile> = shipped_files()
+        .into_iter()
+        .map(|f| {
+            if f.rel == "states.yaml" {
+                let text = f
+                    .text
+                    .replacen("descriptionForAdmins:", "descriptionForAdmin:", 1);
+                InputFile::text("states.yaml", "cases/states.yaml", &text)
+            } else {
+                f
+            }
+        })
+        .collect();
+    let line = files
+        .iter()
+        .find(|f| f.rel == "states.yaml")
+        .unwrap()
+        .text
+        .lines()
+        .position(|l| l.contains("descriptionForAdmin:"))
+        .unwrap()
+        + 1;
+    let Err(err) = load_suite(&files, &schemas, None) else {
+        panic!("a misspelt state property loads");
+    };
+    let text = err.to_string();
+    assert!(
+        text.contains("`descriptionForAdmin` is not a property of accessReviewScheduleDefinition"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("cases/states.yaml:{line}:")),
+        "{text}"
+    );
+    assert!(
+        text.contains("did you mean `descriptionForAdmins`?"),
+        "{text}"
     );
 }

@@ -89,6 +89,9 @@ pub enum SuiteError {
     /// A shared file is broken.
     #[error("{0}")]
     Broken(Box<Diagnostic>),
+    /// A shared file has problems at lines and columns (all of them).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n\n"))]
+    Problems(Vec<Diagnostic>),
     /// No `case` schema in the schema set.
     #[error("the schema set has no `case` schema (schemas/case.schema.json)")]
     NoCaseSchema,
@@ -209,7 +212,20 @@ pub fn load_suite(
     };
     let rules: Catalogue = parse_typed(find(RULES_FILE)?)?;
     let states = match files.iter().find(|f| f.rel == STATES_FILE) {
-        Some(f) => parse_typed::<StatesFile>(f)?.states,
+        Some(f) => {
+            let states = parse_typed::<StatesFile>(f)?.states;
+            // Every state against the types it stands for, at its line and column.
+            let source = SourceFile::new(f.display.clone(), f.text.clone());
+            let mut p = Problems::new(&source);
+            for (name, state) in &states {
+                let at = format!("/states/{}", escape_pointer(name));
+                resolve::check_given_shapes(state, &at, &mut p);
+            }
+            if !p.is_empty() {
+                return Err(SuiteError::Problems(p.into_list()));
+            }
+            states
+        }
         None => IndexMap::new(),
     };
     let mut principals = match files.iter().find(|f| f.rel == PRINCIPALS_FILE) {
@@ -291,9 +307,14 @@ impl LoadContext<'_> {
             );
             return Err(p.into_list());
         }
+        // Every problem of the file in one round: unknown keys are reported and left out,
+        // and the rest of the case is still checked (rules, states, templates, matchers).
+        let mut doc = doc;
+        let mut shape_problems = false;
         for v in self.schemas.validate("case", &doc).unwrap_or_default() {
             if v.unexpected.is_empty() {
                 p.at(&v.instance_path, v.message, None);
+                shape_problems = true;
                 continue;
             }
             let allowed = self.schemas.allowed_properties(&v);
@@ -301,15 +322,19 @@ impl LoadContext<'_> {
                 let pointer = format!("{}/{}", v.instance_path, escape_pointer(key));
                 let help = suggestion(key, allowed.iter().map(String::as_str), "valid here", None);
                 p.at_key(&pointer, format!("unknown key `{key}`"), Some(help));
+                if let Some(Value::Object(parent)) = doc.pointer_mut(&v.instance_path) {
+                    parent.remove(key);
+                }
             }
         }
-        if !p.is_empty() {
+        if shape_problems {
             return Err(p.into_list());
         }
         // The case schema may have been replaced (--schemas): the typed decoding checks
         // everything the loader relies on by itself.
         let raw: RawCase = match decode(&doc) {
             Ok(raw) => raw,
+            Err(_) if !p.is_empty() => return Err(p.into_list()),
             Err(e) => {
                 match &e.unknown_key {
                     Some((key, valid)) => {

@@ -6,6 +6,9 @@ use crate::diagnostic::{Diagnostic, SourceFile, did_you_mean};
 pub struct Problems<'a> {
     file: &'a SourceFile,
     list: Vec<Diagnostic>,
+    /// The names the case may use are not all known (its named state is unknown): a missing
+    /// name would only follow from that problem, so it is not reported again.
+    pub names_unknown: bool,
 }
 
 impl<'a> Problems<'a> {
@@ -14,6 +17,7 @@ impl<'a> Problems<'a> {
         Problems {
             file,
             list: Vec::new(),
+            names_unknown: false,
         }
     }
 

@@ -115,6 +115,7 @@ impl Resolver<'_> {
     }
 
     fn given(&self, own: &RawGiven, p: &mut Problems<'_>) -> Given {
+        check_given_shapes(own, "/given", p);
         let mut merged = RawGiven::default();
         if let Some(name) = &own.use_state {
             match self.states.get(name) {
@@ -127,6 +128,7 @@ impl Resolver<'_> {
                         Some("cases/states.yaml"),
                     );
                     p.at("/given/use", format!("unknown state `{name}`"), Some(help));
+                    p.names_unknown = true;
                 }
             }
         }
@@ -201,6 +203,8 @@ impl Resolver<'_> {
         let instance = match (&w.instance, given.first_instance()) {
             (Some(s), _) => Some(s.clone()),
             (None, Some(first)) => Some(format!("${{{first}.id}}")),
+            // With an unknown state, its instances are unknown too: that one problem is enough.
+            (None, None) if p.names_unknown => None,
             (None, None) => {
                 p.at(
                     "/when",
@@ -232,7 +236,7 @@ impl Resolver<'_> {
                 None
             }
             (Some(b), None) => {
-                body::check(b, p);
+                shape::check_body(b, p);
                 match Tree::parse(b) {
                     Ok(t) => Some(RequestBody::Json(t)),
                     // The template check reports where.
@@ -255,9 +259,46 @@ impl Resolver<'_> {
     }
 }
 
-mod body;
 mod expectations;
+mod shape;
 mod templates;
 
 #[cfg(test)]
 mod tests;
+
+/// A starting state (a case's own `given` at `/given`, or a named state at `/states/NAME`)
+/// against the types it stands for: each definition against accessReviewScheduleDefinition,
+/// each instance against accessReviewInstance.
+pub(crate) fn check_given_shapes(own: &RawGiven, at: &str, p: &mut Problems<'_>) {
+    const HINT: &str = "a starting state holds the type's own properties";
+    let instances = |list: &indexmap::IndexMap<String, Props>, at: &str, p: &mut Problems<'_>| {
+        for (name, props) in list {
+            let here = format!("{at}/instances/{}", escape_pointer(name));
+            shape::check(
+                &Value::Object(props.clone()),
+                &here,
+                shape::INSTANCE,
+                HINT,
+                p,
+            );
+        }
+    };
+    if let Some(d) = &own.definition {
+        let here = format!("{at}/definition");
+        shape::check(&Value::Object(d.clone()), &here, shape::DEFINITION, HINT, p);
+    }
+    instances(&own.instances, at, p);
+    for (name, f) in &own.others {
+        let at = format!("{at}/others/{}", escape_pointer(name));
+        if let Some(d) = &f.definition {
+            shape::check(
+                &Value::Object(d.clone()),
+                &format!("{at}/definition"),
+                shape::DEFINITION,
+                HINT,
+                p,
+            );
+        }
+        instances(&f.instances, &at, p);
+    }
+}

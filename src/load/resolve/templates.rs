@@ -56,6 +56,8 @@ impl Resolver<'_> {
                         format!("`${{{e}}}` cannot be used in given"),
                         "ids exist only after seeding; use them in when and then".to_string(),
                     )),
+                    // With an unknown state, a missing name follows from it.
+                    Expr::Id(_) | Expr::Given(_) | Expr::Before(_) if p.names_unknown => None,
                     Expr::Id(n) if !symbols.contains(n.as_str()) => Some((
                         format!("no definition or instance named `{n}`"),
                         suggestion(n, symbols.iter().copied(), "names given", None),

@@ -186,18 +186,36 @@ pub fn show_difference(expected: &Value, actual: &Value) -> (String, String) {
         } else {
             ""
         };
-        format!("{head}{shown}{tail} (first difference at character {first} of {total})")
+        format!(
+            "{head}{shown}{tail} (first difference at character {first} of {total}, SHA-256 {})",
+            fingerprint(text)
+        )
     };
     (window(&e), window(&a))
 }
 
-/// `text` cut to `max_chars` characters for a message, saying how long it was.
+/// `text` cut to `max_chars` characters for a message, clearly marked: how long it was and a
+/// fingerprint of the whole (two cut values with the same start tell apart by it).
 pub fn clip(text: &str, max_chars: usize) -> String {
     // `end` comes from `char_indices`: a char boundary, so the slice cannot panic.
     match text.char_indices().nth(max_chars) {
-        Some((end, _)) => format!("{}… ({} bytes in all)", &text[..end], text.len()),
+        Some((end, _)) => format!(
+            "{}… ({} bytes in all, SHA-256 {})",
+            &text[..end],
+            text.len(),
+            fingerprint(text)
+        ),
         None => text.to_string(),
     }
+}
+
+/// The first 16 hex digits of the SHA-256 of `text`: enough to tell two values apart.
+pub fn fingerprint(text: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+    digest.as_ref()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// One difference between what a case expects and what the target did.

@@ -153,7 +153,16 @@ fn parse_errors(
 #[test]
 fn clip_cuts_at_a_character_boundary_and_says_how_long() {
     assert_eq!(clip("héllo", 10), "héllo");
-    assert_eq!(clip("héllo", 2), "hé… (6 bytes in all)");
+    assert_eq!(
+        clip("héllo", 2),
+        format!("hé… (6 bytes in all, SHA-256 {})", fingerprint("héllo"))
+    );
+    // Two long values with the same start are told apart by their fingerprints.
+    assert_ne!(
+        clip(&"a".repeat(50), 10),
+        clip(&format!("{}b", "a".repeat(49)), 10)
+    );
+    assert_eq!(fingerprint("abc"), "ba7816bf8f01cfea");
     assert_eq!(clip("", 0), "");
 }
 
@@ -176,7 +185,7 @@ fn a_long_unchanged_difference_shows_the_differing_part() {
     );
     assert_eq!(out.len(), 1, "{out:?}");
     let shown = out[0].to_string();
-    let expected = "$.reviewers: expected unchanged: …ers/user-29\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-30\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-31\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-32\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-33\",\"qu… (first difference at character 1698 of 2241), got …ers/user-29\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/SOMEONE-ELSE\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-31\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-32\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-33… (first difference at character 1698 of 2246)";
+    let expected = "$.reviewers: expected unchanged: …ers/user-29\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-30\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-31\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-32\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-33\",\"qu… (first difference at character 1698 of 2241, SHA-256 cc0ae33ef8365a23), got …ers/user-29\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/SOMEONE-ELSE\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-31\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-32\",\"queryType\":\"MicrosoftGraph\"},{\"query\":\"/users/user-33… (first difference at character 1698 of 2246, SHA-256 e1b38eefe4e781ff)";
     assert_eq!(shown, expected);
     assert!(shown.contains("SOMEONE-ELSE") && shown.contains("user-30"));
 }

@@ -55,7 +55,8 @@ pub struct SourceFile {
     pub path: String,
     /// The file's text.
     pub text: String,
-    index: HashMap<String, NodeSpans>,
+    /// Built on first use: most files loaded have no problem to point at.
+    index: std::sync::OnceLock<HashMap<String, NodeSpans>>,
 }
 
 /// Escapes one JSON pointer segment.
@@ -64,36 +65,43 @@ pub fn escape_pointer(segment: &str) -> String {
 }
 
 impl SourceFile {
-    /// Indexes `text`. A file that does not parse gets a partial (or empty) index; the YAML
-    /// deserializer reports the syntax error itself.
+    /// A file whose text is indexed when a problem first points into it. A file that does
+    /// not parse gets a partial (or empty) index; the YAML deserializer reports the syntax
+    /// error itself.
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> SourceFile {
-        let text = text.into();
-        let mut index = HashMap::new();
-        let events: Vec<(Event<'_>, YamlSpan)> =
-            Parser::new_from_str(&text).map_while(Result::ok).collect();
-        let mut walker = Walker {
-            events: &events,
-            at: 0,
-            index: &mut index,
-        };
-        walker.document();
         SourceFile {
             path: path.into(),
-            text,
-            index,
+            text: text.into(),
+            index: std::sync::OnceLock::new(),
         }
+    }
+
+    fn index(&self) -> &HashMap<String, NodeSpans> {
+        self.index.get_or_init(|| {
+            let mut index = HashMap::new();
+            let events: Vec<(Event<'_>, YamlSpan)> = Parser::new_from_str(&self.text)
+                .map_while(Result::ok)
+                .collect();
+            let mut walker = Walker {
+                events: &events,
+                at: 0,
+                index: &mut index,
+            };
+            walker.document();
+            index
+        })
     }
 
     /// The spans of the node at `pointer` (`""` is the root), if it exists in the file.
     pub fn node(&self, pointer: &str) -> Option<NodeSpans> {
-        self.index.get(pointer).copied()
+        self.index().get(pointer).copied()
     }
 
     /// The best span for a problem at `pointer`: the node itself, or its nearest ancestor.
     pub fn span_near(&self, pointer: &str) -> Option<Span> {
         let mut p = pointer;
         loop {
-            if let Some(n) = self.index.get(p) {
+            if let Some(n) = self.index().get(p) {
                 return Some(n.value);
             }
             match p.rfind('/') {
@@ -313,65 +321,27 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rstest::rstest;
-
-    const DOC: &str = "description: hi\nwhen:\n  body:\n    reviewers:\n      - query: /users/a\n      - {query: /users/b}\n  'a/b': 1\n";
-
-    #[rstest]
-    #[case("", 1, 1)]
-    #[case("/description", 1, 14)]
-    #[case("/when/body/reviewers/0/query", 5, 16)]
-    #[case("/when/body/reviewers/1/query", 6, 17)]
-    #[case("/when/a~1b", 7, 10)]
-    fn positions(#[case] pointer: &str, #[case] line: usize, #[case] col: usize) {
-        let f = SourceFile::new("x.yaml", DOC);
-        let s = f.span_near(pointer).expect(pointer);
-        assert_eq!((s.start.line, s.start.col), (line, col), "{pointer}");
-    }
-
-    #[test]
-    fn missing_pointer_falls_back_to_ancestor() {
-        let f = SourceFile::new("x.yaml", DOC);
-        assert_eq!(
-            f.span_near("/when/body/nothing/deeper"),
-            f.span_near("/when/body")
-        );
-        assert_eq!(f.key_span("/when").unwrap().start, Pos { line: 2, col: 1 });
-    }
-
-    #[test]
-    fn broken_yaml_does_not_panic() {
-        for text in ["a: [", ": :", "\t- x", "a: *nope", "? [a]\n: b\nc: d", ""] {
-            let f = SourceFile::new("x.yaml", text);
-            let _ = f.span_near("/a");
+/// A YAML decoding error as a diagnostic at its line and column (any YAML file of the tool:
+/// cases, states, principals, target files, expectations).
+pub fn yaml_diagnostic(file: &SourceFile, err: &serde_yaml::Error) -> Diagnostic {
+    let span = err.location().map(|l| {
+        let pos = crate::diagnostic::Pos {
+            line: l.line(),
+            col: l.column(),
+        };
+        crate::diagnostic::Span {
+            start: pos,
+            end: pos,
         }
-        let f = SourceFile::new("x.yaml", "? [a]\n: b\nc: d\n");
-        assert_eq!(f.span_near("/c").unwrap().start.line, 3);
-    }
-
-    #[test]
-    fn renders_caret_under_the_span() {
-        let f = SourceFile::new("cases/x.yaml", "descripton: hi\n");
-        let d = f
-            .diagnostic(f.key_span("/descripton"), "unknown key `descripton`")
-            .with_help("did you mean `description`?");
-        assert_eq!(
-            d.to_string(),
-            "error: unknown key `descripton`\n  --> cases/x.yaml:1:1\n   |\n 1 | descripton: hi\n   | ^^^^^^^^^^\n   = help: did you mean `description`?"
-        );
-    }
-
-    #[rstest]
-    #[case("descripton", Some("description"))]
-    #[case("thne", Some("then"))]
-    #[case("zzzzzz", None)]
-    fn suggestions(#[case] word: &str, #[case] expected: Option<&str>) {
-        assert_eq!(
-            did_you_mean(word, ["description", "rules", "given", "when", "then"]),
-            expected
-        );
-    }
+    });
+    let message = err.to_string();
+    // The location is shown separately; keep the message short.
+    static TRAILING_LOCATION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r" at line \d+ column \d+$").expect("a constant regex compiles")
+    });
+    let message = TRAILING_LOCATION.replace(&message, "").into_owned();
+    file.diagnostic(span, message)
 }
+
+#[cfg(test)]
+mod tests;

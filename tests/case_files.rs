@@ -28,7 +28,7 @@ fn with_case(text: &str) -> Vec<InputFile> {
 
 const GOOD: &str = "\
 description: ok
-rules: [fallback-removal-conflict]
+rules: [success-returns-updated-instance]
 given:
   use: in-progress
 when:
@@ -96,7 +96,7 @@ fn a_good_case_loads() {
 #[case::unknown_key(&GOOD.replace("description:", "descripton:"), "cases/t/x.yaml:1:1", "unknown key `descripton`", Some("did you mean `description`?"))]
 #[case::unknown_nested_key(&GOOD.replace("  status: 200", "  stauts: 200"), "cases/t/x.yaml:9:3", "unknown key `stauts`", Some("did you mean `status`?"))]
 #[case::wrong_type(&GOOD.replace("status: 200", "status: two hundred"), "cases/t/x.yaml:9:11", "is not valid", None)]
-#[case::unknown_rule(&GOOD.replace("fallback-removal-conflict]", "fallback-removal-conflit]"), "cases/t/x.yaml:2:9", "unknown rule `fallback-removal-conflit`", Some("did you mean `fallback-removal-conflict`?"))]
+#[case::unknown_rule(&GOOD.replace("success-returns-updated-instance]", "success-returns-updated-instanc]"), "cases/t/x.yaml:2:9", "unknown rule `success-returns-updated-instanc`", Some("did you mean `success-returns-updated-instance`?"))]
 #[case::unknown_matcher(&GOOD.replace("$uuid", "$uuidd"), "cases/t/x.yaml:11:9", "unknown matcher `$uuidd`", Some("did you mean `$uuid`?"))]
 #[case::unknown_state(&GOOD.replace("use: in-progress", "use: in-progres"), "cases/t/x.yaml:4:8", "unknown state `in-progres`", Some("did you mean `in-progress`?"))]
 #[case::unknown_schema(&GOOD.replace("  status: 200", "  status: 200\n  schema: accessReviewInstanse"), "cases/t/x.yaml:10:11", "unknown schema", Some("did you mean `accessReviewInstance`?"))]
@@ -108,7 +108,7 @@ fn a_good_case_loads() {
 #[case::each_without_repeat(&GOOD.replace("when:\n  body:\n", "when:\n  each:\n    who: [\"a\", \"b\"]\n  body:\n"), "cases/t/x.yaml:7:10", "each.who has 2 value(s) for 1 copy", Some("set repeat"))]
 #[case::unknown_each_key(&GOOD.replace("id: $uuid", "id: ${each.who}"), "cases/t/x.yaml:11:9", "no each key `who`", None)]
 #[case::each_in_each(&GOOD.replace("when:\n  body:\n", "when:\n  repeat: 2\n  each:\n    who: [\"${each.who}\", \"b\"]\n  body:\n"), "cases/t/x.yaml:8:11", "cannot be used in when.each", None)]
-#[case::inferred_rule_in_then(&GOOD.replace("[fallback-removal-conflict]", "[fallback-removal-conflict, update-persisted, errors-are-graph-errors]"), "cases/t/x.yaml:2:54", "`errors-are-graph-errors` is an inferred rule, but this case's then is held to the page", Some("list `errors-are-graph-errors` under reference.rules"))]
+#[case::inferred_rule_in_then(&GOOD.replace("[success-returns-updated-instance]", "[success-returns-updated-instance, update-persisted, errors-are-graph-errors]"), "cases/t/x.yaml:2:61", "`errors-are-graph-errors` is an inferred rule, but this case's then is held to the page", Some("list `errors-are-graph-errors` under reference.rules"))]
 #[case::bad_template(&GOOD.replace("${given.instance.scope}", "${given.instance.scope"), "cases/t/x.yaml:7:12", "unclosed", None)]
 #[case::missing_status(
     "description: ok\nrules: [fallback-removal-conflict]\ngiven:\n  instances:\n    i: {}\nwhen: {}\nthen: {status: 200}\n",
@@ -178,7 +178,7 @@ fn broken_case_files_point_at_the_problem(
 #[case::header_not_a_string(&GOOD.replace("when:\n", "when:\n  headers:\n    x-a: [1]\n"), "7:10", "invalid type", "a string, or null to drop the header")]
 #[case::raw_body_not_a_string(&GOOD.replace("  body:\n    scope: ${given.instance.scope}\n", "  raw_body: [1]\n"), "6:13", "invalid type", "")]
 #[case::body_and_raw_body(&GOOD.replace("when:\n", "when:\n  raw_body: \"{}\"\n"), "6:13", "body or raw_body, not both", "sent byte for byte")]
-#[case::rule_not_a_string(&GOOD.replace("rules: [fallback-removal-conflict]", "rules: [fallback-removal-conflict, 5]"), "2:36", "invalid type", "")]
+#[case::rule_not_a_string(&GOOD.replace("rules: [success-returns-updated-instance]", "rules: [success-returns-updated-instance, 5]"), "2:43", "invalid type", "")]
 #[case::description_not_a_string(&GOOD.replace("description: ok", "description: [ok]"), "1:14", "invalid type", "")]
 #[case::skip_not_a_string(&GOOD.replace("description: ok\n", "description: ok\nskip: [x]\n"), "2:7", "invalid type", "")]
 #[case::schema_not_a_string(&GOOD.replace("  status: 200\n", "  status: 200\n  schema: [x]\n"), "10:11", "invalid type", "")]
@@ -505,4 +505,89 @@ fn a_misspelt_property_in_a_named_state_is_refused_at_its_line() {
         text.contains("did you mean `descriptionForAdmins`?"),
         "{text}"
     );
+}
+
+/// A rule's `checks` are checked when the catalogue loads: an unknown key gets a guess, and a
+/// property the type does not have is refused at its line with a guess.
+#[rstest]
+#[case::unknown_key("checks: [stauts]", "did you mean `status`?")]
+#[case::unknown_property(
+    "checks: [instance.scpe, body.scope]",
+    "`scpe` is not a property of accessReviewInstance"
+)]
+fn a_misspelt_check_in_the_catalogue_is_refused_with_a_guess(
+    #[case] checks: &str,
+    #[case] message: &str,
+) {
+    let (schemas, _) = shipped();
+    let line = "checks: [instance.scope, body.scope]";
+    let files: Vec<InputFile> = shipped_files()
+        .into_iter()
+        .map(|f| {
+            if f.rel == "rules.yaml" {
+                assert!(f.text.contains(line), "rules.yaml has no {line:?}");
+                InputFile::text(
+                    "rules.yaml",
+                    "cases/rules.yaml",
+                    f.text.replace(line, checks),
+                )
+            } else {
+                f
+            }
+        })
+        .collect();
+    let Err(err) = load_suite(&files, &schemas, None) else {
+        panic!("a misspelt check loads");
+    };
+    let shown = err.to_string();
+    assert!(shown.contains(message), "{shown}");
+    assert!(shown.contains("cases/rules.yaml:"), "{shown}");
+}
+
+/// A value of the wrong type and a misspelt required key do not stop the round either: the
+/// misspelt key is read as the one it stands for (no second "required" error), and the rest
+/// is still checked.
+#[test]
+fn a_misspelt_required_key_and_a_wrong_type_leave_the_rest_checked() {
+    let text = "\
+description: x
+rules:
+  - scope-requird
+given:
+  use: in-progress
+when:
+  repeat: three
+  body:
+    scope: ${before.instance.scope}
+    fallbackReviewrs: []
+thne:
+  status: 4xx
+";
+    let (schemas, _) = shipped();
+    let suite = load_suite(&with_case(text), &schemas, None).unwrap();
+    let broken = suite
+        .cases
+        .iter()
+        .find_map(|c| match c {
+            LoadedCase::Broken(b) => Some(b),
+            LoadedCase::Ok(_) => None,
+        })
+        .expect("the case is broken");
+    let messages: Vec<String> = broken
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.location(), d.message))
+        .collect();
+    for expected in [
+        "cases/t/x.yaml:11:1 unknown key `thne`",
+        "cases/t/x.yaml:7:11 \"three\" is not of type \"integer\"",
+        "cases/t/x.yaml:3:5 unknown rule `scope-requird`",
+        "cases/t/x.yaml:10:5 `fallbackReviewrs` is not a property of accessReviewInstance",
+    ] {
+        assert!(
+            messages.iter().any(|m| m.starts_with(expected)),
+            "{expected}: {messages:#?}"
+        );
+    }
+    assert_eq!(messages.len(), 4, "{messages:#?}");
 }

@@ -1128,7 +1128,8 @@ fn a_kept_definition_survives_the_live_cleanup_and_its_printed_delete_removes_it
     };
     let request = curl_after("is kept on the target (--keep-on-failure)");
     assert_eq!(send(&request), "400", "{request}");
-    let delete = curl_after("kept on the target (--keep-on-failure): the starting states of 1");
+    let delete =
+        curl_after("kept on the target (--keep-on-failure): the state 1 failing trial(s) left");
     assert!(
         delete.contains("/identityGovernance/accessReviews/definitions/"),
         "{delete}"

@@ -64,11 +64,13 @@ fn a_kept_state_makes_the_printed_curl_line_reproduce_the_failure() {
     // The failure names the kept state, and its curl line reproduces the failure.
     assert!(
         t.contains(
-            "the starting state it needs is kept on the target (--keep-on-failure): definition = "
+            "the state as the trial left it is kept on the target (--keep-on-failure): definition = "
         ),
         "{t}"
     );
-    let request = curl_after(&t, "the starting state it needs is kept on the target");
+    // A refusal leaves the starting state: no warning that it may be the updated one.
+    assert!(!t.contains("may be the updated one"), "{t}");
+    let request = curl_after(&t, "the state as the trial left it is kept on the target");
     assert!(request.contains("-X 'PUT'"), "{request}");
     assert_eq!(send(&request), "400", "{request}");
     assert_eq!(
@@ -79,7 +81,7 @@ fn a_kept_state_makes_the_printed_curl_line_reproduce_the_failure() {
     // The end of the run lists the kept state and how to delete it; that works.
     let delete = curl_after(
         &t,
-        "kept on the target (--keep-on-failure): the starting states of 1 trial(s)",
+        "kept on the target (--keep-on-failure): the state 1 failing trial(s) left",
     );
     assert!(
         delete.contains("-X 'DELETE'") && delete.contains("/_conformance/fixtures/"),
@@ -133,7 +135,7 @@ fn without_keeping_the_failure_says_the_state_is_gone_and_how_it_was_made() {
     // The state is gone: the line alone no longer reproduces the failure…
     assert_eq!(send(&request), "404", "{request}");
     // …and the failure shows the request that created it, which works.
-    let setup = curl_after(&t, "the starting state, as it was created:");
+    let setup = curl_after(&t, "the starting state was created with");
     assert!(setup.contains("/_conformance/fixtures"), "{setup}");
     assert_eq!(send(&setup), "201", "{setup}");
     assert!(!t.contains("kept on the target"), "{t}");
@@ -153,6 +155,42 @@ fn keeping_needs_a_target_that_outlives_the_run() {
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(
         t.contains("--keep-on-failure needs a target that outlives the run (--base-url)"),
+        "{t}"
+    );
+}
+
+/// After an update the target applied, the kept state is the updated one: the message says
+/// so instead of promising the starting state.
+#[test]
+fn a_kept_state_after_a_success_is_said_to_be_maybe_the_updated_one() {
+    let mock = spawn_mock(&["--deviation", "accept-fallback-removal"]);
+    let dir = std::env::temp_dir().join(format!("arc-keep-ok-{}", uuid::Uuid::new_v4()));
+    let (code, t) = run(&mock, &["--keep-on-failure"], &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, Some(1), "{t}");
+    assert!(
+        t.contains("the request was answered with success, so that state may be the updated one, not the starting state"),
+        "{t}"
+    );
+}
+
+/// Only a trial that fails the run keeps its state: a divergence that is not enforced is
+/// deleted as usual.
+#[test]
+fn a_divergence_that_is_not_enforced_keeps_nothing() {
+    let mock = spawn_mock(&["--deviation", "plain-text-errors"]);
+    let dir = std::env::temp_dir().join(format!("arc-keep-div-{}", uuid::Uuid::new_v4()));
+    let (code, t) = run(
+        &mock,
+        &["--keep-on-failure", "--enforce", "documented"],
+        &dir,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, Some(0), "{t}");
+    assert!(t.contains("diverges"), "{t}");
+    assert!(!t.contains("kept on the target"), "{t}");
+    assert!(
+        t.contains("the starting state it needs was deleted after the trial"),
         "{t}"
     );
 }

@@ -3,8 +3,11 @@
 //! `siblings`, `acknowledged`, each optionally narrowed to one property, as in
 //! `instance.scope`); a part of a case (`then`, or `reference`) stands for some of the case's
 //! rules. A finding names the rules of its part that check where it is: those naming its
-//! property first, then those checking the whole key, then any checking the key at all, and
-//! only when none does, every rule of the part (nothing finer is known).
+//! property first, then those checking the whole key, then any checking the key at all. A
+//! status that no rule of its part checks is a precondition of the case (the request must be
+//! answered so for the rest to mean anything): a finding there names no rule, and the case's
+//! rules are not verified in that trial. The loader refuses any other key that no rule of its
+//! part checks.
 
 use std::fmt;
 
@@ -73,8 +76,11 @@ impl TryFrom<String> for Selector {
         };
         let names: Vec<&str> = CheckKey::ALL.iter().map(|(_, n)| *n).collect();
         let Some((key, _)) = CheckKey::ALL.iter().find(|(_, n)| *n == key) else {
+            let guess = crate::diagnostic::did_you_mean(key, names.iter().copied())
+                .map(|g| format!("did you mean `{g}`? "))
+                .unwrap_or_default();
             return Err(format!(
-                "unknown check `{s}`: expected one of {} (optionally `.property`, as in `instance.scope`)",
+                "unknown check `{s}`: {guess}expected one of {} (optionally `.property`, as in `instance.scope`)",
                 names.join(", ")
             ));
         };
@@ -197,7 +203,15 @@ impl Attribution {
                 return tier;
             }
         }
-        self.ids().map(str::to_string).collect()
+        // A precondition of the case: no rule of the part checks there.
+        Vec::new()
+    }
+
+    /// Whether some rule of the part checks `key` (a rule without `checks` checks every key).
+    pub fn covers(&self, key: CheckKey) -> bool {
+        self.rules
+            .iter()
+            .any(|(_, checks)| checks.is_empty() || checks.iter().any(|s| s.key == key))
     }
 }
 
@@ -234,12 +248,21 @@ mod tests {
     #[case(Location::After { object: StateObject::Instance, path: "$".into() }, &["persisted"])]
     #[case(Location::Body { path: "$.scope".into() }, &["scope"])]
     #[case(Location::Body { path: "$.id".into() }, &["scope", "context"])]
-    #[case(Location::Header { name: "request-id".into() }, &["add-only", "persisted", "scope", "context"])]
+    // No rule of the part checks headers: a precondition, naming no rule.
+    #[case(Location::Header { name: "request-id".into() }, &[])]
     fn a_finding_names_the_rules_that_check_where_it_is(
         #[case] location: Location,
         #[case] expected: &[&str],
     ) {
         assert_eq!(part().rules_for(&location), expected);
+    }
+
+    #[test]
+    fn a_part_covers_the_keys_its_rules_check() {
+        assert!(part().covers(CheckKey::Instance) && part().covers(CheckKey::Status));
+        assert!(!part().covers(CheckKey::Headers) && !part().covers(CheckKey::Siblings));
+        let open = Attribution::new(vec![("any".into(), vec![])]);
+        assert!(open.covers(CheckKey::Siblings));
     }
 
     #[test]
@@ -254,6 +277,7 @@ mod tests {
     #[case("instance.scope", true)]
     #[case("body", true)]
     #[case("afterwards", false)]
+    #[case("stauts", false)]
     #[case("instance.", false)]
     #[case("instance.scope.query", false)]
     #[case("body.@odata.context", true)]

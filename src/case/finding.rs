@@ -145,14 +145,19 @@ impl Finding {
     }
 
     /// Whether `later` only follows from this finding: after a wrong status or no complete
-    /// answer, everything else about the same request (for a single request, the state read
-    /// back too); after a body that is not JSON, every check of that body.
+    /// answer, the body, its schema, another status and the values read back for the same
+    /// request (for a single request, the state afterwards too) — not a header, and not a
+    /// read that failed, which stand on their own; after a body that is not JSON, every check
+    /// of that body.
     pub fn causes(&self, later: &Finding) -> bool {
         if self.request != later.request {
             return false;
         }
         match self.location {
-            Location::Status | Location::Answer => true,
+            Location::Status | Location::Answer => !matches!(
+                later.location,
+                Location::Header { .. } | Location::ReadBack { .. }
+            ),
             Location::BodyNotJson => matches!(
                 later.location,
                 Location::BodyNotJson | Location::Schema { .. } | Location::Body { .. }

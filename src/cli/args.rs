@@ -218,10 +218,11 @@ pub struct Cli {
     /// the token redacted, and a curl line to send it again) as JSON into this folder.
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
-    /// Leave the starting state of every trial that fails or diverges on the target, for a
-    /// reproduction by hand: its ids are shown with the failure (whose curl line then works
-    /// as printed), and the end of the run lists how to delete each kept state. Needs a
-    /// target that outlives the run (--base-url).
+    /// Leave the state of every trial that fails the run on the target, as the trial left it,
+    /// for a reproduction by hand: its ids are shown with the failure (whose curl line then
+    /// finds it), and the end of the run lists how to delete each kept state. Expected
+    /// failures and divergences that are not enforced are deleted as usual. Needs a target
+    /// that outlives the run (--base-url).
     #[arg(long)]
     pub keep_on_failure: bool,
     /// Write a JUnit XML report here (failures, errors and skips apart; divergences pass

@@ -86,9 +86,16 @@ pub fn run(
     }
     let mut ctx =
         RunContext::with_provisioner(target, provisioner, schemas, suite.principals.clone());
-    ctx.keep_on_failure = cli.keep_on_failure;
-    let ctx = Arc::new(ctx);
     let expectations = Arc::new(inputs::expectations(cli)?);
+    if cli.keep_on_failure {
+        // Kept: the state of a trial whose status fails the run (not an expected failure,
+        // not a divergence that is not enforced).
+        let expected = Arc::clone(&expectations);
+        ctx.keep = Some(crate::run::KeepWhen(Arc::new(move |name, outcome| {
+            policy.fails(policy.status(outcome, expected.get(name)))
+        })));
+    }
+    let ctx = Arc::new(ctx);
     let record: Record = Arc::default();
     let trials = Trials {
         cli,
@@ -148,9 +155,13 @@ pub fn run(
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
+    // A cause may quote an error message (a certificate's name): secrets out, terminal-safe.
+    let causes: Vec<String> = (record.errors.iter())
+        .map(|c| crate::report::sanitize::terminal(&ctx.target.redact(c)))
+        .collect();
     eprint!(
         "{}",
-        terminal::closing(&divergences, &record.errors, &report.summary)
+        terminal::closing(&divergences, &causes, &report.summary)
     );
     let paths = ReportPaths {
         json: cli.report_json.clone(),

@@ -194,7 +194,7 @@ pub fn kept_states(report: &crate::report::data::RunReport) -> Option<String> {
         return None;
     }
     let mut s = format!(
-        "\nkept on the target (--keep-on-failure): the starting states of {} trial(s); delete each when done (the token from $GRAPH_TOKEN):",
+        "\nkept on the target (--keep-on-failure): the state {} failing trial(s) left; delete each when done (the token from $GRAPH_TOKEN):",
         kept.len()
     );
     for (t, k) in kept {

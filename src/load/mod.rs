@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
-use serde_json::Value;
 
 use indexmap::IndexMap;
 
@@ -22,13 +21,17 @@ use crate::diagnostic::{Diagnostic, SourceFile, escape_pointer};
 use crate::load::files::InputFile;
 use crate::load::schema::SchemaSet;
 
+mod case_file;
 mod problems;
 pub mod raw;
 pub mod resolve;
 
+pub use crate::diagnostic::yaml_diagnostic;
+use crate::load::case_file::LoadContext;
+pub use crate::load::case_file::case_id;
 use problems::{Problems, suggestion};
-use raw::{RawCase, RawGiven, STATUS_FORMS, decode};
-use resolve::{MAX_REPEAT, Resolver};
+use raw::RawGiven;
+use resolve::Resolver;
 
 /// The catalogue of rules, at the root of the case folder.
 pub const RULES_FILE: &str = "rules.yaml";
@@ -107,28 +110,6 @@ struct StatesFile {
 #[serde(deny_unknown_fields)]
 struct PrincipalsFile {
     principals: HashMap<String, String>,
-}
-
-/// A YAML decoding error as a diagnostic at its line and column (any YAML file of the tool:
-/// cases, states, principals, target files, expectations).
-pub fn yaml_diagnostic(file: &SourceFile, err: &serde_yaml::Error) -> Diagnostic {
-    let span = err.location().map(|l| {
-        let pos = crate::diagnostic::Pos {
-            line: l.line(),
-            col: l.column(),
-        };
-        crate::diagnostic::Span {
-            start: pos,
-            end: pos,
-        }
-    });
-    let message = err.to_string();
-    // The location is shown separately; keep the message short.
-    static TRAILING_LOCATION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r" at line \d+ column \d+$").expect("a constant regex compiles")
-    });
-    let message = TRAILING_LOCATION.replace(&message, "").into_owned();
-    file.diagnostic(span, message)
 }
 
 /// Reads a principals file (`principals: {name: object-id}`): the shipped one, or a target's
@@ -210,7 +191,9 @@ pub fn load_suite(
             .find(|f| f.rel == name)
             .ok_or(SuiteError::Missing(name))
     };
-    let rules: Catalogue = parse_typed(find(RULES_FILE)?)?;
+    let rules_file = find(RULES_FILE)?;
+    let rules: Catalogue = parse_typed(rules_file)?;
+    check_rule_checks(&rules, rules_file)?;
     let states = match files.iter().find(|f| f.rel == STATES_FILE) {
         Some(f) => {
             let states = parse_typed::<StatesFile>(f)?.states;
@@ -266,118 +249,50 @@ pub fn load_suite(
     })
 }
 
+/// Every property a rule's `checks` narrows to is a property of the type that key reads
+/// (the instance, the definition; a header's name is free), with a guess when it is not.
+fn check_rule_checks(rules: &Catalogue, f: &InputFile) -> Result<(), SuiteError> {
+    use crate::case::attribution::CheckKey;
+    use resolve::shape;
+    let source = SourceFile::new(f.display.clone(), f.text.clone());
+    let mut p = Problems::new(&source);
+    for (i, rule) in rules.rules.iter().enumerate() {
+        for (j, check) in rule.checks.iter().enumerate() {
+            let Some(property) = &check.property else {
+                continue;
+            };
+            let shape = match check.key {
+                CheckKey::Headers => continue,
+                CheckKey::Definition => shape::DEFINITION,
+                _ => shape::INSTANCE,
+            };
+            if !shape.properties.contains(&property.as_str()) {
+                let help = suggestion(
+                    property,
+                    shape.properties.iter().copied(),
+                    "its properties",
+                    None,
+                );
+                p.at(
+                    &format!("/rules/{i}/checks/{j}"),
+                    format!(
+                        "`{check}`: `{property}` is not a property of {}",
+                        shape.name
+                    ),
+                    Some(help),
+                );
+            }
+        }
+    }
+    if p.is_empty() {
+        Ok(())
+    } else {
+        Err(SuiteError::Problems(p.into_list()))
+    }
+}
+
 /// True for a file that holds a case (a `.yaml` file other than the shared ones).
 pub fn is_case_file(rel: &str) -> bool {
     (rel.ends_with(".yaml") || rel.ends_with(".yml"))
         && ![RULES_FILE, STATES_FILE, PRINCIPALS_FILE].contains(&rel)
-}
-
-/// The stable id of a case: its path without the extension.
-pub fn case_id(rel: &str) -> String {
-    rel.trim_end_matches(".yaml")
-        .trim_end_matches(".yml")
-        .to_string()
-}
-
-struct LoadContext<'a> {
-    resolver: Resolver<'a>,
-    schemas: &'a SchemaSet,
-}
-
-impl LoadContext<'_> {
-    /// YAML → the case schema (every problem, for editors' sake) → raw typed structs →
-    /// the resolved model.
-    fn load_case(&self, f: &InputFile) -> Result<Case, Vec<Diagnostic>> {
-        if let Some(why) = f.not_text {
-            let d = Diagnostic::file(f.display.clone(), why.to_string())
-                .with_help("a case file is YAML text in UTF-8 (see cases/README.md)");
-            return Err(vec![d]);
-        }
-        let file = Arc::new(SourceFile::new(f.display.clone(), f.text.clone()));
-        let doc: Value = match serde_yaml::from_str(&f.text) {
-            Ok(v) => v,
-            Err(e) => return Err(vec![yaml_diagnostic(&file, &e)]),
-        };
-        let mut p = Problems::new(&file);
-        if doc.is_null() {
-            p.at(
-                "",
-                "the case file is empty",
-                Some("a case needs description, rules, when and then".into()),
-            );
-            return Err(p.into_list());
-        }
-        // Every problem of the file in one round: unknown keys are reported and left out,
-        // and the rest of the case is still checked (rules, states, templates, matchers).
-        let mut doc = doc;
-        let mut shape_problems = false;
-        for v in self.schemas.validate("case", &doc).unwrap_or_default() {
-            if v.unexpected.is_empty() {
-                p.at(&v.instance_path, v.message, None);
-                shape_problems = true;
-                continue;
-            }
-            let allowed = self.schemas.allowed_properties(&v);
-            for key in &v.unexpected {
-                let pointer = format!("{}/{}", v.instance_path, escape_pointer(key));
-                let help = suggestion(key, allowed.iter().map(String::as_str), "valid here", None);
-                p.at_key(&pointer, format!("unknown key `{key}`"), Some(help));
-                if let Some(Value::Object(parent)) = doc.pointer_mut(&v.instance_path) {
-                    parent.remove(key);
-                }
-            }
-        }
-        if shape_problems {
-            return Err(p.into_list());
-        }
-        // The case schema may have been replaced (--schemas): the typed decoding checks
-        // everything the loader relies on by itself.
-        let raw: RawCase = match decode(&doc) {
-            Ok(raw) => raw,
-            Err(_) if !p.is_empty() => return Err(p.into_list()),
-            Err(e) => {
-                match &e.unknown_key {
-                    Some((key, valid)) => {
-                        let help =
-                            suggestion(key, valid.iter().map(String::as_str), "valid here", None);
-                        p.at_key(&e.pointer, format!("unknown key `{key}`"), Some(help));
-                    }
-                    None => p.at(&e.pointer, e.message, help_for(&e.pointer)),
-                }
-                return Err(p.into_list());
-            }
-        };
-        let case = self
-            .resolver
-            .resolve(case_id(&f.rel), file.path.clone(), raw, &doc, &mut p);
-        match case {
-            Some(case) if p.is_empty() => Ok(case),
-            Some(_) | None if !p.is_empty() => Err(p.into_list()),
-            _ => Err(vec![Diagnostic::file(
-                f.display.clone(),
-                "the case could not be resolved (a loader bug: please report it with this file)",
-            )]),
-        }
-    }
-}
-
-/// What would be valid at a place serde's own message does not explain well.
-fn help_for(pointer: &str) -> Option<String> {
-    let help = match pointer {
-        "/when/repeat" => format!("a whole number of copies, 2 to {MAX_REPEAT}"),
-        "/when/auth" => format!(
-            "default, none, or a credential: {}",
-            crate::target::credential::Credential::names()
-        ),
-        "/when/method" => "PUT, PATCH, GET, POST or DELETE; leave out for --update-method".into(),
-        "/then/status" => STATUS_FORMS.into(),
-        p if p.starts_with("/when/headers/") => "a string, or null to drop the header".into(),
-        p if p.starts_with("/matrix/") => "a non-empty list of values".into(),
-        p if p.starts_with("/given/") => {
-            "given: {use, definition, instances, others}; definitions and instances are objects"
-                .into()
-        }
-        _ => return None,
-    };
-    Some(help)
 }

@@ -94,10 +94,19 @@ impl Resolver<'_> {
         let when = self.when(&raw, &given, p);
         let (then, reference, then_severity) = self.then_and_reference(&raw, p);
         self.check_templates(&raw, &given, doc, p);
+        let then_rules = self.then_attribution(&raw);
+        // With an unknown rule, what the part stands for is not known: that one problem is
+        // enough.
+        let known = |ids: &[String]| ids.iter().all(|id| self.rules.get(id).is_some());
+        if known(&raw.rules) {
+            self.lint_checked(&then, "/then", &then_rules, p);
+        }
+        if let Some(r) = reference.as_ref().filter(|r| known(&r.rules)) {
+            self.lint_checked(&r.then, "/reference", &r.attribution, p);
+        }
         if !p.is_empty() {
             return None;
         }
-        let then_rules = self.then_attribution(&raw);
         Some(Case {
             id,
             file,
@@ -260,7 +269,7 @@ impl Resolver<'_> {
 }
 
 mod expectations;
-mod shape;
+pub(crate) mod shape;
 mod templates;
 
 #[cfg(test)]

@@ -19,7 +19,12 @@ impl RunReport {
             // Each finding with the rules it breaks; what follows from another, indented under it.
             let mut findings = String::new();
             for (cause, consequences) in FindingReport::grouped(&t.findings) {
-                let _ = writeln!(findings, "{} [{}]", cause.line(), cause.rules.join(", "));
+                let rules = if cause.rules.is_empty() {
+                    "a precondition of the case".to_string()
+                } else {
+                    cause.rules.join(", ")
+                };
+                let _ = writeln!(findings, "{} [{rules}]", cause.line());
                 for f in consequences {
                     let _ = writeln!(findings, "  follows from it: {}", f.line());
                 }

@@ -81,19 +81,25 @@ pub fn render_outcome(
     redact(&s)
 }
 
-/// How to send the request again, and the starting state it needs: kept on the target (its
-/// ids, and how to delete it), or deleted (the requests that rebuild it).
+/// How to send the request again, and the state it needs: kept on the target as the trial
+/// left it (its ids, and how to delete it), or deleted (the requests that created it).
 fn render_reproduction(outcome: &Outcome, x: &Exchange) -> String {
     use crate::report::data::RequestReport;
     let mut s = String::new();
     let setup: Vec<RequestReport> = outcome.setup.iter().map(RequestReport::of).collect();
+    let applied = x.response.as_ref().is_ok_and(|r| r.status / 100 == 2);
     match &outcome.kept {
         Some(kept) => {
             let ids: Vec<String> = kept.ids.iter().map(|(k, v)| format!("{k} = {v}")).collect();
             let _ = writeln!(
                 s,
-                "\nreproduce (the token from $GRAPH_TOKEN); the starting state it needs is kept on the target (--keep-on-failure): {}\n  {}",
+                "\nreproduce (the token from $GRAPH_TOKEN); the state as the trial left it is kept on the target (--keep-on-failure): {}{}\n  {}",
                 ids.join(", "),
+                if applied {
+                    "; the request was answered with success, so that state may be the updated one, not the starting state"
+                } else {
+                    ""
+                },
                 curl(x)
             );
             let _ = writeln!(s, "delete the kept state afterwards:");
@@ -107,10 +113,6 @@ fn render_reproduction(outcome: &Outcome, x: &Exchange) -> String {
                 "\nreproduce (the token from $GRAPH_TOKEN); the starting state it needs was deleted after the trial: create it again first (the target gives new ids: put them into the request's URL), or run with --keep-on-failure to keep it\n  {}",
                 curl(x)
             );
-            let _ = writeln!(s, "the starting state, as it was created:");
-            for r in &setup {
-                let _ = writeln!(s, "  {}", r.curl());
-            }
         }
         None => {
             let _ = writeln!(
@@ -118,6 +120,15 @@ fn render_reproduction(outcome: &Outcome, x: &Exchange) -> String {
                 "\nreproduce (the token from $GRAPH_TOKEN):\n  {}",
                 curl(x)
             );
+        }
+    }
+    if !setup.is_empty() {
+        let _ = writeln!(
+            s,
+            "the starting state was created with (a live tenant then activates it, and stops it for a Completed state):"
+        );
+        for r in &setup {
+            let _ = writeln!(s, "  {}", r.curl());
         }
     }
     s
@@ -151,7 +162,8 @@ fn render_findings(findings: &[Finding], severity: Severity) -> String {
 
 fn rules_suffix(f: &Finding) -> String {
     if f.rules.is_empty() {
-        String::new()
+        "  [a precondition of the case: no rule it cites checks this; its rules are not verified]"
+            .to_string()
     } else {
         format!("  [{}]", f.rules.join(", "))
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::load::schema::SchemaSet;
 use crate::provision::progress::Progress;
 use crate::provision::{ControlProtocol, Provisioner};
+use crate::run::outcome::Outcome;
 use crate::target::Target;
 
 /// What every trial of a run shares.
@@ -22,9 +23,22 @@ pub struct RunContext {
     pub principals: Arc<HashMap<String, String>>,
     /// How far the run is (for a progress line; the runner only counts).
     pub progress: Arc<Progress>,
-    /// Leave the starting state of a trial that failed or diverged on the target
-    /// (`--keep-on-failure`), for a reproduction by hand.
-    pub keep_on_failure: bool,
+    /// Which trials leave their state on the target for a reproduction by hand
+    /// (`--keep-on-failure`: those whose outcome fails the run); none when unset.
+    pub keep: Option<KeepWhen>,
+}
+
+/// The test a [`KeepWhen`] applies: a trial's name and its outcome before cleanup → keep.
+pub type KeepTest = dyn Fn(&str, &Outcome) -> bool + Send + Sync;
+
+/// Whether a trial (by name, with its outcome before cleanup) leaves its state on the target.
+#[derive(Clone)]
+pub struct KeepWhen(pub Arc<KeepTest>);
+
+impl std::fmt::Debug for KeepWhen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeepWhen(..)")
+    }
 }
 
 impl RunContext {
@@ -41,7 +55,7 @@ impl RunContext {
             schemas,
             principals: Arc::new(principals),
             progress: Arc::default(),
-            keep_on_failure: false,
+            keep: None,
         }
     }
 
@@ -58,7 +72,7 @@ impl RunContext {
             schemas,
             principals: Arc::new(principals),
             progress: Arc::default(),
-            keep_on_failure: false,
+            keep: None,
         }
     }
 }

@@ -69,9 +69,20 @@ pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
     ctx.progress.provisioning();
     let result = run_phases(ctx, spec, &mut bindings, &mut created).await;
     ctx.progress.done();
-    let found = matches!(result, Ok((Verdict::Fail(_) | Verdict::Diverge(_), _)));
+    let (verdict, exchange) = match result {
+        Ok((verdict, exchange)) => (verdict, Some(exchange)),
+        Err((TrialError::NotProducible(reason), exchange)) => (Verdict::Skip(reason), exchange),
+        Err((error, exchange)) => (Verdict::Error(error), exchange),
+    };
+    let found = matches!(verdict, Verdict::Fail(_) | Verdict::Diverge(_));
+    let keep = found
+        && !created.definitions.is_empty()
+        && ctx.keep.as_ref().is_some_and(|k| {
+            let outcome = Outcome::without_exchange(verdict.clone());
+            (k.0)(&spec.name, &outcome)
+        });
     let mut cleanup = Vec::new();
-    let kept = if ctx.keep_on_failure && found && !created.definitions.is_empty() {
+    let kept = if keep {
         // Left for a reproduction by hand: nothing of the run deletes it.
         for id in &created.definitions {
             ctx.provisioner.keep(id);
@@ -89,11 +100,6 @@ pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
             }
         }
         None
-    };
-    let (verdict, exchange) = match result {
-        Ok((verdict, exchange)) => (verdict, Some(exchange)),
-        Err((TrialError::NotProducible(reason), exchange)) => (Verdict::Skip(reason), exchange),
-        Err((error, exchange)) => (Verdict::Error(error), exchange),
     };
     Outcome {
         verdict,
@@ -254,6 +260,6 @@ async fn run_phases(
 
 mod context;
 mod phases;
-pub use context::RunContext;
+pub use context::{KeepWhen, RunContext};
 use phases::{Created, build_request, provision, read_back, snapshot};
 pub use phases::{DEFINITION_SELECT, INSTANCE_SELECT};

@@ -45,10 +45,10 @@ impl TrialError {
             TrialError::Provision(ProvisionError::Transport(t)) => {
                 format!("provisioning: {}", t.cause())
             }
-            TrialError::Provision(ProvisionError::Protocol { what, status, .. }) => format!(
-                "provisioning: {} answered {status}",
-                what.split_whitespace().next().unwrap_or("a request")
-            ),
+            // Grouped by status only: `what` names URLs and ids.
+            TrialError::Provision(ProvisionError::Protocol { status, .. }) => {
+                format!("provisioning: an answer the protocol does not allow (status {status})")
+            }
             TrialError::Provision(ProvisionError::Timeout { .. }) => {
                 "provisioning: the starting state did not come about in time".into()
             }

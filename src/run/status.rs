@@ -188,24 +188,35 @@ impl TrialStatus {
     }
 
     /// How one rule the trial cites fared in it, from the trial's status and its findings: a
-    /// rule that no finding names passed (a consequence of another finding does not count);
-    /// a rule named only by divergences diverged (failed under `--enforce all`); otherwise
-    /// the trial's status. A trial that did not run to findings gives every rule its status.
+    /// rule that no finding names passed; one named only by findings that follow from an
+    /// earlier one, or not named while the case's precondition failed (a finding naming no
+    /// rule), was not verified (`Skip`: the earlier finding stands in its way); one named
+    /// only by divergences diverged (failed under `--enforce all`); otherwise the trial's
+    /// status. A trial that did not run to findings, or passed unexpectedly, gives every rule
+    /// its status.
     pub fn for_rule(self, findings: &[Finding], rule: &str, enforce: Enforce) -> TrialStatus {
-        let named: Vec<&Finding> = findings
-            .iter()
-            .filter(|f| f.consequence_of.is_none() && f.rules.iter().any(|r| r == rule))
+        let names = |f: &&Finding| f.rules.iter().any(|r| r == rule);
+        let named: Vec<&Finding> = (findings.iter())
+            .filter(|f| f.consequence_of.is_none())
+            .filter(names)
             .collect();
-        match self {
+        // Not verified: named only after an earlier finding, or the case's precondition (a
+        // finding naming no rule) failed.
+        let only_after = named.is_empty()
+            && ((findings.iter())
+                .filter(|f| f.consequence_of.is_some())
+                .any(|f| names(&f))
+                || (findings.iter()).any(|f| f.consequence_of.is_none() && f.rules.is_empty()));
+        let with_findings = matches!(
+            self,
             TrialStatus::Fail
-            | TrialStatus::Diverge
-            | TrialStatus::ExpectedFail
-            | TrialStatus::ExpectedDiverge
-            | TrialStatus::UnexpectedPass
-                if named.is_empty() =>
-            {
-                TrialStatus::Pass
-            }
+                | TrialStatus::Diverge
+                | TrialStatus::ExpectedFail
+                | TrialStatus::ExpectedDiverge
+        );
+        match self {
+            _ if with_findings && only_after => TrialStatus::Skip,
+            _ if with_findings && named.is_empty() => TrialStatus::Pass,
             TrialStatus::Fail
                 if enforce == Enforce::Documented
                     && named.iter().all(|f| f.severity == Severity::Divergence) =>

@@ -92,7 +92,11 @@ impl KillRow {
             match policy.unexpected(outcome) {
                 TrialStatus::Fail => row.failing.push(spec.name.clone()),
                 TrialStatus::Diverge => row.diverging.push(spec.name.clone()),
-                TrialStatus::Error | TrialStatus::Broken => row.errored.push(spec.name.clone()),
+                TrialStatus::Error | TrialStatus::Broken => {
+                    // A trial that could not run cleanly proves nothing, findings or not.
+                    row.errored.push(spec.name.clone());
+                    continue;
+                }
                 _ => {}
             }
             // A rule counts as caught only by a finding that names it.
@@ -204,7 +208,7 @@ pub fn render_kill_table(rows: &[KillRow]) -> String {
             let why = row
                 .deviation
                 .and_then(explained::why_also)
-                .unwrap_or("UNEXPLAINED");
+                .map_or("UNEXPLAINED", |(_, why)| why);
             let _ = writeln!(s, "{:<28}  also named: {} ({why})", "", also.join(", "));
         }
     }

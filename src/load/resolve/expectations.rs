@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::Resolver;
-use crate::case::attribution::Attribution;
+use crate::case::attribution::{Attribution, CheckKey};
 use crate::case::matching::Matcher;
 use crate::case::rules::RuleKind;
 use crate::case::{Afterwards, Reference, Severity, Then};
@@ -152,6 +152,62 @@ impl Resolver<'_> {
                 .map(|r| (r.id.clone(), r.checks.clone()))
                 .collect(),
         )
+    }
+
+    /// Every key a part checks, but its status (a status no rule checks is the case's
+    /// precondition), is checked by some rule of the part: else a finding there would name
+    /// no rule.
+    pub(super) fn lint_checked(
+        &self,
+        part: &Then,
+        at: &str,
+        attribution: &Attribution,
+        p: &mut Problems<'_>,
+    ) {
+        let a = &part.afterwards;
+        let keys = [
+            (!part.headers.is_empty(), CheckKey::Headers, "headers"),
+            (part.schema.is_some(), CheckKey::Schema, "schema"),
+            (part.body.is_some(), CheckKey::Body, "body"),
+            (
+                a.instance.is_some(),
+                CheckKey::Instance,
+                "afterwards/instance",
+            ),
+            (
+                a.definition.is_some(),
+                CheckKey::Definition,
+                "afterwards/definition",
+            ),
+            (
+                a.siblings.is_some(),
+                CheckKey::Siblings,
+                "afterwards/siblings",
+            ),
+            (
+                part.acknowledged.is_some(),
+                CheckKey::Acknowledged,
+                "acknowledged",
+            ),
+        ];
+        for (_, key, place) in keys.iter().filter(|(present, ..)| *present) {
+            if attribution.covers(*key) {
+                continue;
+            }
+            let rules: Vec<&str> = attribution.ids().collect();
+            p.at_key(
+                &format!("{at}/{place}"),
+                format!(
+                    "no rule this part stands for ({}) is checked by `{}`",
+                    rules.join(", "),
+                    key.name()
+                ),
+                Some(format!(
+                    "cite the rule this expectation checks, or add `{}` to the `checks` of one of these rules in cases/rules.yaml",
+                    key.name()
+                )),
+            );
+        }
     }
 
     /// The rules `then` stands for: the case's documented rules (its inferred ones are the

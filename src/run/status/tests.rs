@@ -20,8 +20,13 @@ fn named(severity: Severity, rules: &[&str], consequence: bool) -> Finding {
 // A failed trial: only the rules its findings name failed.
 #[case(TrialStatus::Fail, vec![named(Severity::Failure, &["a"], false)], "a", Enforce::Documented, TrialStatus::Fail)]
 #[case(TrialStatus::Fail, vec![named(Severity::Failure, &["a"], false)], "b", Enforce::Documented, TrialStatus::Pass)]
-// A consequence does not count against its rules.
-#[case(TrialStatus::Fail, vec![named(Severity::Failure, &["a"], false), named(Severity::Failure, &["b"], true)], "b", Enforce::Documented, TrialStatus::Pass)]
+// A consequence does not count against its rules: they were not verified.
+#[case(TrialStatus::Fail, vec![named(Severity::Failure, &["a"], false), named(Severity::Failure, &["b"], true)], "b", Enforce::Documented, TrialStatus::Skip)]
+#[case(TrialStatus::Fail, vec![named(Severity::Failure, &["a"], false), named(Severity::Failure, &["a"], true)], "a", Enforce::Documented, TrialStatus::Fail)]
+// A failed precondition (a finding naming no rule): the rules were not verified.
+#[case(TrialStatus::Fail, vec![named(Severity::Failure, &[], false)], "a", Enforce::Documented, TrialStatus::Skip)]
+// An unexpected pass fails the run: every rule keeps it.
+#[case(TrialStatus::UnexpectedPass, vec![named(Severity::Divergence, &["a"], false)], "b", Enforce::Documented, TrialStatus::UnexpectedPass)]
 // A rule named only by divergences diverged, unless divergences are enforced.
 #[case(TrialStatus::Fail, vec![named(Severity::Failure, &["a"], false), named(Severity::Divergence, &["b"], false)], "b", Enforce::Documented, TrialStatus::Diverge)]
 #[case(TrialStatus::Fail, vec![named(Severity::Divergence, &["b"], false)], "b", Enforce::All, TrialStatus::Fail)]

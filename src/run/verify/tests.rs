@@ -281,6 +281,8 @@ fn at(location: Location, request: Option<usize>) -> Finding {
 #[case(vec![at(Location::Answer, Some(0)), at(Location::Status, Some(1)), at(Location::After { object: StateObject::Instance, path: "$".into() }, None)], vec![None, None, None])]
 // A header finding causes nothing, and nothing before a status finding follows from it.
 #[case(vec![at(Location::Header { name: "request-id".into() }, None), at(Location::Status, None)], vec![None, None])]
+// A header and a failed read stand on their own after a wrong status.
+#[case(vec![at(Location::Status, None), at(Location::Header { name: "request-id".into() }, None), at(Location::ReadBack { object: StateObject::Definition, url: "u".into() }, None)], vec![None, None, None])]
 fn a_finding_follows_only_from_an_earlier_cause(
     #[case] mut findings: Vec<Finding>,
     #[case] expected: Vec<Option<usize>>,

@@ -26,6 +26,20 @@ fn with_case(text: &str) -> Vec<InputFile> {
     files
 }
 
+/// The diagnostics of `text` as the one case file of the shipped folder (it must be broken).
+fn broken_case(text: &str) -> accessreview_conformance::load::BrokenCase {
+    let (schemas, _) = shipped();
+    let suite = load_suite(&with_case(text), &schemas, None).unwrap();
+    suite
+        .cases
+        .iter()
+        .find_map(|c| match c {
+            LoadedCase::Broken(b) => Some(b.clone()),
+            LoadedCase::Ok(_) => None,
+        })
+        .expect("the case is broken")
+}
+
 const GOOD: &str = "\
 description: ok
 rules: [success-returns-updated-instance]
@@ -136,16 +150,8 @@ fn broken_case_files_point_at_the_problem(
     #[case] message: &str,
     #[case] help: Option<&str>,
 ) {
-    let (schemas, _) = shipped();
-    let suite = load_suite(&with_case(text), &schemas, None).unwrap();
-    let broken = suite
-        .cases
-        .iter()
-        .find_map(|c| match c {
-            LoadedCase::Broken(b) => Some(b),
-            LoadedCase::Ok(_) => None,
-        })
-        .expect("the case is broken");
+    let broken = broken_case(text);
+    let broken = &broken;
     let d = broken
         .diagnostics
         .iter()
@@ -420,16 +426,8 @@ then:
     instance:
       reviewers: {$regex: \"([\"}
 ";
-    let (schemas, _) = shipped();
-    let suite = load_suite(&with_case(text), &schemas, None).unwrap();
-    let broken = suite
-        .cases
-        .iter()
-        .find_map(|c| match c {
-            LoadedCase::Broken(b) => Some(b),
-            LoadedCase::Ok(_) => None,
-        })
-        .expect("the case is broken");
+    let broken = broken_case(text);
+    let broken = &broken;
     let found: Vec<(String, String)> = broken
         .diagnostics
         .iter()
@@ -563,16 +561,8 @@ when:
 thne:
   status: 4xx
 ";
-    let (schemas, _) = shipped();
-    let suite = load_suite(&with_case(text), &schemas, None).unwrap();
-    let broken = suite
-        .cases
-        .iter()
-        .find_map(|c| match c {
-            LoadedCase::Broken(b) => Some(b),
-            LoadedCase::Ok(_) => None,
-        })
-        .expect("the case is broken");
+    let broken = broken_case(text);
+    let broken = &broken;
     let messages: Vec<String> = broken
         .diagnostics
         .iter()

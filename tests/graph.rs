@@ -1117,15 +1117,7 @@ fn a_kept_definition_survives_the_live_cleanup_and_its_printed_delete_removes_it
             .trim()
             .to_string()
     };
-    let send = |line: &str| {
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(format!("{line} -o /dev/null -w '%{{http_code}}'"))
-            .env("GRAPH_TOKEN", "t")
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let send = |line: &str| common::send_curl(line, "t");
     let request = curl_after("is kept on the target (--keep-on-failure)");
     assert_eq!(send(&request), "400", "{request}");
     let delete =

@@ -238,13 +238,7 @@ fn a_curl_line_from_a_failure_reproduces_it_and_no_transcript_holds_the_token() 
         "{line}"
     );
     // Run it: the mock answers as it did in the failing trial.
-    let replay = Command::new("sh")
-        .arg("-c")
-        .arg(format!("{line} -o /dev/null -w '%{{http_code}}'"))
-        .env("GRAPH_TOKEN", TOKEN)
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&replay.stdout), "200", "{line}");
+    assert_eq!(send_curl(&line, TOKEN), "200", "{line}");
     // The transcript holds the exchange and the same curl line, without the token.
     let files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
     assert_eq!(files.len(), 1);

@@ -13,15 +13,9 @@ use common::{run_with_deadline, spawn_mock, text};
 const RUNNER: &str = env!("CARGO_BIN_EXE_accessreview-conformance");
 const TOKEN: &str = "reproduce-token-7c1d";
 
-/// Runs a printed curl line with the token from the environment; returns the status.
+/// Runs a printed curl line with the run's token; returns the status.
 fn send(line: &str) -> String {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(format!("{line} -o /dev/null -w '%{{http_code}}'"))
-        .env("GRAPH_TOKEN", TOKEN)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::send_curl(line, TOKEN)
 }
 
 /// The first line after the one containing `marker` that starts with `curl `.

@@ -295,3 +295,15 @@ pub async fn scripted_target(answer: fn(&str) -> Scripted) -> String {
     });
     format!("http://{addr}/beta")
 }
+
+/// Runs a printed `curl` line with `token` as `$GRAPH_TOKEN`; returns the status it got.
+#[allow(dead_code)]
+pub fn send_curl(line: &str, token: &str) -> String {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{line} -o /dev/null -w '%{{http_code}}'"))
+        .env("GRAPH_TOKEN", token)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -305,13 +305,7 @@ fn a_deviation_is_caught_only_by_a_finding_naming_its_rule() {
         f
     };
     let row = |findings: Vec<Finding>| {
-        let outcome = Outcome {
-            verdict: Verdict::Fail(findings),
-            exchange: None,
-            cleanup: Vec::new(),
-            setup: Vec::new(),
-            kept: None,
-        };
+        let outcome = Outcome::without_exchange(Verdict::Fail(findings));
         KillRow::from_results(
             Some(Deviation::AcceptFallbackRemoval),
             &[(spec.clone(), outcome)],

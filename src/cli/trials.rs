@@ -32,11 +32,20 @@ pub(super) struct RunRecord {
 
 pub(super) type Record = Arc<Mutex<RunRecord>>;
 
-fn keep(record: &Record, at: usize, report: TrialReport, divergence: Option<String>) {
+/// Records a trial's report, its divergence text (when it did not fail) and why it could not
+/// run (when it could not), under one lock.
+fn keep(
+    record: &Record,
+    at: usize,
+    report: TrialReport,
+    divergence: Option<String>,
+    error: Option<String>,
+) {
     let mut r = record.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(text) = divergence {
         r.divergences.insert(report.name.clone(), text);
     }
+    r.errors.extend(error);
     r.reports.insert(at, report);
 }
 
@@ -79,7 +88,7 @@ impl Trials<'_> {
                         let report = broken_report(b, message.clone());
                         let (record, at) = (Arc::clone(self.record), trials.len());
                         trials.push(Trial::test(b.id.clone(), move || {
-                            keep(&record, at, report, None);
+                            keep(&record, at, report, None, None);
                             Err(Failed::from(message))
                         }));
                     }
@@ -135,14 +144,8 @@ impl Trials<'_> {
             let redact = |s: &str| crate::report::sanitize::terminal(&ctx.target.redact(s));
             let text = || render_outcome(&spec, &outcome, &rules, &redact);
             let divergence = (status == TrialStatus::Diverge).then(text);
-            if let Some(cause) = error_cause(status, &outcome) {
-                record
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .errors
-                    .push(cause);
-            }
-            keep(&record, at, report, divergence);
+            let cause = error_cause(status, &outcome);
+            keep(&record, at, report, divergence, cause);
             answer(policy, status, &outcome, expected.as_ref(), text, &redact)
         })
     }

@@ -283,30 +283,18 @@ pub(crate) fn check_given_shapes(own: &RawGiven, at: &str, p: &mut Problems<'_>)
     let instances = |list: &indexmap::IndexMap<String, Props>, at: &str, p: &mut Problems<'_>| {
         for (name, props) in list {
             let here = format!("{at}/instances/{}", escape_pointer(name));
-            shape::check(
-                &Value::Object(props.clone()),
-                &here,
-                shape::INSTANCE,
-                HINT,
-                p,
-            );
+            shape::check(props, &here, shape::INSTANCE, HINT, p);
         }
     };
     if let Some(d) = &own.definition {
         let here = format!("{at}/definition");
-        shape::check(&Value::Object(d.clone()), &here, shape::DEFINITION, HINT, p);
+        shape::check(d, &here, shape::DEFINITION, HINT, p);
     }
     instances(&own.instances, at, p);
     for (name, f) in &own.others {
         let at = format!("{at}/others/{}", escape_pointer(name));
         if let Some(d) = &f.definition {
-            shape::check(
-                &Value::Object(d.clone()),
-                &format!("{at}/definition"),
-                shape::DEFINITION,
-                HINT,
-                p,
-            );
+            shape::check(d, &format!("{at}/definition"), shape::DEFINITION, HINT, p);
         }
         instances(&f.instances, &at, p);
     }

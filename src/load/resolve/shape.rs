@@ -6,7 +6,7 @@
 //! a property the target silently leaves out. A body with an unknown property on purpose
 //! says so with `raw_body`.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::diagnostic::escape_pointer;
 use crate::load::problems::{Problems, suggestion};
@@ -91,6 +91,9 @@ const REVIEWER_LISTS: [&str; 3] = ["reviewers", "fallbackReviewers", "backupRevi
 
 /// Reports every key of the request body that the update's request shape does not have.
 pub fn check_body(body: &Value, p: &mut Problems<'_>) {
+    let Some(body) = body.as_object() else {
+        return;
+    };
     check(
         body,
         "/when/body",
@@ -100,13 +103,16 @@ pub fn check_body(body: &Value, p: &mut Problems<'_>) {
     );
 }
 
-/// Reports every key of `value` (at `at`) that `shape` does not have, and every key of a
+/// Reports every key of `object` (at `at`) that `shape` does not have, and every key of a
 /// reviewer list's entries that accessReviewReviewerScope does not have; `hint` follows the
 /// guess in each help.
-pub fn check(value: &Value, at: &str, shape: Shape, hint: &str, p: &mut Problems<'_>) {
-    let Some(object) = value.as_object() else {
-        return;
-    };
+pub fn check(
+    object: &Map<String, Value>,
+    at: &str,
+    shape: Shape,
+    hint: &str,
+    p: &mut Problems<'_>,
+) {
     let help = |key: &str, shape: Shape| {
         let guess = suggestion(
             key,

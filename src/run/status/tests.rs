@@ -54,13 +54,7 @@ fn outcome(verdict: &str) -> Outcome {
         "error" => Verdict::Error(crate::run::outcome::TrialError::ReadBefore("down".into())),
         other => panic!("{other}"),
     };
-    Outcome {
-        verdict,
-        exchange: None,
-        cleanup: Vec::new(),
-        setup: Vec::new(),
-        kept: None,
-    }
+    Outcome::without_exchange(verdict)
 }
 
 fn expect(outcome: Expected) -> Expectation {

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod live;
 pub mod load;
+pub mod profile;
 pub mod provision;
 pub mod report;
 pub mod run;

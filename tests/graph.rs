@@ -29,7 +29,7 @@ async fn start_variant(
     variant: Option<Variant>,
 ) -> Embedded {
     let mut options = EmbeddedOptions::fresh();
-    options.variant = variant;
+    options.variants = variant.into_iter().collect();
     options.lifecycle = lifecycle;
     // These tenants take a review over chosen groups (the undocumented filter), so that the
     // sibling cases run; `sibling_states_need_the_undocumented_filter_allowed` shows the

@@ -50,6 +50,7 @@ pub use crate::core::credential::{CredentialError, Restricted};
 pub use crate::core::refusal::{Refusal, Why};
 pub use crate::core::store::Seeded;
 pub use crate::faults::deviation::{Deviation, UnknownDeviation};
+pub use crate::faults::silent_page::{GetLists, ListOrder, SilentPage, SilentPageError};
 pub use crate::faults::variant::{UnknownVariant, Variant};
 pub use crate::http::journal::{ReceivedRequest, RequestKind};
 pub use crate::tenant::lifecycle::Lifecycle;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use accessreview_mock::{
     AppCredential, ClientApp, Deviation, Lifecycle, MockServer, MockServerBuilder, Restricted,
-    Variant,
+    SilentPage, SilentPageError, Variant,
 };
 use clap::Parser;
 
@@ -45,9 +45,15 @@ struct Cli {
     #[arg(long)]
     list_deviations: bool,
     /// Answer differently where the API page is silent (see --list-variants); a conformant
-    /// variant that a suite may only report as a divergence.
-    #[arg(long, value_name = "NAME")]
-    variant: Option<Variant>,
+    /// variant that a suite may only report as a divergence. Repeatable: variants combine.
+    #[arg(long = "variant", value_name = "NAME", value_delimiter = ',')]
+    variants: Vec<Variant>,
+    /// Behave as a target profile says where the page is silent (its `silent-page`
+    /// section: PATCH answer, refusal statuses, error codes, GET without lists, extra
+    /// properties, list order), as the page says everywhere else. A profile is written by
+    /// `accessreview-conformance --probe FILE` against a target, e.g. the live service.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<std::path::PathBuf>,
     /// List the silent-page variants and exit.
     #[arg(long)]
     list_variants: bool,
@@ -139,6 +145,19 @@ fn main() -> ExitCode {
         list(cli.list_variants);
         return ExitCode::SUCCESS;
     }
+    let page = match &cli.profile {
+        None => None,
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| SilentPage::from_profile(&text).map_err(|e| e.to_string()))
+        {
+            Ok(page) => Some(page),
+            Err(e) => {
+                eprintln!("error: --profile {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -149,7 +168,7 @@ fn main() -> ExitCode {
             return ExitCode::from(3);
         }
     };
-    runtime.block_on(serve(cli, credentials))
+    runtime.block_on(serve(cli, credentials, page))
 }
 
 /// `--list-variants` (when `variants`) or `--list-deviations`.
@@ -177,7 +196,11 @@ fn list(variants: bool) {
 
 /// The server the flags describe. Nobody asks a standalone server for its journal: it keeps
 /// none.
-fn builder(cli: &Cli, credentials: Vec<(Restricted, String)>) -> MockServerBuilder {
+fn builder(
+    cli: &Cli,
+    credentials: Vec<(Restricted, String)>,
+    page: Option<&SilentPage>,
+) -> Result<MockServerBuilder, SilentPageError> {
     let lifecycle = Lifecycle {
         activation_delay: Duration::from_millis(cli.activation_delay),
         client: cli.client_id.clone().and_then(|id| {
@@ -214,15 +237,29 @@ fn builder(cli: &Cli, credentials: Vec<(Restricted, String)>) -> MockServerBuild
     for u in &cli.users {
         builder = builder.user(u.clone());
     }
-    if let Some(v) = cli.variant {
-        builder = builder.variant(v);
+    for v in &cli.variants {
+        builder = builder.variant(*v);
     }
-    builder
+    if let Some(page) = page {
+        builder = builder.silent_page(page)?;
+    }
+    Ok(builder)
 }
 
 /// Serves until Ctrl-C, printing the base URL first.
-async fn serve(cli: Cli, credentials: Vec<(Restricted, String)>) -> ExitCode {
-    let server = match builder(&cli, credentials).start().await {
+async fn serve(
+    cli: Cli,
+    credentials: Vec<(Restricted, String)>,
+    page: Option<SilentPage>,
+) -> ExitCode {
+    let builder = match builder(&cli, credentials, page.as_ref()) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: --profile: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let server = match builder.start().await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: cannot listen on {}: {e}", cli.listen);

@@ -14,7 +14,8 @@ use crate::core::credential::Restricted;
 use crate::core::refusal::Refusal;
 use crate::core::store::{Seeded, Store, lock};
 use crate::faults::deviation::Deviation;
-use crate::faults::hooks::Faults;
+use crate::faults::hooks::{Faults, Variants};
+use crate::faults::silent_page::{SilentPage, SilentPageError};
 use crate::faults::variant::Variant;
 use crate::http::journal::{Journal, ReceivedRequest};
 use crate::http::routes::routes;
@@ -32,8 +33,11 @@ pub struct MockOptions {
     pub credentials: Vec<(Restricted, String)>,
     /// A deliberate bug to run with.
     pub deviation: Option<Deviation>,
-    /// A way of answering differently where the page is silent.
-    pub variant: Option<Variant>,
+    /// Ways of answering differently where the page is silent.
+    pub variants: Vec<Variant>,
+    /// The error `code` of each error status, in place of the reference's (a profile's
+    /// `error-codes`).
+    pub error_codes: Vec<(u16, String)>,
     /// The definition lifecycle, the token endpoint and throttling.
     pub lifecycle: Lifecycle,
     /// The tenant's user ids, for the `unknown-users-400` variant (which refuses an update
@@ -53,7 +57,8 @@ impl fmt::Debug for MockOptions {
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("credentials", &credentials)
             .field("deviation", &self.deviation)
-            .field("variant", &self.variant)
+            .field("variants", &self.variants)
+            .field("error_codes", &self.error_codes)
             .field("users", &self.users.len())
             .field("lifecycle", &self.lifecycle)
             .finish()
@@ -87,10 +92,28 @@ impl MockServerBuilder {
         self
     }
 
-    /// A way of answering differently where the page is silent.
+    /// A way of answering differently where the page is silent. Repeatable: variants
+    /// combine.
     pub fn variant(mut self, variant: Variant) -> Self {
-        self.options.variant = Some(variant);
+        if !self.options.variants.contains(&variant) {
+            self.options.variants.push(variant);
+        }
         self
+    }
+
+    /// Behave as a target profile says where the page is silent (its `silent-page`
+    /// section: the variants it amounts to, and error codes by status); an error for a
+    /// choice the mock cannot make.
+    pub fn silent_page(mut self, page: &SilentPage) -> Result<Self, SilentPageError> {
+        for v in page.variants()? {
+            self = self.variant(v);
+        }
+        self.options.error_codes = page
+            .error_codes
+            .iter()
+            .map(|(s, c)| (*s, c.clone()))
+            .collect();
+        Ok(self)
     }
 
     /// A user of the tenant (for the `unknown-users-400` variant). Repeatable.
@@ -134,7 +157,8 @@ fn state(options: MockOptions, recording: bool) -> Arc<AppState> {
         },
         faults: Faults {
             deviation: options.deviation,
-            variant: options.variant,
+            variants: Variants::of(&options.variants),
+            codes: leak_codes(&options.error_codes),
         },
         throttle: Throttle::of(&options.lifecycle),
         users: options
@@ -147,6 +171,19 @@ fn state(options: MockOptions, recording: bool) -> Arc<AppState> {
         issued: Issued::default(),
         journal: Journal::new(recording),
     })
+}
+
+/// Error codes for the hooks, which are `Copy`: leaked once per server (a few bytes, and only
+/// when a profile names codes).
+fn leak_codes(codes: &[(u16, String)]) -> &'static [(u16, &'static str)] {
+    if codes.is_empty() {
+        return &[];
+    }
+    let codes: Vec<(u16, &'static str)> = codes
+        .iter()
+        .map(|(s, c)| (*s, &*Box::leak(c.clone().into_boxed_str())))
+        .collect();
+    Box::leak(codes.into_boxed_slice())
 }
 
 /// The mock's routes over a fresh store, to serve with your own server.

@@ -212,7 +212,7 @@ async fn gets_honour_select() {
 /// An instance read (plain GET, or with `?$select=…`) and an update, against a variant.
 async fn variant_answers(variant: Variant) -> (Value, Value, reqwest::StatusCode, Value) {
     let options = MockOptions {
-        variant: Some(variant),
+        variants: vec![variant],
         ..MockOptions::default()
     };
     let mock = MockServer::start_with("127.0.0.1:0", options)

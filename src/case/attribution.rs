@@ -130,6 +130,15 @@ pub fn key_of(location: &Location) -> (CheckKey, Option<String>) {
         Location::After { object: o, path } => (object(o), path_property(path)),
         Location::NoneAcknowledged => (CheckKey::Acknowledged, None),
         Location::Acknowledged { path, .. } => (CheckKey::Acknowledged, path_property(path)),
+        Location::Behaviour { fact } => {
+            let key = match fact.split('.').next().unwrap_or_default() {
+                "status" | "statuses" | "answer" => CheckKey::Status,
+                "content-type" | "headers" => CheckKey::Headers,
+                "read-back" => CheckKey::Instance,
+                _ => CheckKey::Body,
+            };
+            (key, None)
+        }
     }
 }
 

@@ -65,6 +65,11 @@ pub enum Location {
         /// The JSONPath.
         path: String,
     },
+    /// A fact of the trial's behaviour that differs from a target profile (`--profile`).
+    Behaviour {
+        /// The fact (`status`, `error.code`, `body.properties`, …).
+        fact: String,
+    },
 }
 
 /// How much a finding weighs.
@@ -137,6 +142,7 @@ impl Finding {
             Location::Acknowledged { request, .. } => {
                 format!("effect of acknowledged request #{request} afterwards")
             }
+            Location::Behaviour { .. } => "behaviour".to_string(),
         };
         match self.request {
             Some(k) => format!("request #{k}: {subject}"),
@@ -178,6 +184,7 @@ impl Finding {
             | Location::After { path, .. }
             | Location::Acknowledged { path, .. } => path.clone(),
             Location::ReadBack { url, .. } => format!("GET {url}"),
+            Location::Behaviour { fact } => fact.clone(),
         }
     }
 }
@@ -231,6 +238,7 @@ mod tests {
     #[case(Location::After { object: StateObject::Sibling("s".into()), path: "$.x".into() }, None, "sibling `s` afterwards: $.x: expected e, got a")]
     #[case(Location::ReadBack { object: StateObject::Definition, url: "http://x/d".into() }, None, "definition afterwards: GET http://x/d: expected e, got a")]
     #[case(Location::Acknowledged { request: 3, path: "$".into() }, None, "effect of acknowledged request #3 afterwards: $: expected e, got a")]
+    #[case(Location::Behaviour { fact: "error.code".into() }, None, "behaviour: error.code: expected e, got a")]
     fn renders_subject_and_path(
         #[case] location: Location,
         #[case] request: Option<usize>,

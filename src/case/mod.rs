@@ -313,6 +313,24 @@ impl TrialSpec {
         }
         cited
     }
+
+    /// The inferred rules this trial exercises (what a target profile records and holds it
+    /// to): the case's own when its `then` is inferred, its reference's, and
+    /// `http-method-patch` when it sends a method the page does not document.
+    pub fn inferred_rules(&self) -> Vec<String> {
+        let own = (self.case.then_severity == Severity::Divergence).then_some(&self.case.rules);
+        let reference = self.case.reference.iter().map(|r| &r.rules);
+        let mut out: Vec<String> = Vec::new();
+        for id in own.into_iter().chain(reference).flatten() {
+            if !out.contains(id) {
+                out.push(id.clone());
+            }
+        }
+        if !self.method_documented() && !out.iter().any(|r| r == OTHER_METHOD_RULE) {
+            out.push(OTHER_METHOD_RULE.to_string());
+        }
+        out
+    }
 }
 
 impl Case {

@@ -77,7 +77,7 @@ Exit codes: 0 all passed; 1 the target is not conformant; 2 usage, configuration
 error; 3 the target could not be reached or provisioning failed.";
 
 /// Command-line flags of the runner (the libtest flags are accepted as well).
-#[derive(Parser)]
+#[derive(Parser, Clone)]
 #[command(
     name = "accessreview-conformance",
     version,
@@ -225,6 +225,32 @@ pub struct Cli {
     /// that outlives the run (--base-url).
     #[arg(long)]
     pub keep_on_failure: bool,
+    /// Run the cases and write a target profile here: for every trial that exercises an
+    /// inferred rule, what the target did (status, error code and message shape, headers of
+    /// note, which properties came back, how reviewer lists were echoed and ordered) with the
+    /// answer's request-id and date as evidence, and the silent-page choices that amounts to
+    /// (schemas/target-profile.schema.json). No ids or times outside the evidence, keys
+    /// sorted, and the evidence of an existing file kept where nothing changed: a `git diff`
+    /// of the file is the drift report.
+    #[arg(long, value_name = "FILE", conflicts_with = "profile")]
+    pub probe: Option<PathBuf>,
+    /// Hold the target to a target profile (from --probe) instead of the reference mock's
+    /// choices: a divergence then means "differs from the profile"; the page's rules are
+    /// checked as always.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Run the same trials against two targets, A and B (each a base URL, or a target file
+    /// with its own fixtures and credentials), and show every behaviour where they differ, by
+    /// trial and rule. A is run twice first: what differs between its two runs (generated ids,
+    /// dates) is noise and left out. --report-json and --report-markdown write the comparison
+    /// (schemas/comparison.schema.json). Exit 0 when A and B behave alike, 1 when they differ.
+    #[arg(
+        long,
+        num_args = 2,
+        value_names = ["A", "B"],
+        conflicts_with_all = ["base_url", "target", "probe", "profile", "sweep", "plan", "keep_on_failure"]
+    )]
+    pub compare: Vec<String>,
     /// Write a JUnit XML report here (failures, errors and skips apart; divergences pass
     /// unless enforced, marked with a property; rule ids and case file as properties).
     #[arg(long, value_name = "PATH")]

@@ -5,6 +5,7 @@
 
 mod args;
 mod canary;
+mod compare;
 mod connect;
 mod error;
 mod inputs;
@@ -93,6 +94,9 @@ fn run_inner(cli: Cli) -> Result<u8, CommandError> {
     }
     if cli.sweep {
         return run_sweep(&cli, &runtime);
+    }
+    if !cli.compare.is_empty() {
+        return compare::run(&cli, &runtime);
     }
     if cli.plan {
         let selected = suite::selector(&cli.harness);

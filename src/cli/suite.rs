@@ -10,6 +10,7 @@ use super::trials::{Record, Trials};
 use super::{connect, inputs, terminal};
 use crate::load::Suite;
 use crate::load::schema::SchemaSet;
+use crate::profile::{Profile, ProfileError};
 use crate::report::coverage::{coverage, render_coverage};
 use crate::report::data::RunReport;
 use crate::report::files::ReportPaths;
@@ -60,6 +61,18 @@ pub fn run(
             "--keep-on-failure needs a target that outlives the run (--base-url): the embedded mock stops with the run, and a kept state with it; start `accessreview-mock` and point --base-url at it".into(),
         ));
     }
+    // A file the run was given is read before any request.
+    let held = match &cli.profile {
+        Some(path) => Some(Arc::new(
+            Profile::read(path)
+                .map_err(|e| match e {
+                    ProfileError::File(d) => CommandError::File(d),
+                    other => CommandError::Usage(other.to_string()),
+                })?
+                .held_to(),
+        )),
+        None => None,
+    };
     let live = cli.fixtures == FixtureStrategy::Graph && !listing;
     if live {
         inputs::check_tenant_principals(cli, suite, &selected)?;
@@ -86,6 +99,10 @@ pub fn run(
     }
     let mut ctx =
         RunContext::with_provisioner(target, provisioner, schemas, suite.principals.clone());
+    if cli.probe.is_some() {
+        ctx.observe = Some(crate::run::behaviour::Detail::Facts);
+    }
+    ctx.profile = held;
     let expectations = Arc::new(inputs::expectations(cli)?);
     if cli.keep_on_failure {
         // Kept: the state of a trial whose status fails the run (not an expected failure,
@@ -171,6 +188,12 @@ pub fn run(
         expectations: cli.write_expectations.clone(),
     };
     let warnings = crate::report::files::write_all(&report, &paths, &ctx.target.redactor())?;
+    if let Some(path) = &cli.probe {
+        let observed: Vec<_> = record.observed.into_values().collect();
+        Profile::of_run(&observed, &|s| ctx.target.redact(s))
+            .write(path)
+            .map_err(|e| CommandError::Usage(e.to_string()))?;
+    }
     for w in warnings {
         eprintln!("{w}");
     }

@@ -12,6 +12,7 @@ use crate::case::TrialSpec;
 use crate::case::rules::Catalogue;
 use crate::load::expectations::{Expectation, Expectations, Expected};
 use crate::load::{LoadedCase, Suite};
+use crate::profile::observed::Observed;
 use crate::report::data::{TrialReport, broken_report, trial_report};
 use crate::report::text::{render_broken, render_outcome};
 use crate::run::outcome::{Outcome, TrialError, Verdict};
@@ -28,6 +29,8 @@ pub(super) struct RunRecord {
     /// Why each trial that could not run could not, without where (counted together at
     /// the end).
     pub(super) errors: Vec<String>,
+    /// What each trial showed of the target, when the run records it (`--probe`).
+    pub(super) observed: BTreeMap<usize, Observed>,
 }
 
 pub(super) type Record = Arc<Mutex<RunRecord>>;
@@ -40,8 +43,12 @@ fn keep(
     report: TrialReport,
     divergence: Option<String>,
     error: Option<String>,
+    observed: Option<Observed>,
 ) {
     let mut r = record.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(o) = observed {
+        r.observed.insert(at, o);
+    }
     if let Some(text) = divergence {
         r.divergences.insert(report.name.clone(), text);
     }
@@ -88,7 +95,7 @@ impl Trials<'_> {
                         let report = broken_report(b, message.clone());
                         let (record, at) = (Arc::clone(self.record), trials.len());
                         trials.push(Trial::test(b.id.clone(), move || {
-                            keep(&record, at, report, None, None);
+                            keep(&record, at, report, None, None, None);
                             Err(Failed::from(message))
                         }));
                     }
@@ -145,7 +152,8 @@ impl Trials<'_> {
             let text = || render_outcome(&spec, &outcome, &rules, &redact);
             let divergence = (status == TrialStatus::Diverge).then(text);
             let cause = error_cause(status, &outcome);
-            keep(&record, at, report, divergence, cause);
+            let observed = ctx.observe.is_some().then(|| Observed::of(&spec, &outcome));
+            keep(&record, at, report, divergence, cause, observed);
             answer(policy, status, &outcome, expected.as_ref(), text, &redact)
         })
     }

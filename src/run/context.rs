@@ -26,7 +26,16 @@ pub struct RunContext {
     /// Which trials leave their state on the target for a reproduction by hand
     /// (`--keep-on-failure`: those whose outcome fails the run); none when unset.
     pub keep: Option<KeepWhen>,
+    /// Whether each trial's behaviour is recorded in its outcome, and how much of it
+    /// (`--probe`, `--compare`); none by default.
+    pub observe: Option<crate::run::behaviour::Detail>,
+    /// The facts each trial is held to in place of the inferred expectations (`--profile`),
+    /// by trial name.
+    pub profile: Option<Arc<HeldTo>>,
 }
+
+/// A target profile's facts, by trial name.
+pub type HeldTo = std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
 
 /// The test a [`KeepWhen`] applies: a trial's name and its outcome before cleanup → keep.
 pub type KeepTest = dyn Fn(&str, &Outcome) -> bool + Send + Sync;
@@ -56,6 +65,8 @@ impl RunContext {
             principals: Arc::new(principals),
             progress: Arc::default(),
             keep: None,
+            observe: None,
+            profile: None,
         }
     }
 
@@ -73,6 +84,8 @@ impl RunContext {
             principals: Arc::new(principals),
             progress: Arc::default(),
             keep: None,
+            observe: None,
+            profile: None,
         }
     }
 }

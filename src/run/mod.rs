@@ -3,6 +3,7 @@
 //! **verify** (a pure function, [`crate::run::verify`]) — and delete what was provisioned,
 //! whatever happened. Never prints.
 
+pub mod behaviour;
 pub mod outcome;
 pub mod status;
 pub mod verify;
@@ -12,8 +13,9 @@ use std::sync::Arc;
 use crate::case::finding::StateObject;
 use crate::case::template::Bindings;
 use crate::case::{Auth, Case, TrialSpec};
+use crate::run::behaviour::{Behaviour, Detail};
 use crate::run::outcome::{Exchange, Kept, Outcome, TrialError, Verdict};
-use crate::run::verify::{Answer, Observation, verify_case};
+use crate::run::verify::{Answer, Observation, verify_case, verify_page};
 use crate::target::{HttpResponse, Target, TransportError};
 
 /// Why a case does not apply to a target, if it does not: the case says `skip`, or it needs
@@ -69,10 +71,12 @@ pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
     ctx.progress.provisioning();
     let result = run_phases(ctx, spec, &mut bindings, &mut created).await;
     ctx.progress.done();
-    let (verdict, exchange) = match result {
-        Ok((verdict, exchange)) => (verdict, Some(exchange)),
-        Err((TrialError::NotProducible(reason), exchange)) => (Verdict::Skip(reason), exchange),
-        Err((error, exchange)) => (Verdict::Error(error), exchange),
+    let (verdict, exchange, behaviour) = match result {
+        Ok((verdict, exchange, behaviour)) => (verdict, Some(exchange), behaviour),
+        Err((TrialError::NotProducible(reason), exchange)) => {
+            (Verdict::Skip(reason), exchange, None)
+        }
+        Err((error, exchange)) => (Verdict::Error(error), exchange, None),
     };
     let found = matches!(verdict, Verdict::Fail(_) | Verdict::Diverge(_));
     let keep = found
@@ -107,6 +111,7 @@ pub async fn run_trial(ctx: &RunContext, spec: &TrialSpec) -> Outcome {
         cleanup,
         setup: created.setup,
         kept,
+        behaviour,
     }
 }
 
@@ -117,7 +122,7 @@ async fn run_phases(
     spec: &TrialSpec,
     bindings: &mut Bindings,
     created: &mut Created,
-) -> Result<(Verdict, Exchange), Failure> {
+) -> Result<(Verdict, Exchange, Option<Behaviour>), Failure> {
     let no_exchange = |e: TrialError| (e, None);
     let started = std::time::Instant::now();
     let provisioned = provision(ctx, spec, bindings, created).await;
@@ -171,6 +176,24 @@ async fn run_phases(
     for b in &copies {
         requests.push(build_request(ctx, spec, b, &request_url).map_err(no_exchange)?);
     }
+    // Held to a profile, the trial's facts are compared with the profile's; a probe or a
+    // comparison records them (with every value for a comparison).
+    let held = ctx.profile.as_ref().and_then(|p| p.get(&spec.name));
+    let detail = if held.is_some() {
+        Some(Detail::Facts)
+    } else {
+        ctx.observe
+    };
+    let sent: Vec<Option<serde_json::Value>> = match detail {
+        Some(_) => (requests.iter())
+            .map(|r| {
+                r.body
+                    .as_deref()
+                    .and_then(|b| serde_json::from_slice(b).ok())
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let mut responses: Vec<Result<HttpResponse, TransportError>> =
         futures_util::future::join_all(requests.iter().map(|r| ctx.target.send(r))).await;
     // `copies` is never empty (one request, or `repeat` ≥ 2 copies), so neither is
@@ -249,17 +272,27 @@ async fn run_phases(
         acknowledged,
         reads,
     };
-    let verdict = Verdict::from_findings(verify_case(spec, &ctx.schemas, &observation));
+    let behaviour = detail.map(|d| behaviour::observe(&sent, &observation, d));
+    let findings = match (held, &behaviour) {
+        (Some(expected), Some(observed)) => {
+            let mut findings = verify_page(spec, &ctx.schemas, &observation);
+            let rules = spec.inferred_rules();
+            findings.extend(behaviour::held_to(expected, observed, &rules));
+            findings
+        }
+        _ => verify_case(spec, &ctx.schemas, &observation),
+    };
+    let verdict = Verdict::from_findings(findings);
     drop(observation);
     let exchange = Exchange {
         request,
         response: responses.swap_remove(0),
     };
-    Ok((verdict, exchange))
+    Ok((verdict, exchange, behaviour))
 }
 
 mod context;
 mod phases;
-pub use context::{KeepWhen, RunContext};
+pub use context::{HeldTo, KeepWhen, RunContext};
 use phases::{Created, build_request, provision, read_back, snapshot};
 pub use phases::{DEFINITION_SELECT, INSTANCE_SELECT};

@@ -113,6 +113,9 @@ pub struct Outcome {
     /// The starting state, when it was kept instead of deleted (`--keep-on-failure`, and the
     /// trial failed or diverged).
     pub kept: Option<Kept>,
+    /// What the target did, as facts, when the run records them (`--probe`, `--compare`,
+    /// `--profile`).
+    pub behaviour: Option<crate::run::behaviour::Behaviour>,
 }
 
 impl Outcome {
@@ -124,6 +127,7 @@ impl Outcome {
             cleanup: Vec::new(),
             setup: Vec::new(),
             kept: None,
+            behaviour: None,
         }
     }
 }

@@ -77,8 +77,30 @@ pub struct Observation<'a> {
 /// only inferred rules, or for a trial sending a method the page does not document) and its
 /// `reference` (divergences).
 pub fn verify_case(spec: &TrialSpec, schemas: &SchemaSet, obs: &Observation<'_>) -> Vec<Finding> {
+    verify_trial(spec, schemas, obs, false)
+}
+
+/// The findings of a trial held to a target profile (`--profile`): the page's rules only, as
+/// [`verify_case`] checks them; what is inferred (`reference`, an inferred `then`, an
+/// undocumented method) is the profile's to say (`crate::run::behaviour::held_to`).
+pub fn verify_page(spec: &TrialSpec, schemas: &SchemaSet, obs: &Observation<'_>) -> Vec<Finding> {
+    verify_trial(spec, schemas, obs, true)
+}
+
+fn verify_trial(
+    spec: &TrialSpec,
+    schemas: &SchemaSet,
+    obs: &Observation<'_>,
+    page_only: bool,
+) -> Vec<Finding> {
     let case = &spec.case;
-    let mut findings = verify(&case.then, schemas, obs);
+    // Held to a profile, what is inferred is the profile's to say.
+    let inferred_then = spec.then_severity() == Severity::Divergence;
+    let mut findings = if page_only && inferred_then {
+        Vec::new()
+    } else {
+        verify(&case.then, schemas, obs)
+    };
     let demoted = !spec.method_documented() && case.then_severity == Severity::Failure;
     for f in &mut findings {
         f.severity = spec.then_severity();
@@ -94,7 +116,7 @@ pub fn verify_case(spec: &TrialSpec, schemas: &SchemaSet, obs: &Observation<'_>)
             );
         }
     }
-    if let Some(reference) = &case.reference {
+    if let (false, Some(reference)) = (page_only, &case.reference) {
         findings.extend(
             verify(&reference.then, schemas, obs)
                 .into_iter()

@@ -26,8 +26,8 @@ pub struct EmbeddedOptions {
     pub credentials: Vec<(Credential, String)>,
     /// A deliberate bug for the mock.
     pub deviation: Option<Deviation>,
-    /// A way of answering differently where the page is silent.
-    pub variant: Option<Variant>,
+    /// Ways of answering differently where the page is silent.
+    pub variants: Vec<Variant>,
     /// The mock's definition lifecycle (activation delay, token endpoint, throttling).
     pub lifecycle: Lifecycle,
     /// Per-request timeout.
@@ -46,7 +46,7 @@ impl EmbeddedOptions {
             token: fresh(),
             credentials: Credential::ALL.iter().map(|c| (*c, fresh())).collect(),
             deviation: None,
-            variant: None,
+            variants: Vec::new(),
             lifecycle: Lifecycle::default(),
             timeout: Duration::from_secs(30),
             max_body: 4 << 20,
@@ -81,8 +81,8 @@ impl Embedded {
         if let Some(d) = options.deviation {
             mock = mock.deviation(d);
         }
-        if let Some(v) = options.variant {
-            mock = mock.variant(v);
+        for v in &options.variants {
+            mock = mock.variant(*v);
         }
         if !options.journal {
             // A run never reads the journal: it would only grow with every request.
@@ -109,7 +109,7 @@ impl std::fmt::Debug for EmbeddedOptions {
             .field("token", &"(redacted)")
             .field("credentials", &format!("{} given", self.credentials.len()))
             .field("deviation", &self.deviation)
-            .field("variant", &self.variant)
+            .field("variants", &self.variants)
             .field("timeout", &self.timeout)
             .field("max_body", &self.max_body)
             .finish_non_exhaustive()

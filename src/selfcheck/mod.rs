@@ -129,7 +129,7 @@ pub async fn run_against_mock(
             .map(|c| (*c, format!("selfcheck-{c}-9d1e")))
             .collect(),
         deviation,
-        variant: None,
+        variants: Vec::new(),
         lifecycle: Default::default(),
         timeout,
         max_body: 4 << 20,

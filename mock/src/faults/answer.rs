@@ -16,14 +16,15 @@ use crate::faults::variant::Variant;
 impl Faults {
     /// After an instance is read (and projected by `$select`): faithfully unchanged.
     pub(crate) fn read(self, mut instance: Object, select: Option<&[String]>) -> Object {
-        match self.variant {
-            Some(Variant::GetWithoutLists) => {
-                let named = |k: &str| select.is_some_and(|s| s.iter().any(|f| f == k));
-                instance.retain(|k, _| !UPDATABLE.contains(&k.as_str()) || named(k));
-            }
-            Some(Variant::ExtraProperties) => add_extra_properties(&mut instance),
-            Some(Variant::ReorderedLists) => reverse_lists(&mut instance),
-            _ => {}
+        if self.varies(Variant::GetWithoutLists) {
+            let named = |k: &str| select.is_some_and(|s| s.iter().any(|f| f == k));
+            instance.retain(|k, _| !UPDATABLE.contains(&k.as_str()) || named(k));
+        }
+        if self.varies(Variant::ExtraProperties) {
+            add_extra_properties(&mut instance);
+        }
+        if self.varies(Variant::ReorderedLists) {
+            reverse_lists(&mut instance);
         }
         instance
     }
@@ -39,21 +40,16 @@ impl Faults {
     /// Around the faithful 200 of an update (`body`: the updated instance with its
     /// `@odata.context` first, answered by [`success`]).
     pub(crate) async fn success(self, method: &Method, mut body: Value) -> Response {
-        match self.variant {
-            Some(Variant::Patch204) if method == Method::PATCH => {
-                return StatusCode::NO_CONTENT.into_response();
+        if self.varies(Variant::Patch204) && method == Method::PATCH {
+            return StatusCode::NO_CONTENT.into_response();
+        }
+        if let Some(object) = body.as_object_mut() {
+            if self.varies(Variant::ExtraProperties) {
+                add_extra_properties(object);
             }
-            Some(Variant::ExtraProperties) => {
-                if let Some(object) = body.as_object_mut() {
-                    add_extra_properties(object);
-                }
+            if self.varies(Variant::ReorderedLists) {
+                reverse_lists(object);
             }
-            Some(Variant::ReorderedLists) => {
-                if let Some(object) = body.as_object_mut() {
-                    reverse_lists(object);
-                }
-            }
-            _ => {}
         }
         match self.deviation {
             Some(Deviation::SuccessWithoutBody) => StatusCode::NO_CONTENT.into_response(),
@@ -110,7 +106,16 @@ impl Faults {
         mut resp: Response,
         stamp: impl FnOnce(Response) -> Response,
     ) -> Response {
-        if self.varies(Variant::EmptyErrorCodes) && resp.status().as_u16() >= 400 {
+        let status = resp.status().as_u16();
+        let code = if self.varies(Variant::EmptyErrorCodes) {
+            Some("")
+        } else {
+            self.codes
+                .iter()
+                .find(|(s, _)| *s == status)
+                .map(|(_, c)| *c)
+        };
+        if let (Some(code), true) = (code, status >= 400) {
             let status = resp.status();
             let headers = resp.headers().clone();
             let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
@@ -118,7 +123,7 @@ impl Faults {
                 .unwrap_or_default();
             let mut body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
             if let Some(error) = body.get_mut("error").and_then(Value::as_object_mut) {
-                error.insert("code".into(), Value::String(String::new()));
+                error.insert("code".into(), Value::String(code.to_string()));
             }
             resp = json_response(status, &body);
             for (k, v) in headers.iter().filter(|(k, _)| *k != header::CONTENT_LENGTH) {

@@ -15,13 +15,37 @@ use crate::core::spec::Object;
 use crate::faults::deviation::Deviation;
 use crate::faults::variant::Variant;
 
-/// The hooks of one (or no) deviation, and of one (or no) silent-page variant.
+/// The hooks of one (or no) deviation, and of any silent-page variants (a profile sets
+/// several at once, and error codes).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Faults {
     /// A deliberate bug.
     pub(crate) deviation: Option<Deviation>,
-    /// A way of answering differently where the page is silent.
-    pub(crate) variant: Option<Variant>,
+    /// Ways of answering differently where the page is silent.
+    pub(crate) variants: Variants,
+    /// Error codes by status (a profile's `error-codes`), in place of the faithful ones.
+    pub(crate) codes: &'static [(u16, &'static str)],
+}
+
+/// A set of variants.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Variants(u32);
+
+impl Variants {
+    /// The set of `variants`.
+    pub(crate) fn of(variants: &[Variant]) -> Variants {
+        Variants(variants.iter().fold(0, |bits, v| bits | Variants::bit(*v)))
+    }
+
+    fn bit(v: Variant) -> u32 {
+        // ALL holds every variant, so the position is always found.
+        1 << Variant::ALL.iter().position(|x| *x == v).unwrap_or(31)
+    }
+
+    /// Whether `v` is in the set.
+    pub(crate) fn has(self, v: Variant) -> bool {
+        self.0 & Variants::bit(v) != 0
+    }
 }
 
 impl Faults {
@@ -30,7 +54,7 @@ impl Faults {
     pub(crate) fn of(deviation: Option<Deviation>) -> Faults {
         Faults {
             deviation,
-            variant: None,
+            ..Faults::default()
         }
     }
 
@@ -39,7 +63,7 @@ impl Faults {
     }
 
     pub(crate) fn varies(self, v: Variant) -> bool {
-        self.variant == Some(v)
+        self.variants.has(v)
     }
 
     /// Before anything: a method the deviation refuses.

@@ -7,6 +7,7 @@
 pub(crate) mod answer;
 pub(crate) mod deviation;
 pub(crate) mod hooks;
+pub(crate) mod silent_page;
 #[cfg(test)]
 mod tests;
 pub(crate) mod update;

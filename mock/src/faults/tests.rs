@@ -192,8 +192,8 @@ async fn a_deviation_wraps_the_faithful_answer() {
 fn unknown_users_400_refuses_only_users_the_tenant_does_not_have() {
     use crate::faults::variant::Variant;
     let faults = Faults {
-        deviation: None,
-        variant: Some(Variant::UnknownUsers400),
+        variants: crate::faults::hooks::Variants::of(&[Variant::UnknownUsers400]),
+        ..Faults::default()
     };
     let known: std::collections::HashSet<String> = ["known-1".to_string()].into();
     let body = |q: &str| json!({"scope": {}, "fallbackReviewers": [{"query": "/users/known-1"}, {"query": q}]});

@@ -296,14 +296,19 @@ impl Faults {
         body: &Value,
         faithful: Result<Object, Refusal>,
     ) -> Result<Object, Refusal> {
-        match (self.variant, faithful) {
-            (Some(Variant::NotInProgress400), Err(r)) if r.why == Why::NotInProgress => {
+        match faithful {
+            Err(r) if r.why == Why::NotInProgress && self.varies(Variant::NotInProgress400) => {
                 Err(r.with_status(400, Some("BadRequest")))
             }
-            (Some(Variant::ReadOnly400), Ok(_)) if carries_read_only_values(current, body) => Err(
-                Refusal::new(Why::InvalidBody, "Read-only properties cannot be updated."),
-            ),
-            (_, result) => result,
+            Ok(_)
+                if self.varies(Variant::ReadOnly400) && carries_read_only_values(current, body) =>
+            {
+                Err(Refusal::new(
+                    Why::InvalidBody,
+                    "Read-only properties cannot be updated.",
+                ))
+            }
+            result => result,
         }
     }
 }

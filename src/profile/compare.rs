@@ -1,0 +1,224 @@
+//! `--compare A B`: the same trials against two targets, and every behaviour where they
+//! differ, per trial and rule. Noise first, as Diffy does: A is run twice, and a fact that
+//! differs between those two runs (a generated id, a date, the winner of a race) is left out.
+//! The comparison is data (JSON, `schemas/comparison.schema.json`), text and Markdown.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::case::matching::clip;
+use crate::profile::observed::Observed;
+use crate::report::sanitize::code_span;
+use crate::run::behaviour::differences;
+
+/// How long a value may be in a comparison (longer ones are clipped, with a fingerprint).
+const MAX_VALUE: usize = 200;
+
+/// Two targets' behaviours side by side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comparison {
+    /// The format's version.
+    pub comparison: u32,
+    /// Target A (as given).
+    pub a: String,
+    /// Target B (as given).
+    pub b: String,
+    /// How many trials were compared.
+    pub trials: usize,
+    /// How many facts were left out as noise (they differ between two runs of A).
+    pub noise: usize,
+    /// Every fact that differs, by trial then fact.
+    pub differences: Vec<Difference>,
+}
+
+/// One fact on which the targets differ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    /// The trial.
+    pub trial: String,
+    /// The rules it cites.
+    pub rules: Vec<String>,
+    /// The fact (`status`, `error.code`, `value body /id`, …).
+    pub fact: String,
+    /// What A did.
+    pub a: String,
+    /// What B did.
+    pub b: String,
+}
+
+/// A run's facts by trial: its outcome, and its behaviour's facts.
+fn facts(run: &[Observed]) -> BTreeMap<&str, (&Observed, BTreeMap<String, String>)> {
+    run.iter()
+        .map(|o| {
+            let mut f = o
+                .behaviour
+                .as_ref()
+                .map(|b| b.facts.clone())
+                .unwrap_or_default();
+            f.insert("outcome".into(), o.outcome.into());
+            (o.name.as_str(), (o, f))
+        })
+        .collect()
+}
+
+/// Compares `b` with `a`, leaving out what differs between `a` and `a_again`.
+pub fn compare(
+    (a_name, b_name): (&str, &str),
+    a: &[Observed],
+    a_again: &[Observed],
+    b: &[Observed],
+) -> Comparison {
+    let (a, again, b) = (facts(a), facts(a_again), facts(b));
+    let none = BTreeMap::new();
+    let mut out = Comparison {
+        comparison: 1,
+        a: a_name.into(),
+        b: b_name.into(),
+        trials: 0,
+        noise: 0,
+        differences: Vec::new(),
+    };
+    let mut names: Vec<&str> = a.keys().chain(b.keys()).copied().collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        let (fa, fb) = (a.get(name), b.get(name));
+        let observed = fa.or(fb).map(|(o, _)| *o);
+        let fa = fa.map_or(&none, |(_, f)| f);
+        let fb = fb.map_or(&none, |(_, f)| f);
+        let fagain = again.get(name).map_or(&none, |(_, f)| f);
+        out.trials += 1;
+        let noise: Vec<&str> = (differences(fa, fagain).into_iter())
+            .map(|(fact, _, _)| fact)
+            .collect();
+        for (fact, va, vb) in differences(fa, fb) {
+            if noise.contains(&fact) {
+                out.noise += 1;
+                continue;
+            }
+            out.differences.push(Difference {
+                trial: name.into(),
+                rules: observed.map(|o| o.cited.clone()).unwrap_or_default(),
+                fact: fact.into(),
+                a: clip(va, MAX_VALUE),
+                b: clip(vb, MAX_VALUE),
+            });
+        }
+    }
+    out
+}
+
+impl Comparison {
+    /// Whether the two targets behaved alike.
+    pub fn alike(&self) -> bool {
+        self.differences.is_empty()
+    }
+
+    /// The comparison for people (values as the targets sent them: the caller makes the text
+    /// safe for a terminal).
+    pub fn render_text(&self) -> String {
+        let mut out = format!(
+            "compare: A = {}, B = {}\n{} trials; {} facts left out as noise (they differ between two runs of A)\n",
+            self.a, self.b, self.trials, self.noise
+        );
+        if self.alike() {
+            out.push_str("A and B behave alike.\n");
+            return out;
+        }
+        out.push_str(&format!("{} facts differ:\n", self.differences.len()));
+        let mut trial = "";
+        for d in &self.differences {
+            if d.trial != trial {
+                trial = &d.trial;
+                out.push_str(&format!("\n{} (rules: {})\n", d.trial, d.rules.join(", ")));
+            }
+            out.push_str(&format!("  {}: A {} | B {}\n", d.fact, d.a, d.b));
+        }
+        out
+    }
+
+    /// The comparison as Markdown (every target value in a code span).
+    pub fn render_markdown(&self) -> String {
+        let mut out = format!(
+            "## Compare\n\n- A: {}\n- B: {}\n- {} trials; {} facts left out as noise (they differ between two runs of A)\n\n",
+            code_span(&self.a),
+            code_span(&self.b),
+            self.trials,
+            self.noise
+        );
+        if self.alike() {
+            out.push_str("A and B behave alike.\n");
+            return out;
+        }
+        out.push_str("| trial | rules | fact | A | B |\n|---|---|---|---|---|\n");
+        for d in &self.differences {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                code_span(&d.trial),
+                d.rules.join(", "),
+                code_span(&d.fact),
+                code_span(&d.a),
+                code_span(&d.b)
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::behaviour::Behaviour;
+
+    fn run(trials: &[(&str, &[(&str, &str)])]) -> Vec<Observed> {
+        trials
+            .iter()
+            .map(|(name, facts)| Observed {
+                name: name.to_string(),
+                case: name.to_string(),
+                method: "PUT".into(),
+                inferred: vec![],
+                cited: vec!["rule-a".into()],
+                outcome: "pass",
+                behaviour: Some(Behaviour {
+                    facts: (facts.iter())
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                    evidence: BTreeMap::new(),
+                }),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn what_differs_between_two_runs_of_a_is_noise() {
+        let a = run(&[("t", &[("status", "200"), ("value body /id", "\"1\"")])]);
+        let again = run(&[("t", &[("status", "200"), ("value body /id", "\"2\"")])]);
+        let same = run(&[("t", &[("status", "200"), ("value body /id", "\"3\"")])]);
+        let c = compare(("a", "b"), &a, &again, &same);
+        assert!(c.alike(), "{c:?}");
+        assert_eq!(c.noise, 1);
+        let other = run(&[("t", &[("status", "409"), ("value body /id", "\"3\"")])]);
+        let c = compare(("a", "b"), &a, &again, &other);
+        assert_eq!(
+            c.differences,
+            vec![Difference {
+                trial: "t".into(),
+                rules: vec!["rule-a".into()],
+                fact: "status".into(),
+                a: "200".into(),
+                b: "409".into()
+            }]
+        );
+        assert!(c.render_text().contains("  status: A 200 | B 409"));
+    }
+
+    #[test]
+    fn a_trial_only_one_side_ran_is_a_difference() {
+        let a = run(&[("t", &[("status", "200")])]);
+        let c = compare(("a", "b"), &a, &a, &[]);
+        assert_eq!(c.differences.len(), 2, "{c:?}");
+        assert_eq!(c.differences[0].b, "(absent)");
+    }
+}

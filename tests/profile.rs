@@ -416,3 +416,19 @@ fn definitions_on(mock: &MockProcess) -> usize {
     });
     body["value"].as_array().map_or(0, Vec::len)
 }
+
+#[test]
+fn each_status_choice_is_asked_by_a_shipped_case() {
+    use accessreview_conformance::profile::choices::STATUS_CHOICES;
+    let (_, suite) = shipped();
+    let names: Vec<String> = trials(&suite, accessreview_conformance::case::UpdateMethod::Put)
+        .into_iter()
+        .map(|t| format!("{}::{}", t.case.id, t.method))
+        .collect();
+    for (choice, case, method) in STATUS_CHOICES {
+        assert!(
+            names.contains(&format!("{case}::{method}")),
+            "{choice}: no trial of {case} sends {method}: {names:?}"
+        );
+    }
+}

@@ -204,3 +204,36 @@ fn workflows_and_the_action_are_hardened() {
         }
     }
 }
+
+#[test]
+fn the_drift_workflow_probes_diffs_and_fails_on_a_change_without_a_secret() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/workflows/drift.yml"
+    ))
+    .unwrap();
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    assert_eq!(doc["permissions"]["id-token"].as_str(), Some("write"));
+    assert!(
+        !text.contains("${{ secrets"),
+        "the drift workflow reads a secret"
+    );
+    let (mut runs, mut uses) = (Vec::new(), Vec::new());
+    steps_of(&doc, &mut runs, &mut uses);
+    let all = runs.join("\n");
+    for claim in [
+        "exec accessreview-conformance --target targets/tenant.yaml --probe profiles/tenant.yaml",
+        "git diff --exit-code -- profiles/tenant.yaml",
+        "gh issue create",
+        "exit 1",
+        "--sweep",
+    ] {
+        assert!(all.contains(claim), "no step runs {claim:?}");
+    }
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains("(examples/workflows/drift.yml)"),
+        "the README does not name the drift workflow"
+    );
+}

@@ -206,6 +206,10 @@ pub fn one_line(
         format!("{subject}: {path}")
     };
     match severity {
+        // Held to a target profile (`--profile`), the profile stands for the reference.
+        Severity::Divergence if subject == "behaviour" => {
+            format!("{at}: the profile records {expected}; the target gave {actual}")
+        }
         Severity::Divergence => {
             format!("{at}: the reference behaviour is {expected}; the target gave {actual}")
         }

@@ -36,12 +36,24 @@ pub fn silent_page(observed: &[Observed]) -> SilentPage {
     };
     let mut page = SilentPage::default();
     for (choice, case, method) in STATUS_CHOICES {
-        let status = status_of(case, method);
+        let field = match choice {
+            "patch" => &mut page.patch,
+            "read-only-body" => &mut page.read_only_body,
+            "unknown-ids" => &mut page.unknown_ids,
+            _ => &mut page.not_in_progress,
+        };
+        *field = status_of(case, method);
+        // A status the mock cannot answer with is left to the trial's facts (the profile's
+        // schema lists the same choices as the mock).
+        let mut alone = SilentPage::default();
         match choice {
-            "patch" => page.patch = status,
-            "read-only-body" => page.read_only_body = status,
-            "unknown-ids" => page.unknown_ids = status,
-            _ => page.not_in_progress = status,
+            "patch" => alone.patch = *field,
+            "read-only-body" => alone.read_only_body = *field,
+            "unknown-ids" => alone.unknown_ids = *field,
+            _ => alone.not_in_progress = *field,
+        }
+        if alone.variants().is_err() {
+            *field = None;
         }
     }
     // Properties beyond the metadata, on an instance or a reviewer entry.
@@ -166,6 +178,18 @@ mod tests {
         );
         // Two trials of 409 disagree ("" and empty are one): the most frequent wins.
         assert_eq!(page.error_codes.get(&409).map(String::as_str), Some(""));
+    }
+
+    #[test]
+    fn a_status_the_mock_cannot_answer_with_is_left_to_the_facts() {
+        let page = silent_page(&[
+            observed("status/not-in-progress", "PUT", &[("status", "403")]),
+            observed("methods/patch", "PATCH", &[("status", "201")]),
+            observed("not-found/unknown-instance", "PUT", &[("status", "400")]),
+        ]);
+        assert_eq!((page.not_in_progress, page.patch), (None, None));
+        assert_eq!(page.unknown_ids, Some(400));
+        assert!(page.variants().is_ok());
     }
 
     #[test]

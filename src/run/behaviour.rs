@@ -346,11 +346,10 @@ pub fn held_to(
         .map(|(fact, e, o)| Finding {
             severity: Severity::Divergence,
             rules: rules.to_vec(),
-            ..Finding::new(
-                Location::Behaviour { fact: fact.into() },
-                format!("{e} (as the profile records)"),
-                o,
-            )
+            ..Finding::new(Location::Behaviour { fact: fact.into() }, e, o)
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

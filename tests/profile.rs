@@ -432,3 +432,80 @@ fn each_status_choice_is_asked_by_a_shipped_case() {
         );
     }
 }
+
+#[test]
+fn held_to_a_profile_the_page_and_the_state_afterwards_still_count() {
+    let faithful = mock(&[]);
+    let p0 = temp("both.yaml");
+    let (_, t) = run(
+        &faithful.base_url,
+        &["--probe", p0.to_str().unwrap(), "--update-method", "both"],
+    );
+    let profile = Profile::read(&p0).unwrap_or_else(|e| panic!("{e}\n{t}"));
+    assert!(
+        profile
+            .trials
+            .contains_key("success/persisted-and-isolated::patch")
+    );
+    // A documented failure is a failure whatever the profile says.
+    let wrong = mock(&["--deviation", "removal-wrong-status"]);
+    let (code, t) = run(
+        &wrong.base_url,
+        &[
+            "--profile",
+            p0.to_str().unwrap(),
+            "--exact",
+            "fallback-reviewers/remove-one::put",
+        ],
+    );
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains("expected 409, got 400"), "{t}");
+    // An update answered 200 and not stored: the page's rule fails for PUT, and the PATCH
+    // trial (held to the inferred http-method-patch) still checks the state afterwards.
+    let lost = mock(&["--deviation", "not-persisted"]);
+    let json = temp("lost.json");
+    let (code, t) = run(
+        &lost.base_url,
+        &[
+            "--profile",
+            p0.to_str().unwrap(),
+            "--update-method",
+            "both",
+            "--enforce",
+            "all",
+            "--report-json",
+            json.to_str().unwrap(),
+            "success/persisted-and-isolated",
+        ],
+    );
+    assert_eq!(code, Some(1), "{t}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let trial = |name: &str| {
+        report["trials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("no {name}: {report}"))
+            .clone()
+    };
+    let put = trial("success/persisted-and-isolated::put");
+    assert_eq!(put["outcome"], "fail", "{put}");
+    let patch = trial("success/persisted-and-isolated::patch");
+    let kinds: Vec<&str> = patch["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"after"), "{patch}");
+    // Enforced (`--enforce all`), the divergence fails the trial.
+    assert_eq!(patch["outcome"], "fail", "{patch}");
+    assert!(
+        (patch["findings"].as_array().unwrap().iter()).all(|f| f["severity"] == "divergence"),
+        "{patch}"
+    );
+    for f in [p0, json] {
+        let _ = std::fs::remove_file(f);
+    }
+}

@@ -225,6 +225,8 @@ fn the_drift_workflow_probes_diffs_and_fails_on_a_change_without_a_secret() {
         "exec accessreview-conformance --target targets/tenant.yaml --probe profiles/tenant.yaml",
         "git diff --exit-code -- profiles/tenant.yaml",
         "gh issue create",
+        "gh issue comment",
+        "head -c 60000 drift.diff",
         "exit 1",
         "--sweep",
     ] {

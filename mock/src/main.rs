@@ -46,7 +46,12 @@ struct Cli {
     list_deviations: bool,
     /// Answer differently where the API page is silent (see --list-variants); a conformant
     /// variant that a suite may only report as a divergence. Repeatable: variants combine.
-    #[arg(long = "variant", value_name = "NAME", value_delimiter = ',')]
+    #[arg(
+        long = "variant",
+        value_name = "NAME",
+        value_delimiter = ',',
+        conflicts_with = "profile"
+    )]
     variants: Vec<Variant>,
     /// Behave as a target profile says where the page is silent (its `silent-page`
     /// section: PATCH answer, refusal statuses, error codes, GET without lists, extra

@@ -158,8 +158,8 @@ fn state(options: MockOptions, recording: bool) -> Arc<AppState> {
         faults: Faults {
             deviation: options.deviation,
             variants: Variants::of(&options.variants),
-            codes: leak_codes(&options.error_codes),
         },
+        error_codes: options.error_codes,
         throttle: Throttle::of(&options.lifecycle),
         users: options
             .users
@@ -171,19 +171,6 @@ fn state(options: MockOptions, recording: bool) -> Arc<AppState> {
         issued: Issued::default(),
         journal: Journal::new(recording),
     })
-}
-
-/// Error codes for the hooks, which are `Copy`: leaked once per server (a few bytes, and only
-/// when a profile names codes).
-fn leak_codes(codes: &[(u16, String)]) -> &'static [(u16, &'static str)] {
-    if codes.is_empty() {
-        return &[];
-    }
-    let codes: Vec<(u16, &'static str)> = codes
-        .iter()
-        .map(|(s, c)| (*s, &*Box::leak(c.clone().into_boxed_str())))
-        .collect();
-    Box::leak(codes.into_boxed_slice())
 }
 
 /// The mock's routes over a fresh store, to serve with your own server.

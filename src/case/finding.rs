@@ -168,6 +168,12 @@ impl Finding {
                 later.location,
                 Location::BodyNotJson | Location::Schema { .. } | Location::Body { .. }
             ),
+            // Held to a profile: another status (or none) changes what the answer holds, not
+            // the headers of note or what is read back.
+            Location::Behaviour { ref fact } if fact == "status" || fact == "answer" => {
+                matches!(&later.location, Location::Behaviour { fact: f }
+                    if f != "headers" && !f.starts_with("read-back"))
+            }
             _ => false,
         }
     }

@@ -232,7 +232,7 @@ pub struct Cli {
     /// (schemas/target-profile.schema.json). No ids or times outside the evidence, keys
     /// sorted, and the evidence of an existing file kept where nothing changed: a `git diff`
     /// of the file is the drift report.
-    #[arg(long, value_name = "FILE", conflicts_with = "profile")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "plan", "coverage", "sweep"])]
     pub probe: Option<PathBuf>,
     /// Hold the target to a target profile (from --probe) instead of the reference mock's
     /// choices: a divergence then means "differs from the profile"; the page's rules are
@@ -248,7 +248,10 @@ pub struct Cli {
         long,
         num_args = 2,
         value_names = ["A", "B"],
-        conflicts_with_all = ["base_url", "target", "probe", "profile", "sweep", "plan", "keep_on_failure"]
+        conflicts_with_all = [
+            "base_url", "target", "probe", "profile", "sweep", "plan", "keep_on_failure",
+            "coverage", "report_junit", "record", "expectations", "write_expectations"
+        ]
     )]
     pub compare: Vec<String>,
     /// Write a JUnit XML report here (failures, errors and skips apart; divergences pass

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::args::{Cli, FixtureStrategy};
-use super::error::{CommandError, EXIT_NONCONFORMANT, EXIT_OK};
+use super::error::{CommandError, EXIT_NONCONFORMANT, EXIT_OK, EXIT_UNREACHABLE};
 use super::{canary, connect, inputs, suite, target_file, terminal};
 use crate::case::TrialSpec;
 use crate::profile::compare::{Comparison, compare};
@@ -25,6 +25,16 @@ fn side(cli: &Cli, spec: &str) -> Result<Cli, CommandError> {
         side.base_url = Some(spec.to_string());
         return Ok(side);
     }
+    // A target file says everything about its target: nothing of the command line's target
+    // (a token, credentials, principals) is sent to it unless the file names it.
+    side.token = None;
+    side.credentials.clear();
+    side.target_principals.clear();
+    side.control_url = None;
+    side.setup_base_url = None;
+    side.groups.clear();
+    side.allow_tenant_writes = false;
+    side.fixtures = FixtureStrategy::Control;
     let path = std::path::Path::new(spec);
     let file = target_file::load(path).map_err(CommandError::File)?;
     target_file::apply(&mut side, &file, &|_| false).map_err(CommandError::Usage)?;
@@ -51,9 +61,10 @@ fn run_side(
     }
     let (target, _mock) = connect::connect(side, runtime, false)?;
     let (provisioner, live_run) = connect::provisioner(side, &target);
-    if let Some(graph) = &live_run {
-        runtime.spawn(terminal::clean_up_on_signal(graph.clone()));
-    }
+    // Cleanup on a signal for this side only: aborted once this side has cleaned up, so that
+    // it cannot exit the process while the other side deletes what it created.
+    let on_signal =
+        (live_run.as_ref()).map(|graph| runtime.spawn(terminal::clean_up_on_signal(graph.clone())));
     canary::run(
         runtime,
         provisioner.as_ref(),
@@ -94,6 +105,9 @@ fn run_side(
             );
         }
     }
+    if let Some(task) = on_signal {
+        task.abort();
+    }
     Ok((runs, target.redactor()))
 }
 
@@ -112,30 +126,21 @@ pub fn run(cli: &Cli, runtime: &tokio::runtime::Runtime) -> Result<u8, CommandEr
         runs_a.pop().unwrap_or_default(),
     );
     let b_run = runs_b.pop().unwrap_or_default();
-    let mut comparison = compare((a, b), &first, &again, &b_run);
-    redact(&mut comparison, &redact_a, &redact_b);
+    let both = |s: &str| redact_b.text(&redact_a.text(s));
+    let (shown_a, shown_b) = (both(a), both(b));
+    let comparison = compare((&shown_a, &shown_b), &first, &again, &b_run, &both);
     print!(
         "{}",
         crate::report::sanitize::terminal(&comparison.render_text())
     );
     write_reports(cli, &comparison)?;
-    Ok(if comparison.alike() {
-        EXIT_OK
-    } else {
+    Ok(if !comparison.alike() {
         EXIT_NONCONFORMANT
+    } else if !comparison.not_compared.is_empty() {
+        EXIT_UNREACHABLE
+    } else {
+        EXIT_OK
     })
-}
-
-/// Every secret of either side out of every value the comparison holds.
-fn redact(c: &mut Comparison, a: &Redactor, b: &Redactor) {
-    let both = |s: &mut String| *s = b.text(&a.text(s));
-    both(&mut c.a);
-    both(&mut c.b);
-    for d in &mut c.differences {
-        for s in [&mut d.trial, &mut d.fact, &mut d.a, &mut d.b] {
-            both(s);
-        }
-    }
 }
 
 fn write_reports(cli: &Cli, c: &Comparison) -> Result<(), CommandError> {

@@ -96,7 +96,7 @@ fn run_inner(cli: Cli) -> Result<u8, CommandError> {
         return run_sweep(&cli, &runtime);
     }
     if !cli.compare.is_empty() {
-        return compare::run(&cli, &runtime);
+        return compare::run(&cli, &runtime).map(or_broken);
     }
     if cli.plan {
         let selected = suite::selector(&cli.harness);

@@ -61,6 +61,10 @@ pub fn run(
             "--keep-on-failure needs a target that outlives the run (--base-url): the embedded mock stops with the run, and a kept state with it; start `accessreview-mock` and point --base-url at it".into(),
         ));
     }
+    // A file the run writes must be writable before any request (a live run takes hours).
+    if let (Some(path), false) = (&cli.probe, listing) {
+        check_writable(path)?;
+    }
     // A file the run was given is read before any request.
     let held = match &cli.profile {
         Some(path) => Some(Arc::new(
@@ -236,4 +240,19 @@ pub fn run(
     } else {
         EXIT_OK
     })
+}
+
+/// Whether `path` can be written, without changing a file that is there (the profile a probe
+/// replaces keeps its evidence) or leaving one that was not.
+fn check_writable(path: &std::path::Path) -> Result<(), CommandError> {
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| CommandError::Usage(format!("cannot write {}: {e}", path.display())))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::case::matching::clip;
 use crate::profile::observed::Observed;
-use crate::report::sanitize::code_span;
+use crate::report::sanitize::{code_span, table_cell};
 use crate::run::behaviour::differences;
 
 /// How long a value may be in a comparison (longer ones are clipped, with a fingerprint).
@@ -30,6 +30,9 @@ pub struct Comparison {
     pub noise: usize,
     /// Every fact that differs, by trial then fact.
     pub differences: Vec<Difference>,
+    /// The trials that could not run in some run (of A or B): nothing is learned or compared
+    /// of them.
+    pub not_compared: Vec<String>,
 }
 
 /// One fact on which the targets differ.
@@ -62,12 +65,14 @@ fn facts(run: &[Observed]) -> BTreeMap<&str, (&Observed, BTreeMap<String, String
         .collect()
 }
 
-/// Compares `b` with `a`, leaving out what differs between `a` and `a_again`.
+/// Compares `b` with `a`, leaving out what differs between `a` and `a_again`; `redact` takes
+/// every secret out of a value before it is clipped.
 pub fn compare(
     (a_name, b_name): (&str, &str),
     a: &[Observed],
     a_again: &[Observed],
     b: &[Observed],
+    redact: &dyn Fn(&str) -> String,
 ) -> Comparison {
     let (a, again, b) = (facts(a), facts(a_again), facts(b));
     let none = BTreeMap::new();
@@ -78,11 +83,19 @@ pub fn compare(
         trials: 0,
         noise: 0,
         differences: Vec::new(),
+        not_compared: Vec::new(),
+    };
+    let errored = |run: &BTreeMap<&str, (&Observed, BTreeMap<String, String>)>, name: &str| {
+        run.get(name).is_some_and(|(o, _)| o.outcome == "error")
     };
     let mut names: Vec<&str> = a.keys().chain(b.keys()).copied().collect();
     names.sort_unstable();
     names.dedup();
     for name in names {
+        if errored(&a, name) || errored(&again, name) || errored(&b, name) {
+            out.not_compared.push(redact(name));
+            continue;
+        }
         let (fa, fb) = (a.get(name), b.get(name));
         let observed = fa.or(fb).map(|(o, _)| *o);
         let fa = fa.map_or(&none, |(_, f)| f);
@@ -98,11 +111,11 @@ pub fn compare(
                 continue;
             }
             out.differences.push(Difference {
-                trial: name.into(),
+                trial: redact(name),
                 rules: observed.map(|o| o.cited.clone()).unwrap_or_default(),
-                fact: fact.into(),
-                a: clip(va, MAX_VALUE),
-                b: clip(vb, MAX_VALUE),
+                fact: redact(fact),
+                a: clip(&redact(va), MAX_VALUE),
+                b: clip(&redact(vb), MAX_VALUE),
             });
         }
     }
@@ -110,9 +123,21 @@ pub fn compare(
 }
 
 impl Comparison {
-    /// Whether the two targets behaved alike.
+    /// Whether the two targets behaved alike (in every trial compared).
     pub fn alike(&self) -> bool {
         self.differences.is_empty()
+    }
+
+    /// The lines saying which trials were not compared, if any.
+    fn not_compared_text(&self) -> String {
+        if self.not_compared.is_empty() {
+            return String::new();
+        }
+        format!(
+            "{} trials could not run in some run and were not compared: {}\n",
+            self.not_compared.len(),
+            self.not_compared.join(", ")
+        )
     }
 
     /// The comparison for people (values as the targets sent them: the caller makes the text
@@ -122,6 +147,7 @@ impl Comparison {
             "compare: A = {}, B = {}\n{} trials; {} facts left out as noise (they differ between two runs of A)\n",
             self.a, self.b, self.trials, self.noise
         );
+        out.push_str(&self.not_compared_text());
         if self.alike() {
             out.push_str("A and B behave alike.\n");
             return out;
@@ -147,6 +173,13 @@ impl Comparison {
             self.trials,
             self.noise
         );
+        if !self.not_compared.is_empty() {
+            let names: Vec<String> = self.not_compared.iter().map(|n| code_span(n)).collect();
+            out.push_str(&format!(
+                "Not compared (could not run in some run): {}\n\n",
+                names.join(", ")
+            ));
+        }
         if self.alike() {
             out.push_str("A and B behave alike.\n");
             return out;
@@ -155,11 +188,11 @@ impl Comparison {
         for d in &self.differences {
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",
-                code_span(&d.trial),
+                table_cell(&d.trial),
                 d.rules.join(", "),
-                code_span(&d.fact),
-                code_span(&d.a),
-                code_span(&d.b)
+                table_cell(&d.fact),
+                table_cell(&d.a),
+                table_cell(&d.b)
             ));
         }
         out
@@ -196,11 +229,11 @@ mod tests {
         let a = run(&[("t", &[("status", "200"), ("value body /id", "\"1\"")])]);
         let again = run(&[("t", &[("status", "200"), ("value body /id", "\"2\"")])]);
         let same = run(&[("t", &[("status", "200"), ("value body /id", "\"3\"")])]);
-        let c = compare(("a", "b"), &a, &again, &same);
+        let c = compare(("a", "b"), &a, &again, &same, &str::to_string);
         assert!(c.alike(), "{c:?}");
         assert_eq!(c.noise, 1);
         let other = run(&[("t", &[("status", "409"), ("value body /id", "\"3\"")])]);
-        let c = compare(("a", "b"), &a, &again, &other);
+        let c = compare(("a", "b"), &a, &again, &other, &str::to_string);
         assert_eq!(
             c.differences,
             vec![Difference {
@@ -215,9 +248,66 @@ mod tests {
     }
 
     #[test]
+    fn a_value_with_pipes_and_line_breaks_stays_in_its_cell() {
+        use pulldown_cmark::{Event, Options, Parser, Tag};
+        let a = run(&[("t", &[("status", "200 | 409")])]);
+        let b = run(&[("t", &[("status", "x|y\n| a | b |\n## h`|`")])]);
+        let md = compare(("a", "b"), &a, &a, &b, &str::to_string).render_markdown();
+        let cells = |row: usize| {
+            let (mut rows, mut cells, mut headings) = (0, 0, 0);
+            for e in Parser::new_ext(&md, Options::ENABLE_TABLES) {
+                match e {
+                    Event::Start(Tag::TableRow) => rows += 1,
+                    Event::Start(Tag::TableCell) if rows == row => cells += 1,
+                    Event::Start(Tag::Heading { .. }) => headings += 1,
+                    _ => {}
+                }
+            }
+            assert_eq!(headings, 1, "a heading from a value: {md}");
+            cells
+        };
+        assert_eq!(cells(1), 5, "{md}");
+        let text: String = Parser::new_ext(&md, Options::ENABLE_TABLES)
+            .filter_map(|e| match e {
+                Event::Code(c) => Some(c.to_string()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(text.contains("200 | 409"), "{text}");
+    }
+
+    #[test]
+    fn a_trial_that_could_not_run_is_not_compared_and_teaches_no_noise() {
+        let a = run(&[("t", &[("status", "200")]), ("u", &[("status", "200")])]);
+        let mut again = a.clone();
+        again[0].outcome = "error";
+        again[0].behaviour = None;
+        let b = run(&[("t", &[("status", "409")]), ("u", &[("status", "200")])]);
+        let c = compare(("a", "b"), &a, &again, &b, &str::to_string);
+        assert_eq!(c.not_compared, ["t"]);
+        assert!(c.differences.is_empty() && c.noise == 0, "{c:?}");
+        assert!(
+            c.render_text()
+                .contains("1 trials could not run in some run and were not compared: t")
+        );
+    }
+
+    #[test]
+    fn secrets_are_taken_out_before_a_value_is_clipped() {
+        let secret = "s3cr3t-token-value";
+        let long = format!("{secret}{}", "x".repeat(400));
+        let a = run(&[("t", &[("error.code", "X")])]);
+        let b = run(&[("t", &[("error.code", long.as_str())])]);
+        let c = compare(("a", "b"), &a, &a, &b, &|s| s.replace(secret, "(redacted)"));
+        assert!(c.differences[0].b.starts_with("(redacted)xxx"), "{c:?}");
+        assert!(!format!("{c:?}").contains("s3cr3t"));
+    }
+
+    #[test]
     fn a_trial_only_one_side_ran_is_a_difference() {
         let a = run(&[("t", &[("status", "200")])]);
-        let c = compare(("a", "b"), &a, &a, &[]);
+        let c = compare(("a", "b"), &a, &a, &[], &str::to_string);
         assert_eq!(c.differences.len(), 2, "{c:?}");
         assert_eq!(c.differences[0].b, "(absent)");
     }

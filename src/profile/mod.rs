@@ -39,6 +39,10 @@ pub struct Profile {
     /// Each probed trial's facts, by trial name.
     #[serde(default)]
     pub trials: BTreeMap<String, TrialProfile>,
+    /// The trials this probe could not observe (they could not run): their last known facts
+    /// are carried over from the profile replaced.
+    #[serde(skip)]
+    pub unobserved: Vec<String>,
 }
 
 /// What one trial showed.
@@ -80,7 +84,7 @@ pub enum ProfileError {
 
 impl Profile {
     /// The profile of a run: every trial that exercises an inferred rule and got an answer,
-    /// with its facts; `redact` takes secrets out of the evidence.
+    /// with its facts; `redact` takes secrets out of the facts and the evidence.
     pub fn of_run(observed: &[Observed], redact: &dyn Fn(&str) -> String) -> Profile {
         let trials = observed
             .iter()
@@ -91,7 +95,9 @@ impl Profile {
                     o.name.clone(),
                     TrialProfile {
                         rules: o.inferred.clone(),
-                        facts: b.facts.clone(),
+                        facts: (b.facts.iter())
+                            .map(|(k, v)| (redact(k), redact(v)))
+                            .collect(),
                         evidence: (b.evidence.iter())
                             .map(|(k, v)| (k.clone(), redact(v)))
                             .collect(),
@@ -99,10 +105,44 @@ impl Profile {
                 ))
             })
             .collect();
+        let unobserved = observed
+            .iter()
+            .filter(|o| !o.inferred.is_empty() && o.outcome == "error")
+            .map(|o| o.name.clone())
+            .collect();
         Profile {
             profile: FORMAT,
             silent_page: choices::silent_page(observed),
             trials,
+            unobserved,
+        }
+    }
+
+    /// Takes over from `previous` what this probe could not observe: the facts of each trial
+    /// that could not run, and, when there is any, the silent-page choices no trial answered
+    /// this time. A transient error is then no drift.
+    pub fn carry_over(&mut self, previous: &Profile) {
+        if self.unobserved.is_empty() {
+            return;
+        }
+        for name in &self.unobserved {
+            if let Some(old) = previous.trials.get(name) {
+                self.trials.insert(name.clone(), old.clone());
+            }
+        }
+        let (new, old) = (&mut self.silent_page, &previous.silent_page);
+        new.patch = new.patch.or(old.patch);
+        new.read_only_body = new.read_only_body.or(old.read_only_body);
+        new.unknown_ids = new.unknown_ids.or(old.unknown_ids);
+        new.not_in_progress = new.not_in_progress.or(old.not_in_progress);
+        new.unknown_users = new.unknown_users.or(old.unknown_users);
+        new.get_lists = new.get_lists.or(old.get_lists);
+        new.extra_properties = new.extra_properties.or(old.extra_properties);
+        new.list_order = new.list_order.or(old.list_order);
+        for (status, code) in &old.error_codes {
+            new.error_codes
+                .entry(*status)
+                .or_insert_with(|| code.clone());
         }
     }
 
@@ -158,11 +198,75 @@ impl Profile {
         if path.exists()
             && let Ok(previous) = Profile::read(path)
         {
+            self.carry_over(&previous);
             self.keep_evidence(&previous);
         }
         std::fs::write(path, self.to_yaml()).map_err(|e| ProfileError::Write {
             path: path.display().to_string(),
             message: e.to_string(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::behaviour::Behaviour;
+
+    fn observed(name: &str, outcome: &'static str, facts: &[(&str, &str)]) -> Observed {
+        Observed {
+            name: name.into(),
+            case: "not-found/unknown-instance".into(),
+            method: "PUT".into(),
+            inferred: vec!["unknown-ids-not-found".into()],
+            cited: vec![],
+            outcome,
+            behaviour: (outcome != "error").then(|| Behaviour {
+                facts: (facts.iter())
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                evidence: [("request-id".to_string(), format!("{name}-{outcome}"))].into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_trial_that_could_not_run_keeps_its_last_known_facts() {
+        let before = Profile::of_run(
+            &[observed("t", "pass", &[("status", "404")])],
+            &str::to_string,
+        );
+        assert_eq!(before.silent_page.unknown_ids, Some(404));
+        let mut now = Profile::of_run(&[observed("t", "error", &[])], &str::to_string);
+        assert!(now.trials.is_empty() && now.silent_page.unknown_ids.is_none());
+        now.carry_over(&before);
+        now.keep_evidence(&before);
+        assert_eq!(now.to_yaml(), before.to_yaml());
+        // Observed again, and changed: the new facts, with new evidence.
+        let mut changed = Profile::of_run(
+            &[observed("t", "diverge", &[("status", "400")])],
+            &str::to_string,
+        );
+        changed.carry_over(&before);
+        changed.keep_evidence(&before);
+        assert_eq!(changed.trials["t"].facts["status"], "400");
+        assert_eq!(changed.trials["t"].evidence["request-id"], "t-diverge");
+        assert_eq!(changed.silent_page.unknown_ids, Some(400));
+    }
+
+    #[test]
+    fn secrets_are_out_of_the_facts_and_the_evidence() {
+        let p = Profile::of_run(
+            &[observed("t", "pass", &[("error.code", "tok-secret")])],
+            &|s| {
+                s.replace("tok-secret", "(redacted)")
+                    .replace("t-pass", "(redacted)")
+            },
+        );
+        let text = p.to_yaml();
+        assert!(
+            !text.contains("tok-secret") && !text.contains("t-pass"),
+            "{text}"
+        );
     }
 }

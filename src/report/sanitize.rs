@@ -37,6 +37,12 @@ pub fn code_span(text: &str) -> String {
     format!("{fence}{space}{flat}{space}{fence}")
 }
 
+/// `text` as one cell of a Markdown table: a code span (see [`code_span`]) whose `|` are
+/// escaped, as GitHub's tables split a row at every unescaped `|`, code spans included.
+pub fn table_cell(text: &str) -> String {
+    code_span(text).replace('|', "\\|")
+}
+
 /// `text` with control characters shown escaped (`\x1b`, `\r`, `\u{9b}`); line breaks kept
 /// unless `flatten`, tabs kept.
 fn escape_controls(text: &str, flatten: bool) -> String {

@@ -334,18 +334,13 @@ pub fn differences<'a>(
         .collect()
 }
 
-/// The divergences of a trial held to a profile: one per fact that differs, naming `rules`
-/// (the inferred rules the trial exercises).
-pub fn held_to(
-    expected: &BTreeMap<String, String>,
-    observed: &Behaviour,
-    rules: &[String],
-) -> Vec<Finding> {
+/// The divergences of a trial held to a profile: one per fact that differs (the rules each
+/// breaks are the verdict's to name: `crate::run::verify::verify_page`).
+pub fn held_to(expected: &BTreeMap<String, String>, observed: &Behaviour) -> Vec<Finding> {
     differences(expected, &observed.facts)
         .into_iter()
         .map(|(fact, e, o)| Finding {
             severity: Severity::Divergence,
-            rules: rules.to_vec(),
             ..Finding::new(Location::Behaviour { fact: fact.into() }, e, o)
         })
         .collect()

@@ -275,10 +275,8 @@ async fn run_phases(
     let behaviour = detail.map(|d| behaviour::observe(&sent, &observation, d));
     let findings = match (held, &behaviour) {
         (Some(expected), Some(observed)) => {
-            let mut findings = verify_page(spec, &ctx.schemas, &observation);
-            let rules = spec.inferred_rules();
-            findings.extend(behaviour::held_to(expected, observed, &rules));
-            findings
+            let held = behaviour::held_to(expected, observed);
+            verify_page(spec, &ctx.schemas, &observation, held)
         }
         _ => verify_case(spec, &ctx.schemas, &observation),
     };

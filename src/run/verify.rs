@@ -80,11 +80,66 @@ pub fn verify_case(spec: &TrialSpec, schemas: &SchemaSet, obs: &Observation<'_>)
     verify_trial(spec, schemas, obs, false)
 }
 
-/// The findings of a trial held to a target profile (`--profile`): the page's rules only, as
-/// [`verify_case`] checks them; what is inferred (`reference`, an inferred `then`, an
-/// undocumented method) is the profile's to say (`crate::run::behaviour::held_to`).
-pub fn verify_page(spec: &TrialSpec, schemas: &SchemaSet, obs: &Observation<'_>) -> Vec<Finding> {
-    verify_trial(spec, schemas, obs, true)
+/// The findings of a trial held to a target profile (`--profile`): the page's rules as
+/// [`verify_case`] checks them; of what is inferred (`reference`, an inferred `then`, an
+/// undocumented method), the state afterwards, checked when the target answered as that part
+/// expects (otherwise the profile's facts say what it did); and `held`, the facts that differ
+/// from the profile (`crate::run::behaviour::held_to`), each naming the inferred rules that
+/// check its key.
+pub fn verify_page(
+    spec: &TrialSpec,
+    schemas: &SchemaSet,
+    obs: &Observation<'_>,
+    mut held: Vec<Finding>,
+) -> Vec<Finding> {
+    let case = &spec.case;
+    let inferred_then = spec.then_severity() == Severity::Divergence;
+    for f in &mut held {
+        let mut rules: Vec<String> = Vec::new();
+        if let Some(r) = &case.reference {
+            rules.extend(r.attribution.rules_for(&f.location));
+        }
+        if inferred_then {
+            rules.extend(case.then_rules.rules_for(&f.location));
+        }
+        if !spec.method_documented() {
+            rules.push(OTHER_METHOD_RULE.to_string());
+        }
+        let mut seen = std::collections::HashSet::new();
+        rules.retain(|r| seen.insert(r.clone()));
+        f.rules = if rules.is_empty() {
+            spec.inferred_rules()
+        } else {
+            rules
+        };
+    }
+    let mut findings = verify_trial(spec, schemas, obs, true);
+    findings.extend(held);
+    link_consequences(&mut findings);
+    findings
+}
+
+/// Of an inferred part's findings, held to a profile: those about the state afterwards, when
+/// the target answered as the part expects (no status or answer finding); none otherwise.
+fn state_only(findings: Vec<Finding>) -> Vec<Finding> {
+    let answered_otherwise = findings.iter().any(|f| {
+        matches!(
+            f.location,
+            Location::Status | Location::Answer | Location::NoneAcknowledged
+        )
+    });
+    if answered_otherwise {
+        return Vec::new();
+    }
+    findings
+        .into_iter()
+        .filter(|f| {
+            matches!(
+                f.location,
+                Location::After { .. } | Location::ReadBack { .. } | Location::Acknowledged { .. }
+            )
+        })
+        .collect()
 }
 
 fn verify_trial(
@@ -94,13 +149,12 @@ fn verify_trial(
     page_only: bool,
 ) -> Vec<Finding> {
     let case = &spec.case;
-    // Held to a profile, what is inferred is the profile's to say.
+    // Held to a profile, what is inferred is the profile's to say, but the state afterwards.
     let inferred_then = spec.then_severity() == Severity::Divergence;
-    let mut findings = if page_only && inferred_then {
-        Vec::new()
-    } else {
-        verify(&case.then, schemas, obs)
-    };
+    let mut findings = verify(&case.then, schemas, obs);
+    if page_only && inferred_then {
+        findings = state_only(findings);
+    }
     let demoted = !spec.method_documented() && case.then_severity == Severity::Failure;
     for f in &mut findings {
         f.severity = spec.then_severity();
@@ -116,18 +170,20 @@ fn verify_trial(
             );
         }
     }
-    if let (false, Some(reference)) = (page_only, &case.reference) {
-        findings.extend(
-            verify(&reference.then, schemas, obs)
-                .into_iter()
-                .map(|mut f| {
-                    f.severity = Severity::Divergence;
-                    f.rules = reference.attribution.rules_for(&f.location);
-                    f
-                }),
-        );
+    if let Some(reference) = &case.reference {
+        let mut of_reference = verify(&reference.then, schemas, obs);
+        if page_only {
+            of_reference = state_only(of_reference);
+        }
+        findings.extend(of_reference.into_iter().map(|mut f| {
+            f.severity = Severity::Divergence;
+            f.rules = reference.attribution.rules_for(&f.location);
+            f
+        }));
     }
-    link_consequences(&mut findings);
+    if !page_only {
+        link_consequences(&mut findings);
+    }
     findings
 }
 

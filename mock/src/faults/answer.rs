@@ -100,20 +100,22 @@ impl Faults {
     }
 
     /// Around the last faithful step of every answer, `stamp` (the request ids added as
-    /// headers, [`crate::core::answer::RequestIds::stamp`]): error bodies rewritten before it, or no ids at all.
+    /// headers, [`crate::core::answer::RequestIds::stamp`]): error bodies rewritten before it
+    /// (empty codes, or a profile's `codes` by status), or no ids at all.
     pub(crate) async fn finish(
         self,
         mut resp: Response,
+        codes: &[(u16, String)],
         stamp: impl FnOnce(Response) -> Response,
     ) -> Response {
         let status = resp.status().as_u16();
         let code = if self.varies(Variant::EmptyErrorCodes) {
             Some("")
         } else {
-            self.codes
+            codes
                 .iter()
                 .find(|(s, _)| *s == status)
-                .map(|(_, c)| *c)
+                .map(|(_, c)| c.as_str())
         };
         if let (Some(code), true) = (code, status >= 400) {
             let status = resp.status();

@@ -16,15 +16,13 @@ use crate::faults::deviation::Deviation;
 use crate::faults::variant::Variant;
 
 /// The hooks of one (or no) deviation, and of any silent-page variants (a profile sets
-/// several at once, and error codes).
+/// several at once).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Faults {
     /// A deliberate bug.
     pub(crate) deviation: Option<Deviation>,
     /// Ways of answering differently where the page is silent.
     pub(crate) variants: Variants,
-    /// Error codes by status (a profile's `error-codes`), in place of the faithful ones.
-    pub(crate) codes: &'static [(u16, &'static str)],
 }
 
 /// A set of variants.

@@ -86,7 +86,6 @@ pub enum SilentPageError {
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Document {
-    #[allow(dead_code)]
     profile: Option<u32>,
     #[serde(rename = "silent-page", default)]
     silent_page: SilentPage,
@@ -99,6 +98,11 @@ impl SilentPage {
     pub fn from_profile(text: &str) -> Result<SilentPage, SilentPageError> {
         let doc: Document =
             serde_yaml::from_str(text).map_err(|e| SilentPageError::Format(e.to_string()))?;
+        if let Some(v) = doc.profile.filter(|v| *v != 1) {
+            return Err(SilentPageError::Format(format!(
+                "profile format {v}; this mock reads format 1"
+            )));
+        }
         doc.silent_page.variants()?;
         Ok(doc.silent_page)
     }
@@ -210,6 +214,7 @@ mod tests {
     #[case("silent-page: {pach: 204}", "unknown field `pach`")]
     #[case("silent_page: {}", "unknown field `silent_page`")]
     #[case("- a list", "not a target profile")]
+    #[case("profile: 2", "profile format 2; this mock reads format 1")]
     fn what_the_mock_cannot_do_is_refused(#[case] text: &str, #[case] says: &str) {
         let err = SilentPage::from_profile(text).unwrap_err().to_string();
         assert!(err.contains(says), "{err}");

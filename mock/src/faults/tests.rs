@@ -160,7 +160,7 @@ async fn without_a_deviation_or_variant_every_hook_is_the_identity() {
     }
     let ids = RequestIds::for_request(&HeaderMap::new());
     let error = || (StatusCode::CONFLICT, "x").into_response();
-    let hooked = bytes(f.finish(error(), |r| ids.stamp(r)).await).await;
+    let hooked = bytes(f.finish(error(), &[], |r| ids.stamp(r)).await).await;
     assert_eq!(hooked, bytes(ids.stamp(error())).await);
 }
 
@@ -178,7 +178,7 @@ async fn a_deviation_wraps_the_faithful_answer() {
     let ids = RequestIds::for_request(&HeaderMap::new());
     let f = with(Deviation::NoRequestIds);
     let (_, headers, _) = bytes(
-        f.finish(StatusCode::OK.into_response(), |r| ids.stamp(r))
+        f.finish(StatusCode::OK.into_response(), &[], |r| ids.stamp(r))
             .await,
     )
     .await;
@@ -215,4 +215,35 @@ fn unknown_users_400_refuses_only_users_the_tenant_does_not_have() {
             .users(&body("/users/stranger"), &known)
             .is_ok()
     );
+}
+
+#[tokio::test]
+async fn a_profiles_error_codes_replace_the_code_of_their_status_only() {
+    let ids = RequestIds::for_request(&HeaderMap::new());
+    let codes = [
+        (409, "ConflictFromProfile".to_string()),
+        (404, String::new()),
+    ];
+    let refused = |status: StatusCode| {
+        crate::core::answer::json_response(status, &json!({"error": {"code": "C", "message": "m"}}))
+    };
+    let code_of = |answered: &[u8]| {
+        let v: Value = serde_json::from_slice(answered).unwrap();
+        v["error"]["code"].as_str().unwrap().to_string()
+    };
+    let f = Faults::default();
+    for (status, want) in [
+        (StatusCode::CONFLICT, "ConflictFromProfile"),
+        (StatusCode::NOT_FOUND, ""),
+        (StatusCode::BAD_REQUEST, "C"),
+    ] {
+        let (_, _, answered) =
+            bytes(f.finish(refused(status), &codes, |r| ids.stamp(r)).await).await;
+        assert_eq!(code_of(&answered), want, "{status}");
+    }
+    // A success is never rewritten.
+    let ok = || crate::core::answer::json_response(StatusCode::OK, &json!({"id": "i"}));
+    let codes = [(200, "X".to_string())];
+    let hooked = bytes(f.finish(ok(), &codes, |r| ids.stamp(r)).await).await;
+    assert_eq!(hooked.2, bytes(ids.stamp(ok())).await.2);
 }

@@ -89,7 +89,10 @@ async fn every_request(State(state): State<Shared>, mut req: Request, next: Next
         .path_and_query()
         .map_or_else(|| req.uri().path().to_string(), ToString::to_string);
     let resp = next.run(req).await;
-    let resp = state.faults.finish(resp, |r| ids.stamp(r)).await;
+    let resp = state
+        .faults
+        .finish(resp, &state.error_codes, |r| ids.stamp(r))
+        .await;
     state.journal.record(ReceivedRequest {
         method: method.to_string(),
         path,

@@ -22,6 +22,8 @@ pub(crate) struct AppState {
     pub(crate) store: Mutex<Store>,
     pub(crate) tokens: Tokens,
     pub(crate) faults: Faults,
+    /// The error `code` of each error status, in place of the reference's (a profile's).
+    pub(crate) error_codes: Vec<(u16, String)>,
     pub(crate) lifecycle: Lifecycle,
     pub(crate) issued: Issued,
     /// Which API requests are throttled (`--throttle-every`).

@@ -509,3 +509,52 @@ fn held_to_a_profile_the_page_and_the_state_afterwards_still_count() {
         let _ = std::fs::remove_file(f);
     }
 }
+
+#[test]
+fn a_target_file_side_of_a_comparison_gets_nothing_of_the_command_lines_target() {
+    // Any bearer token will do for this mock: a 401 means none was sent.
+    let b = spawn_mock(&[]);
+    let file = temp("side-b.yaml");
+    std::fs::write(&file, format!("base_url: {}\n", b.base_url)).unwrap();
+    let a = mock(&[]);
+    let out = run_with_deadline(
+        Command::new(RUNNER)
+            .env_remove("GRAPH_TOKEN")
+            .args(["--compare", &a.base_url, file.to_str().unwrap()])
+            .args(["--token", TOKEN, "not-found/"]),
+        Duration::from_secs(120),
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{t}");
+    assert!(t.contains("answered 401") && t.contains(&b.base_url), "{t}");
+    assert!(!t.contains(TOKEN), "{t}");
+    let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn what_a_probe_or_a_comparison_would_ignore_is_refused_before_any_request() {
+    let unwritable = "/nonexistent-arc-dir/profile.yaml";
+    let (code, t) = run("http://127.0.0.1:9/beta", &["--probe", unwritable]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(t.contains(&format!("cannot write {unwritable}")), "{t}");
+    for flags in [
+        &["--coverage"][..],
+        &["--report-junit", "x.xml"],
+        &["--expectations", "e.yaml"],
+        &["--probe", "p.yaml"],
+        &["--base-url", "http://127.0.0.1:9/beta"],
+    ] {
+        let out = run_with_deadline(
+            Command::new(RUNNER)
+                .args([
+                    "--compare",
+                    "http://127.0.0.1:9/beta",
+                    "http://127.0.0.1:9/beta",
+                ])
+                .args(flags),
+            Duration::from_secs(20),
+        );
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {}", text(&out));
+        assert!(text(&out).contains("cannot be used with"), "{}", text(&out));
+    }
+}

@@ -14,6 +14,17 @@ fn readme_snippet() -> &'static str {
 }
 
 #[test]
+fn the_crates_own_readme_shows_the_same_snippet() {
+    let own = include_str!("../README.md");
+    let start = own
+        .find("```rust\n")
+        .expect("a ```rust block in mock/README.md")
+        + "```rust\n".len();
+    let len = own[start..].find("```\n").expect("the block's end");
+    assert_eq!(&own[start..start + len], readme_snippet(), "mock/README.md");
+}
+
+#[test]
 fn the_readme_snippet_is_the_one_this_file_runs() {
     let snippet = readme_snippet();
     assert!(snippet.contains("MockServer::builder()"), "{snippet}");

@@ -96,8 +96,8 @@ pub struct Cli {
     /// Principal ids from the target file (the command line's --principals file wins).
     #[arg(skip)]
     pub target_principals: std::collections::HashMap<String, String>,
-    /// Target base URL: everything before /identityGovernance, e.g. https://graph.microsoft.com/beta
-    /// or http://127.0.0.1:8080/beta. Default: the embedded reference mock.
+    /// Target base URL: everything before /identityGovernance, e.g. `https://graph.microsoft.com/beta`
+    /// or `http://127.0.0.1:8080/beta`. Default: the embedded reference mock.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// Bearer token sent as `Authorization: Bearer …`. Never printed.

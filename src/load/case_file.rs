@@ -86,10 +86,10 @@ impl LoadContext<'_> {
             p.at(&v.instance_path, v.message, None);
             // Left out, the rest of the case can still be checked (a required key cannot be:
             // the typed decoding below then stops, with this problem already said).
-            if let (Some((parent, key)), None) = (v.instance_path.rsplit_once('/'), &missing) {
-                if let Some(Value::Object(o)) = doc.pointer_mut(parent) {
-                    o.remove(&key.replace("~1", "/").replace("~0", "~"));
-                }
+            if let (Some((parent, key)), None) = (v.instance_path.rsplit_once('/'), &missing)
+                && let Some(Value::Object(o)) = doc.pointer_mut(parent)
+            {
+                o.remove(&key.replace("~1", "/").replace("~0", "~"));
             }
         }
         // The case schema may have been replaced (--schemas): the typed decoding checks

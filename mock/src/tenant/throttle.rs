@@ -40,14 +40,14 @@ impl Throttle {
         let Some(every) = self.gateway_every else {
             return false;
         };
-        (self.gateway_seen.fetch_add(1, Ordering::SeqCst) + 1) % every == 0
+        (self.gateway_seen.fetch_add(1, Ordering::SeqCst) + 1).is_multiple_of(every)
     }
 
     /// Counts one API request: how long to wait before retrying, when it is throttled.
     pub(crate) fn next(&self) -> Option<Duration> {
         let every = self.every?;
         let n = self.seen.fetch_add(1, Ordering::SeqCst) + 1;
-        (n % every == 0).then_some(self.retry_after)
+        n.is_multiple_of(every).then_some(self.retry_after)
     }
 }
 

@@ -239,3 +239,52 @@ fn the_drift_workflow_probes_diffs_and_fails_on_a_change_without_a_secret() {
         "the README does not name the drift workflow"
     );
 }
+
+#[test]
+fn the_example_uses_the_repository_the_readme_names_and_ci_runs_the_action_itself() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let repo = "accessreview-conformance/accessreview-conformance";
+    assert!(
+        readme.contains(&format!("https://github.com/{repo}")),
+        "the README names no repository"
+    );
+    let example: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(format!("{root}/examples/workflows/conformance.yml")).unwrap(),
+    )
+    .unwrap();
+    let (mut runs, mut uses) = (Vec::new(), Vec::new());
+    steps_of(&example, &mut runs, &mut uses);
+    assert!(
+        uses.iter().any(|u| u.starts_with(&format!("{repo}@v"))),
+        "the example does not use {repo} at a release: {uses:?}"
+    );
+    let ci: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(format!("{root}/.github/workflows/ci.yml")).unwrap(),
+    )
+    .unwrap();
+    let (mut runs, mut uses) = (Vec::new(), Vec::new());
+    steps_of(&ci["jobs"]["action"], &mut runs, &mut uses);
+    assert!(
+        uses.iter().any(|u| u == "./"),
+        "CI does not run the action: {uses:?}"
+    );
+    // The release workflow builds the platforms the README promises, with checksums.
+    let release = std::fs::read_to_string(format!("{root}/.github/workflows/release.yml")).unwrap();
+    for target in [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-gnu",
+        "aarch64-apple-darwin",
+        "x86_64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ] {
+        assert!(release.contains(target), "release.yml builds no {target}");
+    }
+    assert!(release.contains(".sha256"));
+    // binstall finds the archives the release names.
+    let manifest = std::fs::read_to_string(format!("{root}/Cargo.toml")).unwrap();
+    assert!(manifest.contains(
+        "pkg-url = \"{ repo }/releases/download/v{ version }/{ name }-v{ version }-{ target }{ archive-suffix }\""
+    ));
+    assert!(release.contains("name=\"accessreview-conformance-$TAG-$TARGET\""));
+}

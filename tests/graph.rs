@@ -14,7 +14,7 @@ use accessreview_conformance::run::outcome::{TrialError, Verdict};
 use accessreview_conformance::run::{self, RunContext};
 use accessreview_conformance::selfcheck::embedded::{Embedded, EmbeddedOptions};
 use accessreview_mock::{Deviation, Lifecycle, RequestKind, Variant};
-use common::{shipped, trials};
+use common::{definitions_on, shipped, trials};
 
 /// The shipped principals file: on the mock's lifecycle its GUIDs stand for a tenant's users.
 const SHIPPED_PRINCIPALS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/cases/principals.yaml");
@@ -855,26 +855,6 @@ fn the_setup_base_url_is_used_for_the_lifecycle_and_must_share_the_origin() {
     let (code, t) = run("http://127.0.0.2:1/v1.0");
     assert_eq!(code, Some(2), "{t}");
     assert!(t.contains("is not on the base URL's origin"), "{t}");
-}
-
-/// The definitions a spawned mock holds (read through the API with its token).
-fn definitions_on(mock: &common::MockProcess) -> usize {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let url = format!(
-        "{}/identityGovernance/accessReviews/definitions",
-        mock.base_url
-    );
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let body: serde_json::Value = runtime.block_on(async {
-        let resp = reqwest::Client::new()
-            .get(url)
-            .bearer_auth("t")
-            .send()
-            .await
-            .unwrap();
-        resp.json().await.unwrap()
-    });
-    body["value"].as_array().map_or(0, Vec::len)
 }
 
 #[test]

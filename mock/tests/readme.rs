@@ -2,26 +2,25 @@
 //! README's ```rust block under "The reference mock", verbatim, and a test checks that it
 //! still is, so the two cannot drift apart.
 
+/// The first ```rust block of a Markdown text.
+fn rust_block(markdown: &'static str) -> &'static str {
+    let start = markdown.find("```rust\n").expect("a ```rust block") + "```rust\n".len();
+    let len = markdown[start..].find("```\n").expect("the block's end");
+    &markdown[start..start + len]
+}
+
 /// The README's ```rust block (the only one in the README).
 fn readme_snippet() -> &'static str {
-    let readme = include_str!("../../README.md");
-    let start = readme
-        .find("```rust\n")
-        .expect("a ```rust block in README.md")
-        + "```rust\n".len();
-    let len = readme[start..].find("```\n").expect("the block's end");
-    &readme[start..start + len]
+    rust_block(include_str!("../../README.md"))
 }
 
 #[test]
 fn the_crates_own_readme_shows_the_same_snippet() {
-    let own = include_str!("../README.md");
-    let start = own
-        .find("```rust\n")
-        .expect("a ```rust block in mock/README.md")
-        + "```rust\n".len();
-    let len = own[start..].find("```\n").expect("the block's end");
-    assert_eq!(&own[start..start + len], readme_snippet(), "mock/README.md");
+    assert_eq!(
+        rust_block(include_str!("../README.md")),
+        readme_snippet(),
+        "mock/README.md"
+    );
 }
 
 #[test]

@@ -83,6 +83,22 @@ pub fn run(
     selected: &dyn Fn(&str) -> bool,
     live: bool,
 ) -> Result<(), CommandError> {
+    // A message may quote an answer that echoes a secret.
+    checks(runtime, provisioner, target, suite, update, selected, live).map_err(|e| match e {
+        CommandError::Setup(message) => CommandError::Setup(target.redact(&message)),
+        other => other,
+    })
+}
+
+fn checks(
+    runtime: &tokio::runtime::Runtime,
+    provisioner: &dyn Provisioner,
+    target: &Target,
+    suite: &Suite,
+    update: crate::case::UpdateMethod,
+    selected: &dyn Fn(&str) -> bool,
+    live: bool,
+) -> Result<(), CommandError> {
     let (name, what, place) = if live {
         ("canary", "review", "the tenant")
     } else {

@@ -73,11 +73,7 @@ fn run_side(
         side.update_method,
         &selected,
         live,
-    )
-    .map_err(|e| match e {
-        CommandError::Setup(message) => CommandError::Setup(target.redact(&message)),
-        other => other,
-    })?;
+    )?;
     let trials: Vec<TrialSpec> = (suite_.trials(side.update_method).into_iter())
         .filter(|t| selected(&t.name))
         .collect();

@@ -95,11 +95,7 @@ pub fn run(
             cli.update_method,
             &selected,
             live,
-        )
-        .map_err(|e| match e {
-            CommandError::Setup(message) => CommandError::Setup(target.redact(&message)),
-            other => other,
-        })?;
+        )?;
     }
     let mut ctx =
         RunContext::with_provisioner(target, provisioner, schemas, suite.principals.clone());

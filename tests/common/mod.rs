@@ -307,3 +307,23 @@ pub fn send_curl(line: &str, token: &str) -> String {
         .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The definitions a spawned mock holds (read through the API with its token).
+pub fn definitions_on(mock: &MockProcess) -> usize {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let url = format!(
+        "{}/identityGovernance/accessReviews/definitions",
+        mock.base_url
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let body: serde_json::Value = runtime.block_on(async {
+        let resp = reqwest::Client::new()
+            .get(url)
+            .bearer_auth("t")
+            .send()
+            .await
+            .unwrap();
+        resp.json().await.unwrap()
+    });
+    body["value"].as_array().map_or(0, Vec::len)
+}

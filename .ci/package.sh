@@ -6,12 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo package --workspace --locked --no-verify --allow-dirty >/dev/null 2>package.log || {
-  cat package.log; exit 1; }
-rm -f package.log
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 unpacked=$(mktemp -d)
 trap 'rm -rf "$unpacked"' EXIT
+if ! cargo package --workspace --locked --no-verify --allow-dirty >/dev/null 2>"$unpacked/log"; then
+  cat "$unpacked/log"
+  echo "package: cargo package failed"
+  exit 1
+fi
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 for crate in accessreview-conformance accessreview-mock; do
   tar -xzf "target/package/$crate-$version.crate" -C "$unpacked"
 done
@@ -23,13 +25,16 @@ done
 for left_out in tests benches .ci; do
   test ! -e "$runner/$left_out" || { echo "package: $left_out is shipped"; exit 1; }
 done
-test -f "$unpacked/accessreview-mock-$version/README.md"
+test -f "$unpacked/accessreview-mock-$version/README.md" || { echo "package: the mock has no README"; exit 1; }
 # A target directory of its own: the workspace's binaries stay as they are. Not --locked: the
 # patch rewrites the lock file's source of accessreview-mock; the versions stay the packaged ones.
 cargo build --offline --manifest-path "$runner/Cargo.toml" \
   --target-dir target/packaged \
   --config "patch.crates-io.accessreview-mock.path=\"$unpacked/accessreview-mock-$version\"" \
   --bin accessreview-conformance
+cargo build --offline --manifest-path "$unpacked/accessreview-mock-$version/Cargo.toml" \
+  --target-dir target/packaged --bin accessreview-mock
 out=$(target/packaged/debug/accessreview-conformance 2>&1) || { echo "$out"; exit 1; }
 echo "$out" | tail -n 1
-echo "package: both crates package; the runner built from its package runs its embedded default"
+target/packaged/debug/accessreview-mock --help >/dev/null
+echo "package: both crates package; both binaries build from their packages; the runner runs its embedded default"

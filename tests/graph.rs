@@ -329,6 +329,11 @@ async fn prefixed_definitions(base_url: &str) -> usize {
     })
 }
 
+#[cfg(not(unix))]
+#[test]
+#[ignore = "sends SIGINT to the runner: Unix signals only"]
+fn an_interrupted_run_deletes_what_it_created() {}
+
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_run_deletes_what_it_created() {
@@ -1067,6 +1072,10 @@ fn a_federated_token_file_runs_live_and_no_assertion_or_token_is_written_anywher
 /// cleanup and its reconciliation by run id; the end of the run gives the DELETE that removes
 /// it, and the printed request reproduces the failure meanwhile.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "sends the printed curl line through sh and curl (Unix shells)"
+)]
 fn a_kept_definition_survives_the_live_cleanup_and_its_printed_delete_removes_it() {
     use std::process::Command;
     let mock = common::spawn_mock(&["--token", "t", "--deviation", "removal-wrong-status"]);

@@ -396,3 +396,145 @@ fn probe_and_compare_on_a_live_tenant_leave_nothing_behind() {
     );
     let _ = std::fs::remove_file(p);
 }
+
+#[test]
+fn each_status_choice_is_asked_by_a_shipped_case() {
+    use accessreview_conformance::profile::choices::STATUS_CHOICES;
+    let (_, suite) = shipped();
+    let names: Vec<String> = trials(&suite, accessreview_conformance::case::UpdateMethod::Put)
+        .into_iter()
+        .map(|t| format!("{}::{}", t.case.id, t.method))
+        .collect();
+    for (choice, case, method) in STATUS_CHOICES {
+        assert!(
+            names.contains(&format!("{case}::{method}")),
+            "{choice}: no trial of {case} sends {method}: {names:?}"
+        );
+    }
+}
+
+#[test]
+fn held_to_a_profile_the_page_and_the_state_afterwards_still_count() {
+    let faithful = mock(&[]);
+    let p0 = temp("both.yaml");
+    let (_, t) = run(
+        &faithful.base_url,
+        &["--probe", p0.to_str().unwrap(), "--update-method", "both"],
+    );
+    let profile = Profile::read(&p0).unwrap_or_else(|e| panic!("{e}\n{t}"));
+    assert!(
+        profile
+            .trials
+            .contains_key("success/persisted-and-isolated::patch")
+    );
+    // A documented failure is a failure whatever the profile says.
+    let wrong = mock(&["--deviation", "removal-wrong-status"]);
+    let (code, t) = run(
+        &wrong.base_url,
+        &[
+            "--profile",
+            p0.to_str().unwrap(),
+            "--exact",
+            "fallback-reviewers/remove-one::put",
+        ],
+    );
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains("expected 409, got 400"), "{t}");
+    // An update answered 200 and not stored: the page's rule fails for PUT, and the PATCH
+    // trial (held to the inferred http-method-patch) still checks the state afterwards.
+    let lost = mock(&["--deviation", "not-persisted"]);
+    let json = temp("lost.json");
+    let (code, t) = run(
+        &lost.base_url,
+        &[
+            "--profile",
+            p0.to_str().unwrap(),
+            "--update-method",
+            "both",
+            "--enforce",
+            "all",
+            "--report-json",
+            json.to_str().unwrap(),
+            "success/persisted-and-isolated",
+        ],
+    );
+    assert_eq!(code, Some(1), "{t}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let trial = |name: &str| {
+        report["trials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("no {name}: {report}"))
+            .clone()
+    };
+    let put = trial("success/persisted-and-isolated::put");
+    assert_eq!(put["outcome"], "fail", "{put}");
+    let patch = trial("success/persisted-and-isolated::patch");
+    let kinds: Vec<&str> = patch["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"after"), "{patch}");
+    // Enforced (`--enforce all`), the divergence fails the trial.
+    assert_eq!(patch["outcome"], "fail", "{patch}");
+    assert!(
+        (patch["findings"].as_array().unwrap().iter()).all(|f| f["severity"] == "divergence"),
+        "{patch}"
+    );
+    for f in [p0, json] {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+#[test]
+fn a_target_file_side_of_a_comparison_gets_nothing_of_the_command_lines_target() {
+    // Any bearer token will do for this mock: a 401 means none was sent.
+    let b = spawn_mock(&[]);
+    let file = temp("side-b.yaml");
+    std::fs::write(&file, format!("base_url: {}\n", b.base_url)).unwrap();
+    let a = mock(&[]);
+    let out = run_with_deadline(
+        Command::new(RUNNER)
+            .env_remove("GRAPH_TOKEN")
+            .args(["--compare", &a.base_url, file.to_str().unwrap()])
+            .args(["--token", TOKEN, "not-found/"]),
+        Duration::from_secs(120),
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{t}");
+    assert!(t.contains("answered 401") && t.contains(&b.base_url), "{t}");
+    assert!(!t.contains(TOKEN), "{t}");
+    let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn what_a_probe_or_a_comparison_would_ignore_is_refused_before_any_request() {
+    let unwritable = "/nonexistent-arc-dir/profile.yaml";
+    let (code, t) = run("http://127.0.0.1:9/beta", &["--probe", unwritable]);
+    assert_eq!(code, Some(2), "{t}");
+    assert!(t.contains(&format!("cannot write {unwritable}")), "{t}");
+    for flags in [
+        &["--coverage"][..],
+        &["--report-junit", "x.xml"],
+        &["--expectations", "e.yaml"],
+        &["--probe", "p.yaml"],
+        &["--base-url", "http://127.0.0.1:9/beta"],
+    ] {
+        let out = run_with_deadline(
+            Command::new(RUNNER)
+                .args([
+                    "--compare",
+                    "http://127.0.0.1:9/beta",
+                    "http://127.0.0.1:9/beta",
+                ])
+                .args(flags),
+            Duration::from_secs(20),
+        );
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {}", text(&out));
+        assert!(text(&out).contains("cannot be used with"), "{}", text(&out));
+    }
+}

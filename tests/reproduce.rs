@@ -46,6 +46,10 @@ fn run(
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "sends the printed curl line through sh and curl (Unix shells)"
+)]
 fn a_kept_state_makes_the_printed_curl_line_reproduce_the_failure() {
     // Removing a fallback reviewer is refused with 400 instead of 409: a refusal, so the
     // state stays as seeded and the request can be sent again and again.
@@ -116,6 +120,10 @@ fn a_kept_state_makes_the_printed_curl_line_reproduce_the_failure() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "sends the printed curl line through sh and curl (Unix shells)"
+)]
 fn without_keeping_the_failure_says_the_state_is_gone_and_how_it_was_made() {
     let mock = spawn_mock(&["--deviation", "removal-wrong-status"]);
     let dir = std::env::temp_dir().join(format!("arc-nokeep-{}", uuid::Uuid::new_v4()));

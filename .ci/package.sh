@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The crates as they would be published: `cargo package` for both, then the runner built from
+# The crates as they would be published: `cargo publish --dry-run` for both (packaged, verified
+# by cargo building each from its package, the upload left out), then the runner built from
 # its unpacked package (with the unpacked mock in place of the registry's, and every other
 # dependency from the local registry cache, offline) and run against its embedded reference
 # mock. A file the package leaves out that the build or the run needs fails here.
@@ -8,9 +9,9 @@ cd "$(dirname "$0")/.."
 
 unpacked=$(mktemp -d)
 trap 'rm -rf "$unpacked"' EXIT
-if ! cargo package --workspace --locked --no-verify --allow-dirty >/dev/null 2>"$unpacked/log"; then
+if ! cargo publish --dry-run --workspace --locked --allow-dirty >/dev/null 2>"$unpacked/log"; then
   cat "$unpacked/log"
-  echo "package: cargo package failed"
+  echo "package: cargo publish --dry-run failed"
   exit 1
 fi
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
@@ -37,4 +38,4 @@ cargo build --offline --manifest-path "$unpacked/accessreview-mock-$version/Carg
 out=$(target/packaged/debug/accessreview-conformance 2>&1) || { echo "$out"; exit 1; }
 echo "$out" | tail -n 1
 target/packaged/debug/accessreview-mock --help >/dev/null
-echo "package: both crates package; both binaries build from their packages; the runner runs its embedded default"
+echo "package: both crates pass cargo publish --dry-run; both binaries build from their packages; the runner runs its embedded default"

@@ -19,13 +19,14 @@ const TOKEN: &str = "profile-test-token-7a2e";
 
 /// The variants probed: each changes what the suite sees where the page is silent, and none
 /// varies from answer to answer.
-const VARIANTS: [&str; 6] = [
+const VARIANTS: [&str; 7] = [
     "not-in-progress-400",
     "unknown-ids-400",
     "patch-204",
     "read-only-400",
     "extra-properties",
     "empty-error-codes",
+    "get-without-lists",
 ];
 
 fn temp(name: &str) -> PathBuf {
@@ -103,6 +104,10 @@ fn a_probe_names_each_variants_behaviour_and_the_mock_replays_it() {
     assert_eq!(page.patch, Some(204));
     assert_eq!(page.read_only_body, Some(400));
     assert_eq!(page.extra_properties, Some(true));
+    assert_eq!(
+        page.get_lists,
+        Some(accessreview_mock::GetLists::WithSelect)
+    );
     assert!(
         !page.error_codes.is_empty() && page.error_codes.values().all(String::is_empty),
         "{page:?}"
@@ -113,6 +118,7 @@ fn a_probe_names_each_variants_behaviour_and_the_mock_replays_it() {
         (Some(409), Some(404), Some(200))
     );
     assert_eq!(rpage.extra_properties, Some(false));
+    assert_eq!(rpage.get_lists, Some(accessreview_mock::GetLists::Always));
     assert!(rpage.error_codes.values().all(|c| !c.is_empty()));
     // Valid against its schema.
     let (schemas, _) = shipped();
@@ -147,6 +153,7 @@ fn a_probe_names_each_variants_behaviour_and_the_mock_replays_it() {
         ("read-only/properties-ignored::put", "status"),
         ("examples/doc-example::put", "body.properties"),
         ("not-found/unknown-instance::put", "error.code"),
+        ("success/add-fallback-reviewer::put", "plain-get.properties"),
     ] {
         assert!(
             expected.contains(&(trial.to_string(), fact.to_string())),

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use accessreview_mock::{ListOrder, SilentPage};
+use accessreview_mock::{GetLists, ListOrder, SilentPage};
 
 use crate::load::resolve::shape::{INSTANCE_PROPERTIES, REVIEWER_PROPERTIES};
 use crate::profile::observed::Observed;
@@ -75,6 +75,21 @@ pub fn silent_page(observed: &[Observed]) -> SilentPage {
         }
     }
     page.extra_properties = saw_properties.then_some(extra);
+    // Whether a plain GET holds the reviewer lists.
+    let plain: Vec<&String> = facts()
+        .filter_map(|(_, f)| f.get("plain-get.properties"))
+        .collect();
+    if !plain.is_empty() {
+        let holds = |p: &str| {
+            let names: Vec<&str> = p.split(", ").collect();
+            names.contains(&"reviewers") && names.contains(&"fallbackReviewers")
+        };
+        page.get_lists = Some(if plain.iter().all(|p| holds(p)) {
+            GetLists::Always
+        } else {
+            GetLists::WithSelect
+        });
+    }
     // Reviewer lists in the order sent, or not.
     let orders: Vec<&String> = facts()
         .flat_map(|(_, f)| f.iter())
@@ -163,7 +178,13 @@ mod tests {
                 &[
                     ("body.properties", "id, futureProperty"),
                     ("body.reviewers.order", "other order"),
+                    ("plain-get.properties", "id, status"),
                 ],
+            ),
+            observed(
+                "success/y",
+                "PUT",
+                &[("plain-get.properties", "fallbackReviewers, id, reviewers")],
             ),
         ]);
         assert_eq!(page.patch, Some(204));
@@ -172,6 +193,7 @@ mod tests {
         assert_eq!(page.read_only_body, None, "no trial asked");
         assert_eq!(page.extra_properties, Some(true));
         assert_eq!(page.list_order, Some(ListOrder::Varies));
+        assert_eq!(page.get_lists, Some(GetLists::WithSelect));
         assert_eq!(
             page.error_codes.get(&400).map(String::as_str),
             Some("BadRequest")
@@ -202,5 +224,6 @@ mod tests {
         assert_eq!(page.not_in_progress, None);
         assert_eq!(page.extra_properties, Some(false));
         assert_eq!(page.list_order, None);
+        assert_eq!(page.get_lists, None, "no plain GET was made");
     }
 }

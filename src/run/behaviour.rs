@@ -176,6 +176,21 @@ fn answer_facts(
     std::mem::take(facts)
 }
 
+/// Adds what a plain GET of the addressed instance (no `$select`) held, if one was made:
+/// `plain-get.properties`, or `plain-get: failed`.
+pub fn plain_get(b: &mut Behaviour, read: Option<&Result<Value, String>>) {
+    match read {
+        None => {}
+        Some(Ok(Value::Object(o))) => {
+            let keys = list(o.keys().map(String::as_str));
+            b.facts.insert("plain-get.properties".into(), keys);
+        }
+        Some(_) => {
+            b.facts.insert("plain-get".into(), "failed".into());
+        }
+    }
+}
+
 /// Names, sorted, as one value.
 fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let mut names: Vec<&str> = names.into_iter().collect();

@@ -272,7 +272,16 @@ async fn run_phases(
         acknowledged,
         reads,
     };
-    let behaviour = detail.map(|d| behaviour::observe(&sent, &observation, d));
+    // What a plain GET of the instance (no `$select`) holds is a silent-page fact too.
+    let plain = match (detail, &addressed) {
+        (Some(_), Some(_)) => Some(phases::read(&ctx.target, &request_url).await),
+        _ => None,
+    };
+    let behaviour = detail.map(|d| {
+        let mut b = behaviour::observe(&sent, &observation, d);
+        behaviour::plain_get(&mut b, plain.as_ref());
+        b
+    });
     let findings = match (held, &behaviour) {
         (Some(expected), Some(observed)) => {
             let held = behaviour::held_to(expected, observed);

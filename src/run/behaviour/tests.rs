@@ -266,3 +266,18 @@ fn a_trial_held_to_a_profile_diverges_on_each_fact_that_differs() {
     // The same facts: nothing.
     assert!(held_to(&observed.facts, &observed).is_empty());
 }
+
+#[test]
+fn a_plain_get_is_a_fact_when_one_was_made() {
+    let mut b = Behaviour::default();
+    plain_get(&mut b, None);
+    assert!(b.facts.is_empty());
+    plain_get(
+        &mut b,
+        Some(&Ok(json!({"id": "i", "status": "InProgress"}))),
+    );
+    assert_eq!(b.facts["plain-get.properties"], "id, status");
+    let mut b = Behaviour::default();
+    plain_get(&mut b, Some(&Err("status 404".into())));
+    assert_eq!(b.facts["plain-get"], "failed");
+}

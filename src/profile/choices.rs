@@ -134,23 +134,10 @@ pub fn silent_page(observed: &[Observed]) -> SilentPage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::behaviour::Behaviour;
 
     fn observed(case: &str, method: &str, facts: &[(&str, &str)]) -> Observed {
-        Observed {
-            name: format!("{case}::{}", method.to_lowercase()),
-            case: case.into(),
-            method: method.into(),
-            inferred: vec!["r".into()],
-            cited: vec!["r".into()],
-            outcome: "pass",
-            behaviour: Some(Behaviour {
-                facts: (facts.iter())
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-                evidence: BTreeMap::new(),
-            }),
-        }
+        let name = format!("{case}::{}", method.to_lowercase());
+        Observed::passed(&name, case, method, &["r"], facts)
     }
 
     #[test]

@@ -202,25 +202,10 @@ impl Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::behaviour::Behaviour;
 
     fn run(trials: &[(&str, &[(&str, &str)])]) -> Vec<Observed> {
-        trials
-            .iter()
-            .map(|(name, facts)| Observed {
-                name: name.to_string(),
-                case: name.to_string(),
-                method: "PUT".into(),
-                inferred: vec![],
-                cited: vec!["rule-a".into()],
-                outcome: "pass",
-                behaviour: Some(Behaviour {
-                    facts: (facts.iter())
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
-                        .collect(),
-                    evidence: BTreeMap::new(),
-                }),
-            })
+        (trials.iter())
+            .map(|(name, facts)| Observed::passed(name, name, "PUT", &["rule-a"], facts))
             .collect()
     }
 

@@ -44,3 +44,31 @@ impl Observed {
         }
     }
 }
+
+#[cfg(test)]
+impl Observed {
+    /// A trial that passed with these facts, citing `rules` (for tests).
+    pub(crate) fn passed(
+        name: &str,
+        case: &str,
+        method: &str,
+        rules: &[&str],
+        facts: &[(&str, &str)],
+    ) -> Observed {
+        let rules: Vec<String> = rules.iter().map(|r| r.to_string()).collect();
+        Observed {
+            name: name.into(),
+            case: case.into(),
+            method: method.into(),
+            inferred: rules.clone(),
+            cited: rules,
+            outcome: "pass",
+            behaviour: Some(Behaviour {
+                facts: (facts.iter())
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                evidence: Default::default(),
+            }),
+        }
+    }
+}

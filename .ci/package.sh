@@ -14,6 +14,13 @@ if ! cargo publish --dry-run --workspace --locked --allow-dirty >/dev/null 2>"$u
   echo "package: cargo publish --dry-run failed"
   exit 1
 fi
+# The .crate files themselves (a dry run does not keep them).
+rm -f target/package/*.crate
+if ! cargo package --workspace --locked --no-verify --allow-dirty >/dev/null 2>"$unpacked/log"; then
+  cat "$unpacked/log"
+  echo "package: cargo package failed"
+  exit 1
+fi
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 for crate in accessreview-conformance accessreview-mock; do
   tar -xzf "target/package/$crate-$version.crate" -C "$unpacked"

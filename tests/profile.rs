@@ -412,7 +412,7 @@ fn each_status_choice_is_asked_by_a_shipped_case() {
         .into_iter()
         .map(|t| format!("{}::{}", t.case.id, t.method))
         .collect();
-    for (choice, case, method) in STATUS_CHOICES {
+    for (choice, case, method, _) in STATUS_CHOICES {
         assert!(
             names.contains(&format!("{case}::{method}")),
             "{choice}: no trial of {case} sends {method}: {names:?}"

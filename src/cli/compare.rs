@@ -4,7 +4,6 @@
 //! reports ask. Exit 0 when alike, 1 when they differ.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::args::{Cli, FixtureStrategy};
 use super::error::{CommandError, EXIT_NONCONFORMANT, EXIT_OK, EXIT_UNREACHABLE};
@@ -91,15 +90,7 @@ fn run_side(
         runs.push(results.iter().map(|(s, o)| Observed::of(s, o)).collect());
     }
     if let Some(graph) = &live_run {
-        let within = (target.timeout.saturating_mul(10)).max(Duration::from_secs(60));
-        for (id, e) in runtime.block_on(graph.delete_all(within)) {
-            eprintln!(
-                "{}",
-                crate::report::sanitize::terminal(&target.redact(&format!(
-                    "could not delete definition {id}: {e} (run --sweep later)"
-                )))
-            );
-        }
+        terminal::clean_up_at_the_end(runtime, graph, &target);
     }
     if let Some(task) = on_signal {
         task.abort();

@@ -142,21 +142,7 @@ pub fn run(
     }
     // Whatever a trial left (a panicking trial skips its own cleanup) is deleted now.
     if let Some(graph) = &live_run {
-        // At the end of a run there is time: whatever is left, and anything of this run the
-        // tenant holds that the run never heard of (a lost create answer), is deleted.
-        let within = ctx
-            .target
-            .timeout
-            .saturating_mul(10)
-            .max(std::time::Duration::from_secs(60));
-        for (id, e) in runtime.block_on(graph.delete_all(within)) {
-            eprintln!(
-                "{}",
-                crate::report::sanitize::terminal(&ctx.target.redact(&format!(
-                    "could not delete definition {id}: {e} (run --sweep later)"
-                )))
-            );
-        }
+        terminal::clean_up_at_the_end(runtime, graph, &ctx.target);
     }
     if listing {
         return Ok(EXIT_OK);

@@ -86,6 +86,30 @@ async fn next_signal() -> Option<u8> {
     }
 }
 
+/// At the end of a live run: whatever its trials left (a panicking trial skips its own
+/// cleanup) deleted, the tenant reconciled by run id; what could not be deleted said (redacted,
+/// terminal-safe) with the way to find it later.
+pub fn clean_up_at_the_end(
+    runtime: &tokio::runtime::Runtime,
+    graph: &GraphProvisioner,
+    target: &crate::target::Target,
+) {
+    // At the end of a run there is time: whatever is left, and anything of this run the
+    // tenant holds that the run never heard of (a lost create answer), is deleted.
+    let within = target
+        .timeout
+        .saturating_mul(10)
+        .max(Duration::from_secs(60));
+    for (id, e) in runtime.block_on(graph.delete_all(within)) {
+        eprintln!(
+            "{}",
+            crate::report::sanitize::terminal(&target.redact(&format!(
+                "could not delete definition {id}: {e} (run --sweep later)"
+            )))
+        );
+    }
+}
+
 /// On SIGINT, SIGTERM or SIGHUP: stop creating, print every definition id the run holds (so
 /// that even a kill leaves a list), delete them all at once and reconcile by run id within
 /// [`SIGNAL_CLEANUP`], then exit 128 + the signal. A second signal prints what remains and

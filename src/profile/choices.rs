@@ -12,12 +12,24 @@ use crate::profile::observed::Observed;
 
 /// The case (and method) whose status answers each status choice. Each must be a shipped
 /// case (a test checks it).
-pub const STATUS_CHOICES: [(&str, &str, &str); 4] = [
-    ("patch", "methods/patch", "PATCH"),
-    ("read-only-body", "read-only/properties-ignored", "PUT"),
-    ("unknown-ids", "not-found/unknown-instance", "PUT"),
-    ("not-in-progress", "status/not-in-progress", "PUT"),
+pub const STATUS_CHOICES: [(&str, &str, &str, Field); 4] = [
+    ("patch", "methods/patch", "PATCH", |p| &mut p.patch),
+    (
+        "read-only-body",
+        "read-only/properties-ignored",
+        "PUT",
+        |p| &mut p.read_only_body,
+    ),
+    ("unknown-ids", "not-found/unknown-instance", "PUT", |p| {
+        &mut p.unknown_ids
+    }),
+    ("not-in-progress", "status/not-in-progress", "PUT", |p| {
+        &mut p.not_in_progress
+    }),
 ];
+
+/// Where a status choice is in a [`SilentPage`].
+pub type Field = fn(&mut SilentPage) -> &mut Option<u16>;
 
 /// The choices the observed facts amount to.
 pub fn silent_page(observed: &[Observed]) -> SilentPage {
@@ -35,25 +47,13 @@ pub fn silent_page(observed: &[Observed]) -> SilentPage {
         statuses.all(|s| s == Some(first)).then_some(first)
     };
     let mut page = SilentPage::default();
-    for (choice, case, method) in STATUS_CHOICES {
-        let field = match choice {
-            "patch" => &mut page.patch,
-            "read-only-body" => &mut page.read_only_body,
-            "unknown-ids" => &mut page.unknown_ids,
-            _ => &mut page.not_in_progress,
-        };
-        *field = status_of(case, method);
+    for (_, case, method, field) in STATUS_CHOICES {
         // A status the mock cannot answer with is left to the trial's facts (the profile's
         // schema lists the same choices as the mock).
         let mut alone = SilentPage::default();
-        match choice {
-            "patch" => alone.patch = *field,
-            "read-only-body" => alone.read_only_body = *field,
-            "unknown-ids" => alone.unknown_ids = *field,
-            _ => alone.not_in_progress = *field,
-        }
-        if alone.variants().is_err() {
-            *field = None;
+        *field(&mut alone) = status_of(case, method);
+        if alone.variants().is_ok() {
+            *field(&mut page) = *field(&mut alone);
         }
     }
     // Properties beyond the metadata, on an instance or a reviewer entry.

@@ -146,34 +146,34 @@ fn answer_facts(
             evidence.insert(name.into(), v.to_string());
         }
     }
-    let facts = &mut facts;
     if resp.body.is_empty() {
         facts.insert("body".into(), "empty".into());
-    } else {
-        match serde_json::from_slice::<Value>(&resp.body) {
-            Err(_) => {
-                facts.insert("body".into(), "not JSON".into());
-            }
-            Ok(Value::Object(body)) => match body.get("error") {
-                Some(Value::Object(error)) => error_facts(facts, error),
-                _ => {
-                    object_facts(facts, "body", &body);
-                    for name in LISTS {
-                        echo_facts(facts, name, sent.and_then(|s| s.get(name)), body.get(name));
-                    }
-                }
-            },
-            Ok(other) => {
-                facts.insert("body".into(), format!("JSON {}", kind(&other)));
-            }
+        return facts;
+    }
+    // Parsed once, for the facts and (in a comparison) the values.
+    let parsed = serde_json::from_slice::<Value>(&resp.body);
+    match &parsed {
+        Err(_) => {
+            facts.insert("body".into(), "not JSON".into());
         }
-        if detail == Detail::Values
-            && let Ok(v) = serde_json::from_slice::<Value>(&resp.body)
-        {
-            leaves(facts, "value body ", "", &v);
+        Ok(Value::Object(body)) => match body.get("error") {
+            Some(Value::Object(error)) => error_facts(&mut facts, error),
+            _ => {
+                object_facts(&mut facts, "body", body);
+                for name in LISTS {
+                    let sent = sent.and_then(|s| s.get(name));
+                    echo_facts(&mut facts, name, sent, body.get(name));
+                }
+            }
+        },
+        Ok(other) => {
+            facts.insert("body".into(), format!("JSON {}", kind(other)));
         }
     }
-    std::mem::take(facts)
+    if let (Detail::Values, Ok(v)) = (detail, &parsed) {
+        leaves(&mut facts, "value body ", "", v);
+    }
+    facts
 }
 
 /// Adds what a plain GET of the addressed instance (no `$select`) held, if one was made:

@@ -98,6 +98,24 @@ pub(crate) async fn floor() {
         while set.join_next().await.is_some() {}
         started.elapsed().as_secs_f64() * 1000.0
     };
+    // For a profiler: `BENCH_PROFILE=suite` (or `replay`) runs only that side, BENCH_N times
+    // (300 by default), after the recording run, and prints no ratio.
+    if let Ok(side) = std::env::var("BENCH_PROFILE") {
+        let n: usize = std::env::var("BENCH_N")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(300);
+        let started = Instant::now();
+        for _ in 0..n {
+            if side == "replay" {
+                replay_once().await;
+            } else {
+                timed_run(&embedded.target, &trials).await;
+            }
+        }
+        println!("floor ({side} only): {n} runs in {:?}", started.elapsed());
+        return;
+    }
     // Suite and replay runs alternate, so that drift on the machine (and the mock's growing
     // state) weighs on both alike; each figure is a median of RUNS.
     const RUNS: usize = 31;

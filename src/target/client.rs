@@ -9,7 +9,7 @@ use crate::target::gate::{Gate, MAX_RETRIES, MAX_RETRY_AFTER, backoff, retry_aft
 use crate::target::oauth::TokenCache;
 use crate::target::recorder::{Recorded, Recorder, TRIAL};
 use crate::target::secret::{Secret, install_crypto};
-use crate::target::url::{default_control_url, default_setup_base, definitions_url};
+use crate::target::url::{default_control_url, default_setup_base, definitions_url, object_url};
 
 /// Where and how requests go.
 #[derive(Debug, Clone)]
@@ -107,21 +107,17 @@ impl Target {
 
     /// `{setup base}/identityGovernance/accessReviews/definitions/{d}`.
     pub fn setup_definition_url(&self, definition: &str) -> String {
-        format!("{}/{}", self.setup_definitions_url(), segment(definition))
+        object_url(&self.setup_base_url, &[definition])
     }
 
     /// `{base}/identityGovernance/accessReviews/definitions/{d}`.
     pub fn definition_url(&self, definition: &str) -> String {
-        format!("{}/{}", self.definitions_url(), segment(definition))
+        object_url(&self.base_url, &[definition])
     }
 
     /// `{base}/identityGovernance/accessReviews/definitions/{d}/instances/{i}`.
     pub fn instance_url(&self, definition: &str, instance: &str) -> String {
-        format!(
-            "{}/instances/{}",
-            self.definition_url(definition),
-            segment(instance)
-        )
+        object_url(&self.base_url, &[definition, instance])
     }
 
     /// The run's own token: the static one, or the latest client-credentials token.
@@ -352,18 +348,6 @@ impl Target {
             body,
         })
     }
-}
-
-/// An id as one path segment. Ids are GUIDs in practice; what would change the path's shape is
-/// escaped (a backslash is a slash to URL parsers). Ids from a target are checked first
-/// ([`crate::target::url::check_id`]): a dot segment cannot be escaped.
-pub(crate) fn segment(id: &str) -> String {
-    id.replace('%', "%25")
-        .replace('/', "%2F")
-        .replace('\\', "%5C")
-        .replace('?', "%3F")
-        .replace('#', "%23")
-        .replace(' ', "%20")
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

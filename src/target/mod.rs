@@ -16,7 +16,7 @@ pub mod secret;
 pub mod url;
 
 pub use client::Target;
-pub(crate) use client::segment;
 pub use exchange::{HttpRequest, HttpResponse, TransportError};
 pub use secret::{Secret, install_crypto};
+pub(crate) use url::segment;
 pub use url::{DEFINITIONS_PATH, default_control_url, definitions_url, origin};

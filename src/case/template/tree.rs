@@ -127,7 +127,7 @@ impl Tree {
                     .collect::<Result<_, _>>()?,
             ),
             Tree::Object(fields) => {
-                let mut out = Map::new();
+                let mut out = Map::with_capacity(fields.len());
                 for (k, t) in fields {
                     out.insert(k.clone(), t.render(bindings)?);
                 }

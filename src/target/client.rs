@@ -107,17 +107,17 @@ impl Target {
 
     /// `{setup base}/identityGovernance/accessReviews/definitions/{d}`.
     pub fn setup_definition_url(&self, definition: &str) -> String {
-        object_url(&self.setup_base_url, &[definition])
+        object_url(&self.setup_base_url, definition, None)
     }
 
     /// `{base}/identityGovernance/accessReviews/definitions/{d}`.
     pub fn definition_url(&self, definition: &str) -> String {
-        object_url(&self.base_url, &[definition])
+        object_url(&self.base_url, definition, None)
     }
 
     /// `{base}/identityGovernance/accessReviews/definitions/{d}/instances/{i}`.
     pub fn instance_url(&self, definition: &str, instance: &str) -> String {
-        object_url(&self.base_url, &[definition, instance])
+        object_url(&self.base_url, definition, Some(instance))
     }
 
     /// The run's own token: the static one, or the latest client-credentials token.

@@ -102,24 +102,26 @@ pub(crate) fn segment(id: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// A definition (`[d]`) or an instance (`[d, i]`) below a base URL, built in one allocation.
-pub(crate) fn object_url(base_url: &str, ids: &[&str]) -> String {
+/// A definition, or one of its instances, below a base URL: its length is known before it is
+/// built, so it is allocated once.
+pub(crate) fn object_url(base_url: &str, definition: &str, instance: Option<&str>) -> String {
+    const INSTANCES: &str = "/instances/";
     let base = base_url.trim_end_matches('/');
-    let segments: Vec<std::borrow::Cow<'_, str>> = ids.iter().map(|id| segment(id)).collect();
+    let (definition, instance) = (segment(definition), instance.map(segment));
     let mut url = String::with_capacity(
         base.len()
             + DEFINITIONS_PATH.len()
-            + 12
-            + segments.iter().map(|s| s.len() + 1).sum::<usize>(),
+            + 1
+            + definition.len()
+            + instance.as_ref().map_or(0, |i| INSTANCES.len() + i.len()),
     );
     url.push_str(base);
     url.push_str(DEFINITIONS_PATH);
-    for (k, s) in segments.iter().enumerate() {
-        if k == 1 {
-            url.push_str("/instances");
-        }
-        url.push('/');
-        url.push_str(s);
+    url.push('/');
+    url.push_str(&definition);
+    if let Some(instance) = instance {
+        url.push_str(INSTANCES);
+        url.push_str(&instance);
     }
     url
 }
@@ -169,14 +171,33 @@ mod tests {
     }
 
     #[rstest]
-    #[case::definition("http://h/beta", &["d"], "http://h/beta/identityGovernance/accessReviews/definitions/d")]
-    #[case::instance("http://h/beta/", &["d", "i"], "http://h/beta/identityGovernance/accessReviews/definitions/d/instances/i")]
-    #[case::escaped("http://h/beta", &["d/x", "i?y"], "http://h/beta/identityGovernance/accessReviews/definitions/d%2Fx/instances/i%3Fy")]
+    #[case::definition(
+        "http://h/beta",
+        "d",
+        None,
+        "http://h/beta/identityGovernance/accessReviews/definitions/d"
+    )]
+    #[case::instance(
+        "http://h/beta/",
+        "d",
+        Some("i"),
+        "http://h/beta/identityGovernance/accessReviews/definitions/d/instances/i"
+    )]
+    #[case::escaped(
+        "http://h/beta",
+        "d/x",
+        Some("i?y"),
+        "http://h/beta/identityGovernance/accessReviews/definitions/d%2Fx/instances/i%3Fy"
+    )]
     fn object_urls_name_their_ids_as_segments(
         #[case] base: &str,
-        #[case] ids: &[&str],
+        #[case] definition: &str,
+        #[case] instance: Option<&str>,
         #[case] want: &str,
     ) {
-        assert_eq!(object_url(base, ids), want);
+        let url = object_url(base, definition, instance);
+        assert_eq!(url, want);
+        // Allocated once: the capacity asked for was the length.
+        assert_eq!(url.capacity(), url.len());
     }
 }

@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use accessreview_conformance::case::UpdateMethod;
+use accessreview_conformance::case::{RenderedFixture, UpdateMethod};
 use accessreview_conformance::live::graph::{GraphProvisioner, NAME_PREFIX};
 use accessreview_conformance::provision::ProvisionError;
 use accessreview_conformance::run::outcome::{TrialError, Verdict};
@@ -742,7 +742,7 @@ async fn an_instance_carrying_errors_ends_the_wait_at_once() {
     let instance = serde_json::json!({"status": "InProgress"});
     let started = std::time::Instant::now();
     let err = graph
-        .create(&definition, std::slice::from_ref(&instance))
+        .create(&RenderedFixture::from_values(definition, vec![instance]))
         .await
         .unwrap_err();
     assert!(

@@ -3,9 +3,11 @@
 
 pub mod attribution;
 pub mod finding;
+mod fixture;
 pub mod matching;
 mod principals;
 pub mod query;
+mod rendered;
 pub mod rules;
 pub mod template;
 
@@ -15,7 +17,9 @@ use serde_json::{Map, Value};
 
 use crate::case::attribution::Attribution;
 pub use crate::case::finding::Severity;
+pub use crate::case::fixture::Fixture;
 use crate::case::matching::Matcher;
+pub use crate::case::rendered::{GivenObject, RenderedFixture};
 use crate::case::template::{Text, Tree};
 
 /// One case file, loaded and checked.
@@ -66,34 +70,6 @@ pub struct Reference {
 pub struct Given {
     /// One fixture per definition; seeded in this order.
     pub fixtures: Vec<Fixture>,
-}
-
-/// One definition with its instances, as sent to the fixture control endpoint.
-#[derive(Debug, Clone)]
-pub struct Fixture {
-    /// The definition's symbol (`definition` for the main one).
-    pub name: String,
-    /// Definition properties (an object; templates parsed). Shared between the cases whose
-    /// starting states are alike (most come from the same named state).
-    pub definition: Arc<Tree>,
-    /// Instances by symbol, in seeding order (objects with a `status`; templates parsed).
-    pub instances: Vec<(String, Arc<Tree>)>,
-}
-
-impl Fixture {
-    /// The definition and its instances with every expression resolved, as they are sent.
-    pub fn render(
-        &self,
-        bindings: &template::Bindings,
-    ) -> Result<(Value, Vec<Value>), template::TemplateError> {
-        let definition = self.definition.render(bindings)?;
-        let instances = self
-            .instances
-            .iter()
-            .map(|(_, props)| props.render(bindings))
-            .collect::<Result<_, _>>()?;
-        Ok((definition, instances))
-    }
 }
 
 impl Given {

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::error::CommandError;
+use crate::case::RenderedFixture;
 use crate::case::template::Bindings;
 use crate::load::{LoadedCase, Suite};
 use crate::provision::Provisioner;
@@ -19,8 +20,7 @@ use crate::target::{HttpRequest, Target};
 /// One starting state the canary creates: the case it comes from, rendered.
 struct Probe {
     case: String,
-    definition: Value,
-    instances: Vec<Value>,
+    fixture: RenderedFixture,
 }
 
 /// The shape of a starting state: several instances, a `Completed` one.
@@ -50,20 +50,16 @@ fn probes(
             continue;
         };
         let runs = case.skip.is_none() && case.trials(update).iter().any(|t| selected(&t.name));
-        let Some((definition, instances)) = runs.then(|| fixture.render(&bindings).ok()).flatten()
-        else {
+        let Some(rendered) = runs.then(|| fixture.render(&bindings).ok()).flatten() else {
             continue;
         };
-        let kind = shape(&instances);
-        if found.iter().any(|(k, _)| *k == kind)
-            || provisioner.unsupported(&definition, &instances).is_some()
-        {
+        let kind = shape(rendered.instances());
+        if found.iter().any(|(k, _)| *k == kind) || provisioner.unsupported(&rendered).is_some() {
             continue;
         }
         let probe = Probe {
             case: case.id.clone(),
-            definition,
-            instances,
+            fixture: rendered,
         };
         found.push((kind, probe));
     }
@@ -108,17 +104,12 @@ fn checks(
     if !live {
         probes.truncate(1);
     }
-    for Probe {
-        case,
-        definition,
-        instances,
-    } in probes
-    {
+    for Probe { case, fixture } in probes {
         if live {
             eprintln!("canary: creating one review as {case} would, before any trial");
         }
         let seeded = runtime
-            .block_on(provisioner.create(&definition, &instances))
+            .block_on(provisioner.create(&fixture))
             .map_err(|e| {
                 CommandError::Setup(format!(
                     "{name}: {place} could not produce the starting state of {case}: {e}; no trial ran and nothing else was created"

@@ -53,9 +53,10 @@ pub fn run(
                     break;
                 }
                 match fixture.render(&row) {
-                    Ok((d, i)) => match graph.unsupported(&d, &i) {
+                    Ok(r) => match graph.unsupported(&r) {
                         Some(why) => reason = Some(why),
-                        None => planned.push((graph.definition_body(&d), i.len())),
+                        None => planned
+                            .push((graph.definition_body(r.definition()), r.instance_count())),
                     },
                     Err(e) => reason = Some(format!("case error: {e}")),
                 }

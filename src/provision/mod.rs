@@ -9,8 +9,7 @@ pub mod progress;
 use std::future::Future;
 use std::pin::Pin;
 
-use serde_json::Value;
-
+use crate::case::RenderedFixture;
 use crate::case::matching::clip;
 use crate::target::{HttpRequest, Target, TransportError};
 
@@ -75,12 +74,11 @@ pub struct Seeded {
 
 /// Brings a definition with its instances into existence on the target, and removes it again.
 pub trait Provisioner: Send + Sync + std::fmt::Debug {
-    /// Creates one definition with these instances (rendered properties; each instance
+    /// Creates one definition with its instances (rendered properties; each instance
     /// carries its `status`).
     fn create<'a>(
         &'a self,
-        definition: &'a Value,
-        instances: &'a [Value],
+        fixture: &'a RenderedFixture,
     ) -> BoxFuture<'a, Result<Seeded, ProvisionError>>;
 
     /// Deletes a created definition with its instances.
@@ -95,7 +93,7 @@ pub trait Provisioner: Send + Sync + std::fmt::Debug {
 
     /// Why this starting state cannot be produced here, if it cannot (the trial is then
     /// skipped with the reason). The control protocol can seed anything.
-    fn unsupported(&self, _definition: &Value, _instances: &[Value]) -> Option<String> {
+    fn unsupported(&self, _fixture: &RenderedFixture) -> Option<String> {
         None
     }
 
@@ -106,6 +104,16 @@ pub trait Provisioner: Send + Sync + std::fmt::Debug {
     fn may_differ(&self) -> bool {
         false
     }
+}
+
+/// The fixture control protocol's answer to a created fixture: the ids, instances in the
+/// order sent.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer {
+    definition_id: String,
+    #[serde(default)]
+    instance_ids: Vec<String>,
 }
 
 /// The fixture control protocol, at the target's control URL.
@@ -124,27 +132,16 @@ impl ControlProtocol {
 impl Provisioner for ControlProtocol {
     fn create<'a>(
         &'a self,
-        definition: &'a Value,
-        instances: &'a [Value],
+        fixture: &'a RenderedFixture,
     ) -> BoxFuture<'a, Result<Seeded, ProvisionError>> {
         Box::pin(async move {
             let target = &self.target;
-            // Serialised from the rendered values as they are (no deep copy into a new tree).
-            #[derive(serde::Serialize)]
-            struct Fixture<'v> {
-                definition: &'v Value,
-                instances: &'v [Value],
-            }
-            let body = serde_json::to_vec(&Fixture {
-                definition,
-                instances,
-            })
-            .unwrap_or_default();
+            // The protocol's body is the rendered fixture's text, as it is.
             let req = HttpRequest {
                 method: "POST".into(),
                 url: format!("{}/fixtures", target.control_url),
                 headers: target.control_headers(true),
-                body: Some(body),
+                body: Some(fixture.json().to_vec()),
             };
             let resp = target.send(&req).await?;
             let bad = |status: u16, body: &[u8]| {
@@ -153,24 +150,14 @@ impl Provisioner for ControlProtocol {
             if resp.status != 201 {
                 return Err(bad(resp.status, &resp.body));
             }
-            let parsed: Value =
-                serde_json::from_slice(&resp.body).map_err(|_| bad(resp.status, &resp.body))?;
-            let definition_id = parsed
-                .get("definitionId")
-                .and_then(Value::as_str)
-                .ok_or_else(|| bad(resp.status, &resp.body))?
-                .to_string();
-            let instance_ids: Vec<String> = parsed
-                .get("instanceIds")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
-            if instance_ids.len() != instances.len() {
+            let Ok(Answer {
+                definition_id,
+                instance_ids,
+            }) = serde_json::from_slice(&resp.body)
+            else {
+                return Err(bad(resp.status, &resp.body));
+            };
+            if instance_ids.len() != fixture.instance_count() {
                 return Err(bad(resp.status, &resp.body));
             }
             // Ids go into URLs that carry the token: one path segment each, or nothing.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::case::Auth;
+use crate::case::GivenObject;
 use crate::case::finding::StateObject;
 use crate::case::matching::{clip, show};
 use crate::case::template::Bindings;
@@ -73,17 +74,17 @@ pub(super) async fn provision(
 ) -> Result<Vec<Provisioned>, TrialError> {
     let mut objects = Vec::new();
     for fixture in &spec.case.given.fixtures {
-        let (definition, instances) = fixture.render(bindings)?;
-        if let Some(reason) = ctx.provisioner.unsupported(&definition, &instances) {
+        let rendered = Arc::new(fixture.render(bindings)?);
+        if let Some(reason) = ctx.provisioner.unsupported(&rendered) {
             return Err(TrialError::NotProducible(reason));
         }
-        let seeded = ctx.provisioner.create(&definition, &instances).await?;
+        let seeded = ctx.provisioner.create(&rendered).await?;
         created.definitions.push(seeded.definition_id.clone());
         created.setup.push(seeded.request);
         created
             .ids
             .push((fixture.name.clone(), seeded.definition_id.clone()));
-        bindings.given.insert(fixture.name.clone(), definition);
+        (bindings.given).insert(fixture.name.clone(), GivenObject::definition(&rendered));
         bindings
             .ids
             .insert(fixture.name.clone(), seeded.definition_id.clone());
@@ -92,13 +93,11 @@ pub(super) async fn provision(
             url: ctx.target.definition_url(&seeded.definition_id),
             is_instance: false,
         });
-        for (((name, _), props), id) in fixture
-            .instances
-            .iter()
-            .zip(instances)
+        for (k, ((name, _), id)) in (fixture.instances.iter())
             .zip(seeded.instance_ids)
+            .enumerate()
         {
-            bindings.given.insert(name.clone(), props);
+            (bindings.given).insert(name.clone(), GivenObject::instance(&rendered, k));
             bindings.ids.insert(name.clone(), id.clone());
             created.ids.push((name.clone(), id.clone()));
             objects.push(Provisioned {
@@ -134,7 +133,8 @@ pub(super) fn not_kept(
         names
     };
     objects.iter().filter(|o| o.is_instance).find_map(|o| {
-        let (asked, held) = (bindings.given.get(&o.symbol)?, before.get(&o.symbol)?);
+        let asked = bindings.given.get(&o.symbol)?.value()?;
+        let held = before.get(&o.symbol)?;
         crate::case::matching::REVIEWER_KEYS.iter().find_map(|key| {
             // A target that does not show a list says nothing about whether it kept it.
             let (wanted, shown) = (asked.get(*key)?, held.get(*key)?);
@@ -189,7 +189,11 @@ pub(super) fn build_request(
     let when = &spec.case.when;
     let body: Option<Vec<u8>> = match &when.body {
         RequestBody::None => None,
-        RequestBody::Json(tree) => Some(tree.render(bindings)?.to_string().into_bytes()),
+        RequestBody::Json(tree) => {
+            let mut body = Vec::with_capacity(256);
+            tree.write_json(bindings, &mut body)?;
+            Some(body)
+        }
         RequestBody::Raw(s) => Some(s.clone().into_bytes()),
     };
     let token = token_for(&ctx.target, when.auth);

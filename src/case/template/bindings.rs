@@ -17,8 +17,8 @@ pub struct Bindings {
     pub principals: std::sync::Arc<HashMap<String, String>>,
     /// Seeded ids by symbol (`definition`, instance names, other definitions).
     pub ids: HashMap<String, String>,
-    /// The starting state as sent: symbol → properties.
-    pub given: Map<String, Value>,
+    /// The starting state as sent: symbol → its part of the rendered fixture.
+    pub given: HashMap<String, crate::case::rendered::GivenObject>,
     /// The starting state as read back just before the request: symbol → object (shared
     /// with the snapshot).
     pub before: HashMap<String, std::sync::Arc<Value>>,
@@ -62,9 +62,8 @@ impl Bindings {
             }
             Expr::Given(path) => {
                 // `parse_expr` builds `path` from a non-empty split: it has a first segment.
-                let at = self
-                    .given
-                    .get(&path[0])
+                let at = (self.given.get(&path[0]))
+                    .and_then(crate::case::rendered::GivenObject::value)
                     .ok_or_else(|| missing(format!("no starting object named `{}`", path[0])))?;
                 descend(at, &path[1..], "the starting state").map_err(missing)
             }

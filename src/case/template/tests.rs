@@ -9,8 +9,14 @@ fn bindings() -> Bindings {
     std::sync::Arc::make_mut(&mut b.principals).insert("alice".into(), "a-1".into());
     b.matrix.insert("status".into(), json!("Completed"));
     b.matrix.insert("n".into(), json!(3));
-    b.given
-        .insert("instance".into(), json!({"scope": {"query": "/x"}}));
+    let fixture = std::sync::Arc::new(crate::case::RenderedFixture::from_values(
+        json!({"displayName": "d"}),
+        vec![json!({"scope": {"query": "/x"}})],
+    ));
+    (b.given).insert(
+        "instance".into(),
+        crate::case::GivenObject::instance(&fixture, 0),
+    );
     b.before.insert(
         "instance".into(),
         std::sync::Arc::new(json!({"scope": {"query": "/held"}})),
@@ -68,12 +74,16 @@ fn unresolved_is_an_error(#[case] text: &str) {
 #[case(json!({"a": ["${instance.id}", 1], "b": {"c": "x$${y"}}), json!({"a": ["i-1", 1], "b": {"c": "x${y"}}))]
 #[case(json!({"s": "${given.instance.scope}", "n": "${matrix.n}"}), json!({"s": {"query": "/x"}, "n": 3}))]
 #[case(json!(["plain", {"k": null}]), json!(["plain", {"k": null}]))]
+#[case(json!({"z\"k": "é\n${matrix.status}", "a": [[], {}, "${matrix.n}", 1.5]}), json!({"z\"k": "é\nCompleted", "a": [[], {}, 3, 1.5]}))]
 fn trees_render_nested_templates(#[case] value: Value, #[case] expected: Value) {
     let tree = Tree::parse(&value).unwrap();
     assert_eq!(tree.render(&bindings()).unwrap(), expected);
+    // Written as text, it is the rendered value's text, byte for byte (keys in file order).
+    let mut text = b"[".to_vec();
+    tree.write_json(&bindings(), &mut text).unwrap();
     assert_eq!(
-        Tree::parse(&value).unwrap().render(&bindings()).unwrap(),
-        expected
+        String::from_utf8(text).unwrap(),
+        format!("[{}", serde_json::to_string(&expected).unwrap())
     );
 }
 

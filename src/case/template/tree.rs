@@ -115,6 +115,38 @@ impl Tree {
         }
     }
 
+    /// Appends the JSON text of [`Tree::render`]'s value to `out` (the same bytes as
+    /// serialising that value), without building the value.
+    pub fn write_json(&self, bindings: &Bindings, out: &mut Vec<u8>) -> Result<(), TemplateError> {
+        match self {
+            Tree::Plain(v) => write_value(v, out),
+            Tree::Template(t) => write_value(&t.render(bindings)?, out),
+            Tree::Array(items) => {
+                out.push(b'[');
+                for (i, t) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    t.write_json(bindings, out)?;
+                }
+                out.push(b']');
+            }
+            Tree::Object(fields) => {
+                out.push(b'{');
+                for (i, (k, t)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_value(k, out);
+                    out.push(b':');
+                    t.write_json(bindings, out)?;
+                }
+                out.push(b'}');
+            }
+        }
+        Ok(())
+    }
+
     /// The JSON value with every expression resolved.
     pub fn render(&self, bindings: &Bindings) -> Result<Value, TemplateError> {
         Ok(match self {
@@ -135,6 +167,11 @@ impl Tree {
             }
         })
     }
+}
+
+/// Serialises a value onto `out` (writing to a `Vec` cannot fail).
+fn write_value<T: serde::Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) {
+    let _ = serde_json::to_writer(out, v);
 }
 
 /// Turns `$${` into `${` in a string without expressions.

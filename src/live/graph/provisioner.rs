@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 
 use serde_json::{Value, json};
 
+use crate::case::RenderedFixture;
 use crate::provision::{BoxFuture, ProvisionError, Provisioner, Seeded};
 
 use super::*;
@@ -14,7 +15,8 @@ impl Provisioner for GraphProvisioner {
         true
     }
 
-    fn unsupported(&self, definition: &Value, instances: &[Value]) -> Option<String> {
+    fn unsupported(&self, fixture: &RenderedFixture) -> Option<String> {
+        let (definition, instances) = (fixture.definition(), fixture.instances());
         let n = instances.len();
         if n == 0 {
             return Some("a review on a live tenant always has an instance".into());
@@ -76,10 +78,10 @@ impl Provisioner for GraphProvisioner {
 
     fn create<'a>(
         &'a self,
-        definition: &'a Value,
-        instances: &'a [Value],
+        fixture: &'a RenderedFixture,
     ) -> BoxFuture<'a, Result<Seeded, ProvisionError>> {
         Box::pin(async move {
+            let (definition, instances) = (fixture.definition(), fixture.instances());
             let url = self.definitions_url();
             // The instance's scope and reviewers (where it has its own) are the definition's.
             let mut merged = definition.clone();

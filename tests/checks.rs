@@ -214,3 +214,52 @@ async fn a_request_under_test_that_ends_throttled_is_an_error_not_a_verdict() {
     }
     assert!(outcome.cleanup.is_empty(), "{:?}", outcome.cleanup);
 }
+
+/// What the fixture control protocol answers is held to its shape: a `201` with a
+/// `definitionId` and one `instanceIds` entry per instance sent, each an id that is one path
+/// segment. Anything else is a provisioning error that quotes the answer.
+#[rstest]
+#[case::as_documented(|_: &str| ("201 Created", "", r#"{"definitionId":"d1","instanceIds":["i1"]}"#), Ok(("d1", "i1")))]
+#[case::another_status(|_: &str| ("200 OK", "", r#"{"definitionId":"d1","instanceIds":["i1"]}"#), Err("answered 200"))]
+#[case::not_json(|_: &str| ("201 Created", "", "created"), Err("answered 201: created"))]
+#[case::no_definition_id(|_: &str| ("201 Created", "", r#"{"instanceIds":["i1"]}"#), Err(r#"answered 201: {"instanceIds":["i1"]}"#))]
+#[case::a_definition_id_not_a_string(|_: &str| ("201 Created", "", r#"{"definitionId":7,"instanceIds":["i1"]}"#), Err(r#"{"definitionId":7,"#))]
+#[case::an_instance_id_not_a_string(|_: &str| ("201 Created", "", r#"{"definitionId":"d1","instanceIds":[1]}"#), Err(r#""instanceIds":[1]"#))]
+#[case::fewer_instance_ids(|_: &str| ("201 Created", "", r#"{"definitionId":"d1","instanceIds":[]}"#), Err(r#""instanceIds":[]"#))]
+#[case::no_instance_ids(|_: &str| ("201 Created", "", r#"{"definitionId":"d1"}"#), Err(r#"answered 201: {"definitionId":"d1"}"#))]
+#[case::an_id_that_is_a_path(|_: &str| ("201 Created", "", r#"{"definitionId":"d1","instanceIds":["../i1"]}"#), Err("contains a slash"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_control_protocols_answer_is_held_to_its_shape(
+    #[case] answer: fn(&str) -> common::Scripted,
+    #[case] expected: Result<(&str, &str), &str>,
+) {
+    use accessreview_conformance::case::RenderedFixture;
+    use accessreview_conformance::provision::{ControlProtocol, Provisioner};
+    install_crypto();
+    let base = common::scripted_target(answer).await;
+    let target = Target::new(
+        &base,
+        None,
+        Some(Secret::new("t")),
+        Duration::from_secs(5),
+        1 << 20,
+    )
+    .unwrap();
+    let fixture = RenderedFixture::from_values(
+        serde_json::json!({"displayName": "d"}),
+        vec![serde_json::json!({"status": "InProgress"})],
+    );
+    let seeded = ControlProtocol::new(target).create(&fixture).await;
+    match (seeded, expected) {
+        (Ok(s), Ok((definition, instance))) => {
+            assert_eq!(s.definition_id, definition);
+            assert_eq!(s.instance_ids, [instance]);
+            assert_eq!(s.request.body.as_deref(), Some(fixture.json()));
+        }
+        (Err(e), Err(quoted)) => {
+            let e = e.to_string();
+            assert!(e.contains("POST ") && e.contains(quoted), "{e}");
+        }
+        (got, expected) => panic!("got {got:?}, expected {expected:?}"),
+    }
+}

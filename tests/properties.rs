@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use accessreview_conformance::case::finding::StateObject;
 use accessreview_conformance::case::template::Bindings;
-use accessreview_conformance::case::{TrialSpec, UpdateMethod};
+use accessreview_conformance::case::{Snapshot, TrialSpec, UpdateMethod};
 use accessreview_conformance::load::schema::SchemaSet;
 use accessreview_conformance::run::verify::{Answer, Observation, ReadBack, verify};
 use accessreview_conformance::target::HttpResponse;
@@ -166,17 +166,18 @@ proptest! {
             bindings.ids.insert(name.into(), uuid::Uuid::new_v4().to_string());
         }
         let response = Ok(HttpResponse { status, headers, body });
+        let prior = Snapshot::from_value(before.clone());
         let read = |object: StateObject| ReadBack {
             object,
             url: "http://target/beta/x".into(),
-            before: Some(std::sync::Arc::new(before.clone())),
+            before: Some(std::sync::Arc::new(Snapshot::from_value(before.clone()))),
             after: after.clone(),
         };
         for spec in &shipped.trials {
             let observation = Observation {
                 answers: (0..copies).map(|_| Answer::new(&bindings, &response)).collect(),
                 bindings: &bindings,
-                prior: Some(&before),
+                prior: Some(&prior),
                 acknowledged: Some(read(StateObject::Instance)),
                 reads: vec![
                     read(StateObject::Instance),

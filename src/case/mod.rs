@@ -9,6 +9,7 @@ mod principals;
 pub mod query;
 mod rendered;
 pub mod rules;
+mod snapshot;
 pub mod template;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ pub use crate::case::finding::Severity;
 pub use crate::case::fixture::Fixture;
 use crate::case::matching::Matcher;
 pub use crate::case::rendered::{GivenObject, RenderedFixture};
+pub use crate::case::snapshot::{Snapshot, state_of};
 use crate::case::template::{Text, Tree};
 
 /// One case file, loaded and checked.

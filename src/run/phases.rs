@@ -7,10 +7,10 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::case::Auth;
-use crate::case::GivenObject;
 use crate::case::finding::StateObject;
 use crate::case::matching::{clip, show};
 use crate::case::template::Bindings;
+use crate::case::{GivenObject, Snapshot, state_of};
 use crate::case::{RequestBody, TrialSpec};
 use crate::run::outcome::TrialError;
 use crate::run::verify::ReadBack;
@@ -116,7 +116,7 @@ pub(super) async fn provision(
 pub(super) fn not_kept(
     objects: &[Provisioned],
     bindings: &Bindings,
-    before: &HashMap<String, Arc<Value>>,
+    before: &HashMap<String, Arc<Snapshot>>,
 ) -> Option<String> {
     let names = |v: Option<&Value>| -> Vec<String> {
         let mut names: Vec<String> = v
@@ -134,7 +134,7 @@ pub(super) fn not_kept(
     };
     objects.iter().filter(|o| o.is_instance).find_map(|o| {
         let asked = bindings.given.get(&o.symbol)?.value()?;
-        let held = before.get(&o.symbol)?;
+        let held = before.get(&o.symbol)?.value();
         crate::case::matching::REVIEWER_KEYS.iter().find_map(|key| {
             // A target that does not show a list says nothing about whether it kept it.
             let (wanted, shown) = (asked.get(*key)?, held.get(*key)?);
@@ -149,17 +149,22 @@ pub(super) fn not_kept(
     })
 }
 
-/// The state before the request: every provisioned object, read through the API.
+/// The state before the request: every provisioned object, read through the API (each
+/// checked to be a JSON object, and parsed when something reads it).
 pub(super) async fn snapshot(
     target: &Target,
     objects: &[Provisioned],
-) -> Result<HashMap<String, Arc<Value>>, TrialError> {
-    let mut before = HashMap::new();
+) -> Result<HashMap<String, Arc<Snapshot>>, TrialError> {
+    let mut before = HashMap::with_capacity(objects.len());
     for o in objects {
-        let v = read(target, &select(&o.url, o.is_instance))
+        let read = fetch(target, &select(&o.url, o.is_instance))
             .await
-            .map_err(|e| TrialError::ReadBefore(format!("{}: {e}", o.symbol)))?;
-        before.insert(o.symbol.clone(), Arc::new(v));
+            .and_then(|text| {
+                // Not an object: described as a full parse describes it.
+                Snapshot::read(text).or_else(|text| parse_object(&text).map(Snapshot::from_value))
+            });
+        let snapshot = read.map_err(|e| TrialError::ReadBefore(format!("{}: {e}", o.symbol)))?;
+        before.insert(o.symbol.clone(), Arc::new(snapshot));
     }
     Ok(before)
 }
@@ -168,7 +173,7 @@ pub(super) async fn read_back(
     target: &Target,
     object: StateObject,
     url: &str,
-    before: Option<&Arc<Value>>,
+    before: Option<&Arc<Snapshot>>,
 ) -> ReadBack {
     let url = select(url, object != StateObject::Definition);
     ReadBack {
@@ -214,6 +219,20 @@ pub(super) fn build_request(
 
 /// GETs a JSON object; any other answer is described as an error string.
 pub(super) async fn read(target: &Target, url: &str) -> Result<Value, String> {
+    parse_object(&fetch(target, url).await?)
+}
+
+/// The object's state in a read's text (see [`state_of`]), or why the text is not an object.
+fn parse_object(text: &[u8]) -> Result<Value, String> {
+    match serde_json::from_slice::<Value>(text) {
+        Ok(Value::Object(o)) => Ok(state_of(o)),
+        Ok(other) => Err(format!("not a JSON object: {}", show(&other))),
+        Err(e) => Err(format!("not JSON: {e}")),
+    }
+}
+
+/// GETs an object's text; any answer but a 200 is described as an error string.
+async fn fetch(target: &Target, url: &str) -> Result<Vec<u8>, String> {
     let req = HttpRequest {
         method: "GET".into(),
         url: url.to_string(),
@@ -225,13 +244,5 @@ pub(super) async fn read(target: &Target, url: &str) -> Result<Value, String> {
         let text = String::from_utf8_lossy(&resp.body);
         return Err(format!("status {}: {}", resp.status, clip(&text, 300)));
     }
-    match serde_json::from_slice::<Value>(&resp.body) {
-        Ok(Value::Object(mut o)) => {
-            // Annotations describe the response, not the object's state.
-            o.retain(|k, _| !k.starts_with("@odata.context"));
-            Ok(Value::Object(o))
-        }
-        Ok(other) => Err(format!("not a JSON object: {}", show(&other))),
-        Err(e) => Err(format!("not JSON: {e}")),
-    }
+    Ok(resp.body)
 }

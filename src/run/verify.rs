@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::case::finding::{Finding, Location, Severity, StateObject};
 use crate::case::matching::{Matcher, Mismatch, clip};
 use crate::case::template::Bindings;
-use crate::case::{DOCUMENTED_METHOD, OTHER_METHOD_RULE, Then, TrialSpec};
+use crate::case::{DOCUMENTED_METHOD, OTHER_METHOD_RULE, Snapshot, Then, TrialSpec};
 use crate::load::schema::SchemaSet;
 use crate::target::exchange::{HttpResponse, TransportError};
 
@@ -53,7 +53,7 @@ pub struct ReadBack {
     /// The URL read.
     pub url: String,
     /// The same object before the request (for `$unchanged`), shared with the snapshot.
-    pub before: Option<std::sync::Arc<Value>>,
+    pub before: Option<std::sync::Arc<Snapshot>>,
     /// What the read gave: the object, or why there was none.
     pub after: Result<Value, String>,
 }
@@ -66,7 +66,7 @@ pub struct Observation<'a> {
     /// The trial's bindings (for the state afterwards).
     pub bindings: &'a Bindings,
     /// The addressed instance before the request, when it is a seeded one.
-    pub prior: Option<&'a Value>,
+    pub prior: Option<&'a Snapshot>,
     /// For `then.acknowledged`: the addressed instance read back.
     pub acknowledged: Option<ReadBack>,
     /// The objects `then.afterwards` names, read back.
@@ -259,7 +259,7 @@ fn check_acknowledged(
         Ok(after) => {
             for (k, b) in acknowledged {
                 let mut out = Vec::new();
-                m.check(Some(after), obs.prior, b, &mut out);
+                m.check(Some(after), before_for(m, obs.prior), b, &mut out);
                 findings.extend(out.into_iter().map(|mm| {
                     let path = mm.path.clone();
                     from_mismatch(Location::Acknowledged { request: k, path }, mm)
@@ -274,7 +274,12 @@ fn check_read(m: &Matcher, read: &ReadBack, bindings: &Bindings, findings: &mut 
     match &read.after {
         Ok(v) => {
             let mut out = Vec::new();
-            m.check(Some(v), read.before.as_deref(), bindings, &mut out);
+            m.check(
+                Some(v),
+                before_for(m, read.before.as_deref()),
+                bindings,
+                &mut out,
+            );
             findings.extend(out.into_iter().map(|mm| {
                 let location = Location::After {
                     object: read.object.clone(),
@@ -298,6 +303,12 @@ fn read_failed(read: &ReadBack, error: &str) -> Finding {
     )
 }
 
+/// What `m` compares with the state before the request: the snapshot's value, parsed only for
+/// a matcher that reads it (`$unchanged`).
+fn before_for<'a>(m: &Matcher, snapshot: Option<&'a Snapshot>) -> Option<&'a Value> {
+    snapshot.filter(|_| m.reads_before()).map(Snapshot::value)
+}
+
 fn from_mismatch(location: Location, mm: Mismatch) -> Finding {
     Finding::new(location, mm.expected, mm.actual)
 }
@@ -307,7 +318,7 @@ fn check_response(
     schemas: &SchemaSet,
     answer: &Answer<'_>,
     response: &HttpResponse,
-    before: Option<&Value>,
+    before: Option<&Snapshot>,
     out: &mut Vec<Finding>,
 ) {
     let bindings = answer.bindings;
@@ -356,7 +367,7 @@ fn check_response(
     }
     if let Some(m) = &then.body {
         let mut mismatches = Vec::new();
-        m.check(Some(body), before, bindings, &mut mismatches);
+        m.check(Some(body), before_for(m, before), bindings, &mut mismatches);
         out.extend(mismatches.into_iter().map(|mm| {
             let path = mm.path.clone();
             from_mismatch(Location::Body { path }, mm)

@@ -73,6 +73,17 @@ pub enum Matcher {
 }
 
 impl Matcher {
+    /// Whether this tree compares anything with the state read before the request
+    /// (`$unchanged` somewhere in it).
+    pub fn reads_before(&self) -> bool {
+        match self {
+            Matcher::Unchanged => true,
+            Matcher::Object { fields, .. } => fields.iter().any(|(_, m)| m.reads_before()),
+            Matcher::Array { items, .. } => items.iter().any(Matcher::reads_before),
+            _ => false,
+        }
+    }
+
     /// Every template expression in this matcher tree.
     pub fn exprs(&self) -> Vec<&crate::case::template::Expr> {
         match self {

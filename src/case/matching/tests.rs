@@ -203,3 +203,30 @@ fn show_difference_keeps_short_values_whole_and_cuts_long_ones_around_the_differ
     assert!(e.contains(in_expected), "{e}");
     assert!(a.contains(in_actual), "{a}");
 }
+
+/// Only `$unchanged` reads the state before the request: a tree without it gives the same
+/// mismatches whatever that state is (so a trial need not parse it), one with it does not.
+#[rstest]
+#[case::at_the_top(json!("$unchanged"), true)]
+#[case::a_property(json!({"a": "$unchanged"}), true)]
+#[case::in_an_array(json!({"a": ["$unchanged"]}), true)]
+#[case::under_exact(json!({"$exact": {"a": [1], "b": "$unchanged"}}), true)]
+#[case::literals(json!({"a": [1], "b": "x"}), false)]
+#[case::other_matchers(json!({"a": "$any", "c": "$absent", "b": {"$regex": "^x"}}), false)]
+#[case::a_template(json!({"b": "${instance.id}"}), false)]
+fn only_unchanged_reads_the_state_before(#[case] m: Value, #[case] reads: bool) {
+    let m = parse(m);
+    assert_eq!(m.reads_before(), reads);
+    let actual = json!({"a": [1], "b": "x"});
+    let b = Bindings::default();
+    let found = |before: Option<&Value>| {
+        let mut out = Vec::new();
+        m.check(Some(&actual), before, &b, &mut out);
+        out.len()
+    };
+    if reads {
+        assert_ne!(found(Some(&actual)), found(None));
+    } else {
+        assert_eq!(found(Some(&json!({"a": [2], "b": "y"}))), found(None));
+    }
+}

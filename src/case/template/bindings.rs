@@ -21,7 +21,7 @@ pub struct Bindings {
     pub given: HashMap<String, crate::case::rendered::GivenObject>,
     /// The starting state as read back just before the request: symbol → object (shared
     /// with the snapshot).
-    pub before: HashMap<String, std::sync::Arc<Value>>,
+    pub before: HashMap<String, std::sync::Arc<crate::case::snapshot::Snapshot>>,
     /// This copy's `each` values (a copy of a `repeat` request).
     pub each: Map<String, Value>,
     fresh: Mutex<HashMap<String, String>>,
@@ -79,7 +79,8 @@ impl Bindings {
                         path[0]
                     ))
                 })?;
-                descend(at, &path[1..], "the object read before the request").map_err(missing)
+                descend(at.value(), &path[1..], "the object read before the request")
+                    .map_err(missing)
             }
         }
     }

@@ -19,7 +19,9 @@ fn bindings() -> Bindings {
     );
     b.before.insert(
         "instance".into(),
-        std::sync::Arc::new(json!({"scope": {"query": "/held"}})),
+        std::sync::Arc::new(crate::case::Snapshot::from_value(
+            json!({"scope": {"query": "/held"}}),
+        )),
     );
     b
 }

@@ -50,7 +50,9 @@ fn read(object: StateObject, before: Value, after: Result<Value, String>) -> Rea
     ReadBack {
         object,
         url: "http://t/beta/x".into(),
-        before: Some(std::sync::Arc::new(before)),
+        before: Some(std::sync::Arc::new(crate::case::Snapshot::from_value(
+            before,
+        ))),
         after,
     }
 }
@@ -290,4 +292,40 @@ fn a_finding_follows_only_from_an_earlier_cause(
     link_consequences(&mut findings);
     let got: Vec<Option<usize>> = findings.iter().map(|f| f.consequence_of).collect();
     assert_eq!(got, expected);
+}
+
+/// The state before the request is parsed only for an expectation that compares with it.
+#[rstest]
+#[case::body_without_unchanged(json!({"id": "$any"}), None, false)]
+#[case::body_with_unchanged(json!({"scope": "$unchanged"}), None, true)]
+#[case::afterwards_without_unchanged(json!({"id": "$any"}), Some(json!({"status": "InProgress"})), false)]
+#[case::afterwards_with_unchanged(json!({"id": "$any"}), Some(json!({"scope": "$unchanged"})), true)]
+fn a_snapshot_is_parsed_only_when_compared_with(
+    #[case] body: Value,
+    #[case] afterwards: Option<Value>,
+    #[case] parsed: bool,
+) {
+    let text = br#"{"id":"i","status":"InProgress","scope":{"query":"/g"}}"#.to_vec();
+    let prior = crate::case::Snapshot::read(text.clone()).unwrap();
+    let before = std::sync::Arc::new(crate::case::Snapshot::read(text).unwrap());
+    let mut t = then(200);
+    t.body = Some(matcher(body));
+    t.afterwards.instance = afterwards.map(matcher);
+    let state = json!({"id": "i", "status": "InProgress", "scope": {"query": "/g"}});
+    let bindings = Bindings::default();
+    let response = answer(200, &[], &state.to_string());
+    let obs = Observation {
+        answers: vec![Answer::new(&bindings, &response)],
+        bindings: &bindings,
+        prior: Some(&prior),
+        acknowledged: None,
+        reads: vec![ReadBack {
+            object: StateObject::Instance,
+            url: "http://t/beta/x".into(),
+            before: Some(std::sync::Arc::clone(&before)),
+            after: Ok(state),
+        }],
+    };
+    assert!(verify(&t, &SCHEMAS, &obs).is_empty());
+    assert_eq!(prior.is_parsed() || before.is_parsed(), parsed);
 }

@@ -118,9 +118,11 @@ async fn scale_child(n: usize) {
     );
 }
 
-fn scale() {
+/// Part 2; false when a target is missed (or a child failed).
+fn scale() -> bool {
     let exe = std::env::current_exe().unwrap();
     let mut per_trial = Vec::new();
+    let mut peak: f64 = 0.0;
     for n in [100, 1_000, 10_000] {
         let out = std::process::Command::new(&exe)
             .args(["--scale-child", &n.to_string()])
@@ -136,7 +138,7 @@ fn scale() {
                 "scale {n}: failed: {line} {}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            return;
+            return false;
         }
         println!(
             "scale: {n} cases, {} trials: load {:.1} ms ({:.1} µs/case), {:.1} µs/trial, peak RSS {:.1} MB",
@@ -147,11 +149,21 @@ fn scale() {
             f[4]
         );
         per_trial.push(f[3]);
+        peak = peak.max(f[4]);
     }
+    let ratio = per_trial[2] / per_trial[0];
     println!(
-        "scale: per-trial cost at 10,000 / at 100 = {:.2} (target <= 1.2); peak RSS target < 150 MB",
-        per_trial[2] / per_trial[0]
+        "scale: per-trial cost at 10,000 / at 100 = {ratio:.2} (target <= 1.2); peak RSS target < 150 MB"
     );
+    within("scale", ratio <= 1.2 && peak < 150.0)
+}
+
+/// Says so when a part misses its target; returns whether it met it.
+fn within(part: &str, met: bool) -> bool {
+    if !met {
+        println!("{part}: MISSED its target");
+    }
+    met
 }
 
 /// Part 3: slow targets, with every request counted per trial to know the ideal.
@@ -318,16 +330,21 @@ fn main() {
         "machine: {} CPUs",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    // A part that misses its target makes the bench fail (exit 1) once every part has run.
+    let mut met = true;
     if want("floor") {
-        rt.block_on(floor());
+        met &= rt.block_on(floor());
     }
     if want("scale") {
-        scale();
+        met &= scale();
     }
     if want("slow") {
         rt.block_on(slow());
     }
     if want("throughput") {
         rt.block_on(throughput());
+    }
+    if !met {
+        std::process::exit(1);
     }
 }

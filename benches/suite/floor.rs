@@ -50,7 +50,8 @@ fn seeded_ids(recorded: Option<&[u8]>, replayed: &[u8]) -> Vec<(String, String)>
 
 /// Part 1: the suite against the in-process mock versus a bare replay of the same requests
 /// (same client, same per-trial order, all trials at once; no loading, matching or schemas).
-pub(crate) async fn floor() {
+/// Returns whether the ratio met its target (a profiling run has none and meets it).
+pub(crate) async fn floor() -> bool {
     let embedded = Embedded::start(EmbeddedOptions::fresh()).await.unwrap();
     let (_, trials, _) = shipped();
     let _ = timed_run(&embedded.target, &trials).await; // warm-up
@@ -114,7 +115,7 @@ pub(crate) async fn floor() {
             }
         }
         println!("floor ({side} only): {n} runs in {:?}", started.elapsed());
-        return;
+        return true;
     }
     // Suite and replay runs alternate, so that drift on the machine (and the mock's growing
     // state) weighs on both alike; each figure is a median of RUNS (with 31, a ratio moved by
@@ -126,11 +127,13 @@ pub(crate) async fn floor() {
         replay.push(replay_once().await);
     }
     let (s, r) = (median(suite), median(replay));
+    let ratio = s / r;
     let differing = differing.load(std::sync::atomic::Ordering::Relaxed);
     println!(
         "floor: {} trials, {requests} requests; suite {s:.1} ms, bare replay {r:.1} ms (medians of {RUNS} alternating runs; {differing} of {} replayed answers differed in status from the suite's), ratio {:.2} (target <= 1.2)",
         trials.len(),
         requests * RUNS,
-        s / r
+        ratio
     );
+    super::within("floor", ratio <= 1.2)
 }

@@ -166,9 +166,11 @@ fn within(part: &str, met: bool) -> bool {
     met
 }
 
-/// Part 3: slow targets, with every request counted per trial to know the ideal.
-async fn slow() {
+/// Part 3: slow targets, with every request counted per trial to know the ideal; false when
+/// a run missed its target.
+async fn slow() -> bool {
     let latency = Duration::from_millis(100);
+    let mut met = true;
     for (label, activation, graph) in [
         ("control protocol, 100 ms per answer", Duration::ZERO, false),
         (
@@ -215,12 +217,13 @@ async fn slow() {
         }
         let longest = counts.values().copied().max().unwrap_or(0);
         let ideal = latency * longest + if graph { activation } else { Duration::ZERO };
+        let ratio = wall.as_secs_f64() / ideal.as_secs_f64();
         println!(
-            "slow ({label}): wall {:.2} s, ideal {:.2} s (longest chain {longest} requests), ratio {:.2} (target <= 1.25)",
+            "slow ({label}): wall {:.2} s, ideal {:.2} s (longest chain {longest} requests), ratio {ratio:.2} (target <= 1.25)",
             wall.as_secs_f64(),
             ideal.as_secs_f64(),
-            wall.as_secs_f64() / ideal.as_secs_f64()
         );
+        met &= within("slow", ratio <= 1.25);
     }
     // A target that never answers updates: the run ends in about one timeout.
     let mut options = EmbeddedOptions::fresh();
@@ -233,6 +236,7 @@ async fn slow() {
         "slow (updates never answered, 2 s timeout): the whole run took {:.1} s",
         ms / 1000.0
     );
+    met
 }
 
 /// Part 5: updates per second on the reference mock from a second process.
@@ -339,7 +343,7 @@ fn main() {
         met &= scale();
     }
     if want("slow") {
-        rt.block_on(slow());
+        met &= rt.block_on(slow());
     }
     if want("throughput") {
         rt.block_on(throughput());

@@ -227,6 +227,9 @@ async fn a_request_under_test_that_ends_throttled_is_an_error_not_a_verdict() {
 #[case::an_instance_id_not_a_string(|_: &str| ("201 Created", "", r#"{"definitionId":"d1","instanceIds":[1]}"#), Err(r#""instanceIds":[1]"#))]
 #[case::fewer_instance_ids(|_: &str| ("201 Created", "", r#"{"definitionId":"d1","instanceIds":[]}"#), Err(r#""instanceIds":[]"#))]
 #[case::no_instance_ids(|_: &str| ("201 Created", "", r#"{"definitionId":"d1"}"#), Err(r#"answered 201: {"definitionId":"d1"}"#))]
+#[case::an_array(|_: &str| ("201 Created", "", r#"["d1",["i1"]]"#), Err(r#"answered 201: ["d1",["i1"]]"#))]
+#[case::the_last_of_a_repeated_key(|_: &str| ("201 Created", "", r#"{"definitionId":"x","definitionId":"d1","instanceIds":["i1"]}"#), Ok(("d1", "i1")))]
+#[case::an_entry_not_a_string_left_out(|_: &str| ("201 Created", "", r#"{"definitionId":"d1","instanceIds":["i1",2]}"#), Ok(("d1", "i1")))]
 #[case::an_id_that_is_a_path(|_: &str| ("201 Created", "", r#"{"definitionId":"d1","instanceIds":["../i1"]}"#), Err("contains a slash"))]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_control_protocols_answer_is_held_to_its_shape(

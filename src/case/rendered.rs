@@ -60,9 +60,14 @@ impl RenderedFixture {
     }
 
     fn values(&self) -> &Values {
-        // The text was written from valid JSON values: it parses (an empty fixture otherwise).
-        self.values
-            .get_or_init(|| serde_json::from_slice(&self.json).unwrap_or_default())
+        self.values.get_or_init(|| {
+            // The text was written from JSON values, so it parses, however deep a case nests
+            // them (serde_json's limit of 128 levels is for text from elsewhere; a case's is
+            // bounded by the loader's, plus a matrix value spliced in).
+            let mut text = serde_json::Deserializer::from_slice(&self.json);
+            text.disable_recursion_limit();
+            serde::Deserialize::deserialize(&mut text).unwrap_or_default()
+        })
     }
 
     /// The definition's properties.
@@ -135,5 +140,21 @@ mod tests {
         );
         assert_eq!(GivenObject::instance(&f, 2).value(), None);
         assert_eq!(f.instance_count(), 2);
+    }
+
+    #[test]
+    fn values_as_deep_as_a_case_can_nest_them_are_read_back() {
+        let mut deep = json!("bottom");
+        for _ in 0..300 {
+            deep = json!({ "a": [deep] });
+        }
+        let sent = RenderedFixture::from_values(deep.clone(), vec![deep.clone()]);
+        let read = RenderedFixture {
+            json: sent.json().to_vec(),
+            instances: 1,
+            values: OnceLock::new(),
+        };
+        assert_eq!(read.definition(), &deep);
+        assert_eq!(read.instances(), [deep]);
     }
 }

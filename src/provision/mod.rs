@@ -9,6 +9,8 @@ pub mod progress;
 use std::future::Future;
 use std::pin::Pin;
 
+use serde_json::Value;
+
 use crate::case::RenderedFixture;
 use crate::case::matching::clip;
 use crate::target::{HttpRequest, Target, TransportError};
@@ -106,16 +108,6 @@ pub trait Provisioner: Send + Sync + std::fmt::Debug {
     }
 }
 
-/// The fixture control protocol's answer to a created fixture: the ids, instances in the
-/// order sent.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Answer {
-    definition_id: String,
-    #[serde(default)]
-    instance_ids: Vec<String>,
-}
-
 /// The fixture control protocol, at the target's control URL.
 #[derive(Debug, Clone)]
 pub struct ControlProtocol {
@@ -150,13 +142,23 @@ impl Provisioner for ControlProtocol {
             if resp.status != 201 {
                 return Err(bad(resp.status, &resp.body));
             }
-            let Ok(Answer {
-                definition_id,
-                instance_ids,
-            }) = serde_json::from_slice(&resp.body)
-            else {
-                return Err(bad(resp.status, &resp.body));
-            };
+            let parsed: Value =
+                serde_json::from_slice(&resp.body).map_err(|_| bad(resp.status, &resp.body))?;
+            let definition_id = parsed
+                .get("definitionId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| bad(resp.status, &resp.body))?
+                .to_string();
+            let instance_ids: Vec<String> = parsed
+                .get("instanceIds")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
             if instance_ids.len() != fixture.instance_count() {
                 return Err(bad(resp.status, &resp.body));
             }

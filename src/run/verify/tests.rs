@@ -294,38 +294,45 @@ fn a_finding_follows_only_from_an_earlier_cause(
     assert_eq!(got, expected);
 }
 
-/// The state before the request is parsed only for an expectation that compares with it.
+/// The state before the request is parsed only for an expectation that compares with it:
+/// the addressed instance's (`prior`) for the body and `acknowledged`, a read-back's own for
+/// `afterwards`.
 #[rstest]
-#[case::body_without_unchanged(json!({"id": "$any"}), None, false)]
-#[case::body_with_unchanged(json!({"scope": "$unchanged"}), None, true)]
-#[case::afterwards_without_unchanged(json!({"id": "$any"}), Some(json!({"status": "InProgress"})), false)]
-#[case::afterwards_with_unchanged(json!({"id": "$any"}), Some(json!({"scope": "$unchanged"})), true)]
+#[case::nothing_compares(json!({"id": "$any"}), None, None, (false, false))]
+#[case::the_body(json!({"scope": "$unchanged"}), None, None, (true, false))]
+#[case::afterwards_without_unchanged(json!({"id": "$any"}), None, Some(json!({"status": "InProgress"})), (false, false))]
+#[case::afterwards(json!({"id": "$any"}), None, Some(json!({"scope": "$unchanged"})), (false, true))]
+#[case::acknowledged_without_unchanged(json!({"id": "$any"}), Some(json!({"id": "$any"})), None, (false, false))]
+#[case::acknowledged(json!({"id": "$any"}), Some(json!({"scope": "$unchanged"})), None, (true, false))]
 fn a_snapshot_is_parsed_only_when_compared_with(
     #[case] body: Value,
+    #[case] acknowledged: Option<Value>,
     #[case] afterwards: Option<Value>,
-    #[case] parsed: bool,
+    #[case] parsed: (bool, bool),
 ) {
     let text = br#"{"id":"i","status":"InProgress","scope":{"query":"/g"}}"#.to_vec();
     let prior = crate::case::Snapshot::read(text.clone()).unwrap();
     let before = std::sync::Arc::new(crate::case::Snapshot::read(text).unwrap());
     let mut t = then(200);
     t.body = Some(matcher(body));
+    t.acknowledged = acknowledged.map(matcher);
     t.afterwards.instance = afterwards.map(matcher);
     let state = json!({"id": "i", "status": "InProgress", "scope": {"query": "/g"}});
     let bindings = Bindings::default();
     let response = answer(200, &[], &state.to_string());
+    let read = ReadBack {
+        object: StateObject::Instance,
+        url: "http://t/beta/x".into(),
+        before: Some(std::sync::Arc::clone(&before)),
+        after: Ok(state),
+    };
     let obs = Observation {
         answers: vec![Answer::new(&bindings, &response)],
         bindings: &bindings,
         prior: Some(&prior),
-        acknowledged: None,
-        reads: vec![ReadBack {
-            object: StateObject::Instance,
-            url: "http://t/beta/x".into(),
-            before: Some(std::sync::Arc::clone(&before)),
-            after: Ok(state),
-        }],
+        acknowledged: Some(read.clone()),
+        reads: vec![read],
     };
     assert!(verify(&t, &SCHEMAS, &obs).is_empty());
-    assert_eq!(prior.is_parsed() || before.is_parsed(), parsed);
+    assert_eq!((prior.is_parsed(), before.is_parsed()), parsed);
 }

@@ -185,17 +185,8 @@ fn throttling(head: &str) -> common::Scripted {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_under_test_that_ends_throttled_is_an_error_not_a_verdict() {
-    install_crypto();
     let (schemas, suite) = shipped();
-    let base = common::scripted_target(throttling).await;
-    let target = Target::new(
-        &base,
-        None,
-        Some(Secret::new("t")),
-        Duration::from_secs(5),
-        1 << 20,
-    )
-    .unwrap();
+    let target = common::scripted_run_target(throttling).await;
     let ctx = RunContext::new(target, schemas, suite.principals.clone());
     let spec = common::trials(&suite, UpdateMethod::Put)
         .into_iter()
@@ -238,16 +229,7 @@ async fn the_control_protocols_answer_is_held_to_its_shape(
 ) {
     use accessreview_conformance::case::RenderedFixture;
     use accessreview_conformance::provision::{ControlProtocol, Provisioner};
-    install_crypto();
-    let base = common::scripted_target(answer).await;
-    let target = Target::new(
-        &base,
-        None,
-        Some(Secret::new("t")),
-        Duration::from_secs(5),
-        1 << 20,
-    )
-    .unwrap();
+    let target = common::scripted_run_target(answer).await;
     let fixture = RenderedFixture::from_values(
         serde_json::json!({"displayName": "d"}),
         vec![serde_json::json!({"status": "InProgress"})],

@@ -712,7 +712,6 @@ fn a_live_run_is_refused_before_any_request_unless_the_tenant_maps_every_princip
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instance_carrying_errors_ends_the_wait_at_once() {
     use accessreview_conformance::provision::Provisioner;
-    use accessreview_conformance::target::{Secret, Target};
     fn failing_review(head: &str) -> common::Scripted {
         if head.starts_with("POST ") {
             ("201 Created", "", r#"{"id":"d1"}"#)
@@ -726,16 +725,7 @@ async fn an_instance_carrying_errors_ends_the_wait_at_once() {
             ("204 No Content", "", "")
         }
     }
-    let base = common::scripted_target(failing_review).await;
-    accessreview_conformance::target::install_crypto();
-    let target = Target::new(
-        &base,
-        None,
-        Some(Secret::new("t")),
-        Duration::from_secs(5),
-        1 << 20,
-    )
-    .unwrap();
+    let target = common::scripted_run_target(failing_review).await;
     let mut graph = GraphProvisioner::new(target, "0123456789ab");
     graph.first_poll = Duration::from_millis(20);
     let definition = serde_json::json!({"scope": {"query": "/groups/g/transitiveMembers", "queryType": "MicrosoftGraph"}});

@@ -18,9 +18,9 @@ pub struct Snapshot {
 /// A JSON object, checked as a full parse into a `Value` checks it, without building it.
 struct AnObject;
 
-/// The key serde_json reads an object's first key as a raw value for (a `Value` parse turns
-/// `{"$serde_json::private::RawValue": "[1]"}` into `[1]`): such an object is left to the
-/// full parse, to be described as it always was.
+/// The key serde_json reads as a raw value when it is an object's first, at any depth (a
+/// `Value` parse turns `{"$serde_json::private::RawValue": "[1]"}` into `[1]`): a text with
+/// such an object is left to the full parse, to be described as it always was.
 const RAW_VALUE_KEY: &str = "$serde_json::private::RawValue";
 
 impl<'de> Deserialize<'de> for AnObject {
@@ -31,20 +31,26 @@ impl<'de> Deserialize<'de> for AnObject {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnObject, A::Error> {
-                let Some(RawValueKey(raw)) = map.next_key()? else {
-                    return Ok(AnObject);
-                };
-                if raw {
-                    return Err(A::Error::custom("a raw value"));
-                }
-                map.next_value::<Checked>()?;
-                while map.next_entry::<Checked, Checked>()?.is_some() {}
-                Ok(AnObject)
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AnObject, A::Error> {
+                fields(map).map(|Checked| AnObject)
             }
         }
         d.deserialize_map(Fields)
     }
+}
+
+/// An object's fields, each checked; an object whose first key is [`RAW_VALUE_KEY`], at any
+/// depth, is refused (a full parse reads it otherwise).
+fn fields<'de, A: MapAccess<'de>>(mut map: A) -> Result<Checked, A::Error> {
+    let Some(RawValueKey(raw)) = map.next_key()? else {
+        return Ok(Checked);
+    };
+    if raw {
+        return Err(A::Error::custom("a raw value"));
+    }
+    map.next_value::<Checked>()?;
+    while map.next_entry::<Checked, Checked>()?.is_some() {}
+    Ok(Checked)
 }
 
 /// A key, and whether it is [`RAW_VALUE_KEY`].
@@ -100,9 +106,8 @@ impl<'de> Deserialize<'de> for Checked {
                 while seq.next_element::<Checked>()?.is_some() {}
                 Ok(Checked)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
-                while map.next_entry::<Checked, Checked>()?.is_some() {}
-                Ok(Checked)
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Checked, A::Error> {
+                fields(map)
             }
         }
         d.deserialize_any(Any)
@@ -188,6 +193,7 @@ mod tests {
     #[case::a_number_out_of_range(br#"{"n":1e400}"#.to_vec())]
     #[case::nested_past_the_limit(format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200)).into_bytes())]
     #[case::a_raw_value_key_first(br#"{"$serde_json::private::RawValue":"[1]"}"#.to_vec())]
+    #[case::a_raw_value_key_nested(br#"{"a":[{"$serde_json::private::RawValue":"x"}]}"#.to_vec())]
     fn anything_else_is_not_a_snapshot(#[case] text: Vec<u8>) {
         assert!(!serde_json::from_slice::<Value>(&text).is_ok_and(|v| v.is_object()));
         assert_eq!(Snapshot::read(text.clone()).err(), Some(text));

@@ -159,10 +159,7 @@ pub(super) async fn snapshot(
     for o in objects {
         let read = fetch(target, &select(&o.url, o.is_instance))
             .await
-            .and_then(|text| {
-                // Not an object: described as a full parse describes it.
-                Snapshot::read(text).or_else(|text| parse_object(&text).map(Snapshot::from_value))
-            });
+            .and_then(snapshot_of);
         let snapshot = read.map_err(|e| TrialError::ReadBefore(format!("{}: {e}", o.symbol)))?;
         before.insert(o.symbol.clone(), Arc::new(snapshot));
     }
@@ -217,6 +214,12 @@ pub(super) fn build_request(
     })
 }
 
+/// A snapshot of a read's text, or why the text is not an object, as a full parse says (what
+/// [`Snapshot::read`] does not take is left to it).
+fn snapshot_of(text: Vec<u8>) -> Result<Snapshot, String> {
+    Snapshot::read(text).or_else(|text| parse_object(&text).map(Snapshot::from_value))
+}
+
 /// GETs a JSON object; any other answer is described as an error string.
 pub(super) async fn read(target: &Target, url: &str) -> Result<Value, String> {
     parse_object(&fetch(target, url).await?)
@@ -245,4 +248,40 @@ async fn fetch(target: &Target, url: &str) -> Result<Vec<u8>, String> {
         return Err(format!("status {}: {}", resp.status, clip(&text, 300)));
     }
     Ok(resp.body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn nested(depth: usize) -> Vec<u8> {
+        format!("{{\"a\":{}{}}}", "[".repeat(depth), "]".repeat(depth)).into_bytes()
+    }
+
+    /// A snapshot is what a full parse of the text gives, or fails as it fails, whatever the
+    /// text: the check without building the value lets nothing else through.
+    #[rstest]
+    #[case::an_object(br#"{"id":"i","@odata.context":"x","s":"\ud83d\ude00"}"#.to_vec())]
+    #[case::not_an_object(b"[1]".to_vec())]
+    #[case::not_json(b"<html>".to_vec())]
+    #[case::a_lone_surrogate(br#"{"s":"\ud83d"}"#.to_vec())]
+    #[case::not_utf8(b"{\"s\":\"caf\xe9\"}".to_vec())]
+    #[case::out_of_range(br#"{"n":-1e400}"#.to_vec())]
+    #[case::depth_126(nested(126))]
+    #[case::depth_127(nested(127))]
+    #[case::depth_128(nested(128))]
+    #[case::a_raw_value_first(br#"{"$serde_json::private::RawValue":"{\"a\":1}"}"#.to_vec())]
+    #[case::a_raw_value_not_an_object(br#"{"$serde_json::private::RawValue":"[1]"}"#.to_vec())]
+    #[case::a_raw_value_nested(br#"{"a":{"$serde_json::private::RawValue":1}}"#.to_vec())]
+    #[case::a_raw_value_nested_not_json(br#"{"a":{"$serde_json::private::RawValue":"x"}}"#.to_vec())]
+    #[case::a_raw_value_in_an_array(br#"{"a":[{"$serde_json::private::RawValue":"1","b":2}]}"#.to_vec())]
+    #[case::a_raw_value_nested_valid(br#"{"a":{"$serde_json::private::RawValue":"[1]"}}"#.to_vec())]
+    #[case::a_raw_value_escaped(br#"{"a":{"$serde_json::private::RawValu\u0065":"x"}}"#.to_vec())]
+    #[case::a_raw_value_second(br#"{"a":{"b":1,"$serde_json::private::RawValue":"x"}}"#.to_vec())]
+    fn a_snapshot_is_what_a_full_parse_gives(#[case] text: Vec<u8>) {
+        let full = parse_object(&text);
+        let snapshot = snapshot_of(text);
+        assert_eq!(snapshot.as_ref().map(Snapshot::value), full.as_ref());
+    }
 }

@@ -296,6 +296,21 @@ pub async fn scripted_target(answer: fn(&str) -> Scripted) -> String {
     format!("http://{addr}/beta")
 }
 
+/// A [`scripted_target`] as the runner's target, with the run token `t` and a 5 s timeout.
+#[allow(dead_code)]
+pub async fn scripted_run_target(answer: fn(&str) -> Scripted) -> Target {
+    accessreview_conformance::target::install_crypto();
+    let base = scripted_target(answer).await;
+    Target::new(
+        &base,
+        None,
+        Some(Secret::new("t")),
+        Duration::from_secs(5),
+        1 << 20,
+    )
+    .unwrap()
+}
+
 /// Runs a printed `curl` line with `token` as `$GRAPH_TOKEN`; returns the status it got.
 #[allow(dead_code)]
 pub fn send_curl(line: &str, token: &str) -> String {

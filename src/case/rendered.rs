@@ -149,11 +149,7 @@ mod tests {
             deep = json!({ "a": [deep] });
         }
         let sent = RenderedFixture::from_values(deep.clone(), vec![deep.clone()]);
-        let read = RenderedFixture {
-            json: sent.json().to_vec(),
-            instances: 1,
-            values: OnceLock::new(),
-        };
+        let read = RenderedFixture::from_json(sent.json().to_vec(), 1);
         assert_eq!(read.definition(), &deep);
         assert_eq!(read.instances(), [deep]);
     }
